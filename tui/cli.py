@@ -1,0 +1,119 @@
+"""The `bptutor` command: argument parsing and dispatch.
+
+Kept light on purpose: heavy modules (textual, plotext) are imported only by the subcommand
+that needs them, so `bptutor --help` and `bptutor lessons check` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+
+def _version() -> str:
+    try:
+        return version("bptutor")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bptutor",
+        description=(
+            "A terminal tutor that teaches backpropagation by making you compute it. "
+            "Run without a subcommand to open the course map."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"bptutor {_version()}")
+    parser.add_argument(
+        "--lessons",
+        metavar="DIR",
+        type=Path,
+        help="open a custom course from DIR (an index.toml and lesson files) instead of the "
+        "built-in one; check it first with `bptutor lessons check DIR`",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="use seed N for the randomised exercises instead of your stored one "
+        "(a teacher can give a whole class the same numbers)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep progress in DIR instead of the per-user data directory",
+    )
+    parser.add_argument(
+        "--reset-progress",
+        action="store_true",
+        help="wipe your saved progress (asks for confirmation first)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    lessons = sub.add_parser("lessons", help="tools for course authors")
+    lessons_sub = lessons.add_subparsers(dest="lessons_command", metavar="ACTION", required=True)
+    check = lessons_sub.add_parser(
+        "check",
+        help="validate a course: load every lesson, draw every exercise for many seeds, "
+        "check reference answers, declared mistakes and gradients",
+    )
+    check.add_argument(
+        "dir", nargs="?", type=Path, metavar="DIR", help="course directory (default: built-in)"
+    )
+    check.add_argument(
+        "--seeds", type=int, default=50, metavar="N", help="seeds per exercise (default 50)"
+    )
+
+    progress = sub.add_parser("progress", help="print or export a summary of your progress")
+    progress.add_argument(
+        "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
+    )
+    progress.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write the export to FILE (default: stdout)"
+    )
+
+    train = sub.add_parser(
+        "train", help="train the notes' network on a small data set and watch the loss fall"
+    )
+    train.add_argument("--dataset", default="xor", help="data set name (default: xor)")
+    train.add_argument("--epochs", type=int, default=2000, metavar="N", help="epochs (default 2000)")
+    train.add_argument("--lr", type=float, default=0.5, metavar="R", help="learning rate (default 0.5)")
+    train.add_argument("--hidden", type=int, default=4, metavar="M", help="hidden units m (default 4)")
+    train.add_argument(
+        "--activation", default="tanh", help="hidden activation: sigmoid, tanh, relu (default tanh)"
+    )
+    train.add_argument("--batch-size", type=int, metavar="B", help="mini-batch size (default: full batch)")
+    train.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    train.add_argument(
+        "--plain", action="store_true", help="print to the terminal instead of opening the training view"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "lessons":
+        from bptutor.engine.coursecheck import main as lessons_check_main
+
+        return lessons_check_main(args.dir, seeds=args.seeds)
+    if args.command == "progress":
+        from bptutor.tui.progress_cli import main as progress_main
+
+        return progress_main(args)
+    if args.command == "train":
+        from bptutor.tui.train_cli import main as train_main
+
+        return train_main(args)
+    from bptutor.tui.launch import main as launch_main
+
+    return launch_main(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
