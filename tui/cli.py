@@ -74,23 +74,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
     )
     progress.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="write the export to FILE (default: stdout)"
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write the export to FILE (default: stdout)",
     )
 
     train = sub.add_parser(
         "train", help="train the notes' network on a small data set and watch the loss fall"
     )
     train.add_argument("--dataset", default="xor", help="data set name (default: xor)")
-    train.add_argument("--epochs", type=int, default=2000, metavar="N", help="epochs (default 2000)")
-    train.add_argument("--lr", type=float, default=0.5, metavar="R", help="learning rate (default 0.5)")
-    train.add_argument("--hidden", type=int, default=4, metavar="M", help="hidden units m (default 4)")
+    train.add_argument(
+        "--epochs", type=int, default=2000, metavar="N", help="epochs (default 2000)"
+    )
+    train.add_argument(
+        "--lr", type=float, default=0.5, metavar="R", help="learning rate (default 0.5)"
+    )
+    train.add_argument(
+        "--hidden", type=int, default=4, metavar="M", help="hidden units m (default 4)"
+    )
     train.add_argument(
         "--activation", default="tanh", help="hidden activation: sigmoid, tanh, relu (default tanh)"
     )
-    train.add_argument("--batch-size", type=int, metavar="B", help="mini-batch size (default: full batch)")
+    train.add_argument(
+        "--batch-size", type=int, metavar="B", help="mini-batch size (default: full batch)"
+    )
     train.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     train.add_argument(
-        "--plain", action="store_true", help="print to the terminal instead of opening the training view"
+        "--plain",
+        action="store_true",
+        help="print to the terminal instead of opening the training view",
     )
     return parser
 
