@@ -1,0 +1,162 @@
+"""Startup of `bptutor` vs a bare Textual app, side by side in one run.
+
+Both run in a real pseudo-terminal at 80x24. We time from just before the process is spawned to
+the moment its first frame containing a marker word (a footer key) has been written: that is the
+first interactive frame. Peak memory is the child's ru_maxrss from os.wait4. Several repeats,
+alternating the two, medians reported.
+
+    python bench/startup.py [--repeats N]
+
+Targets (issue 5): bptutor's first frame within 1.2x of the bare app, peak memory < 80 MiB, and
+no heavy module (plotext, torch, sympy) imported before the training view opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import textwrap
+import time
+from pathlib import Path
+
+BARE_APP = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Footer, Input, Markdown
+
+    class Bare(App):
+        BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+        def compose(self):
+            yield Markdown("# Partial derivatives\\n\\nSome *prose* with maths: ∂g/∂y = x·e^y.")
+            yield Input(placeholder="answer")
+            yield Footer()
+
+    Bare().run()
+    """
+)
+
+HEAVY_CHECK = textwrap.dedent(
+    """
+    import sys
+    from bptutor.tui.launch import main
+    import bptutor.tui.app, bptutor.tui.screens.course_map, bptutor.tui.screens.lesson
+    from bptutor.tui.launch import load_course_safely
+    load_course_safely(None)
+    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('plotext', 'torch', 'sympy'))
+    print(','.join(heavy))
+    """
+)
+
+
+def run_once(argv: list[str], marker: bytes, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds to the first frame showing `marker`, and peak RSS in MiB."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    seen = b""
+    elapsed = float("nan")
+    deadline = start + 30
+    try:
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            seen += chunk
+            if marker in seen:
+                elapsed = time.perf_counter() - start
+                break
+        os.write(master, b"\x11")  # ctrl+q
+        # keep draining so the app can write its exit sequences
+        end = time.perf_counter() + 10
+        while proc.poll() is None and time.perf_counter() < end:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+        if proc.poll() is None:
+            proc.kill()
+        _, _, usage = os.wait4(proc.pid, 0)
+    finally:
+        os.close(master)
+    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="runs of each app (default 7)")
+    opts = parser.parse_args()
+
+    bptutor = shutil.which("bptutor")
+    if bptutor is None:
+        print("bptutor is not installed (pip install -e .)", file=sys.stderr)
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="bptutor-bench-"))
+    bare_py = work / "bare.py"
+    bare_py.write_text(BARE_APP)
+    data = work / "data"
+    # a learner who has seen the welcome once: the first frame is the course map
+    from bptutor.tui.progress import ProgressStore
+
+    ProgressStore(data).mark_welcomed()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    env.pop("NO_COLOR", None)
+
+    apps = {
+        "bare Textual app": ([sys.executable, str(bare_py)], b"Quit"),
+        "bptutor": ([bptutor, "--data-dir", str(data)], b"Continue"),
+    }
+    times: dict[str, list[float]] = {name: [] for name in apps}
+    peaks: dict[str, list[float]] = {name: [] for name in apps}
+    for argv, marker in apps.values():  # warm the OS caches once, not measured
+        run_once(argv, marker, env)
+    for _ in range(opts.repeats):
+        for name, (argv, marker) in apps.items():
+            t, rss = run_once(argv, marker, env)
+            times[name].append(t)
+            peaks[name].append(rss)
+
+    heavy = subprocess.run(
+        [sys.executable, "-c", HEAVY_CHECK], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    print(f"startup to first interactive frame, 80x24 pty, {opts.repeats} runs each (median)")
+    print(f"{'app':<18} {'first frame':>12} {'min':>8} {'peak RSS':>10}")
+    for name in apps:
+        med = statistics.median(times[name])
+        print(
+            f"{name:<18} {med * 1000:>9.0f} ms {min(times[name]) * 1000:>5.0f} ms "
+            f"{statistics.median(peaks[name]):>6.1f} MiB"
+        )
+    ratio = statistics.median(times["bptutor"]) / statistics.median(times["bare Textual app"])
+    peak = max(peaks["bptutor"])
+    print(f"ratio bptutor / bare: {ratio:.2f}x (target <= 1.2x)")
+    print(f"bptutor peak RSS (max of runs): {peak:.1f} MiB (target < 80 MiB)")
+    print(f"heavy modules at startup: {heavy or 'none'} (plotext, torch, sympy must be absent)")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Shared helpers for the TUI tests: a fresh data dir per test, the real course and engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bptutor.tui.app import BptutorApp
+from bptutor.tui.launch import load_course_safely
+from bptutor.tui.progress import ProgressStore
+
+SEED = 1234
+SIZE = (80, 24)
+ANSWER_KINDS = ("derivative", "expression", "value", "vector", "matrix")
+
+
+def make_app(
+    data_dir: Path,
+    *,
+    lessons: Path | None = None,
+    seed: int | None = SEED,
+    welcomed: bool = True,
+) -> BptutorApp:
+    """The app as `bptutor --data-dir DATA [--lessons DIR] --seed SEED` builds it."""
+    store = ProgressStore(data_dir)
+    if welcomed:
+        store.mark_welcomed()
+    return BptutorApp(load_course_safely(lessons), store, seed=seed)
+
+
+@dataclass
+class Target:
+    """The first step of the course that takes a typed answer, drawn for SEED."""
+
+    lesson_index: int
+    step_index: int
+    lesson: Any
+    step: Any
+    inst: Any
+
+
+def first_typed_step(course: Any, seed: int = SEED) -> Target:
+    from bptutor.engine.exercises import instantiate
+
+    for li, lesson in enumerate(course.lessons):
+        for si, step in enumerate(lesson.steps):
+            if step.exercise is None:
+                continue
+            inst = instantiate(lesson, step, seed)
+            if inst.kind in ANSWER_KINDS:
+                return Target(li, si, lesson, step, inst)
+    raise AssertionError("the built-in course has no exercise with a typed answer")
+
+
+def wrong_answer(inst: Any) -> str:
+    """An answer the engine itself grades as incorrect (never a number typed by hand)."""
+    candidates = [f"-({inst.solution})", f"2*({inst.solution})", f"({inst.solution})+1"]
+    if inst.kind in ("vector", "matrix"):
+        shape = tuple(inst.expected_shape)
+        rows, cols = (1, shape[0]) if len(shape) == 1 else shape
+        candidates = []
+        for fill in ("0", "1"):
+            row = ", ".join([fill] * cols)
+            candidates.append("[" + "; ".join([row] * rows) + "]")
+    for candidate in candidates:
+        if inst.check(candidate).status == "incorrect":
+            return candidate
+    raise AssertionError(f"no wrong answer found for {inst.solution!r}")

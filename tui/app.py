@@ -1,0 +1,125 @@
+"""The bptutor Textual app: a thin shell that owns the course, the progress store and the seed.
+
+Screens do the work (one per module under ``tui/screens``); the app only wires them together,
+shows notices (damaged progress file, unwritable data dir, broken lessons) and guards the
+minimum terminal size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from bptutor.tui.progress import ProgressStore
+from textual import events
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+
+MIN_WIDTH = 60
+MIN_HEIGHT = 20
+
+Instantiate = Callable[[Any, Any, int], Any]
+
+
+def _engine_instantiate(lesson: Any, step: Any, seed: int) -> Any:
+    """Imported on first use: the course map does not need the numerical engine."""
+    from bptutor.engine.exercises import instantiate
+
+    return instantiate(lesson, step, seed)
+
+
+class BptutorApp(App[int]):
+    """The tutor. ``course`` is an engine Course (or anything shaped like one)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "bptutor"
+    ENABLE_COMMAND_PALETTE = False  # frees ctrl+p for "previous step"; keys are in F1 help
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False),
+        # learners reflexively press ctrl+c to leave; progress is saved after every answer,
+        # so quitting cleanly is the friendly reading (Textual would otherwise only nag)
+        Binding("ctrl+c", "quit", "Quit", id="app.interrupt", priority=True, show=False),
+        Binding("f1", "help", "Help", id="app.help", show=False),
+    ]
+
+    def __init__(
+        self,
+        course: Any,
+        store: ProgressStore,
+        *,
+        seed: int | None = None,
+        instantiate: Instantiate | None = None,
+    ) -> None:
+        super().__init__()
+        self.course = course
+        self.store = store
+        self.seed = store.seed if seed is None else seed
+        self.instantiate_step: Instantiate = instantiate or _engine_instantiate
+        self._notices_shown = 0
+
+    # --------------------------------------------------------------------------- startup
+    def on_mount(self) -> None:
+        from bptutor.tui.screens.course_map import CourseMapScreen
+
+        self.push_screen(CourseMapScreen())
+        errors = tuple(getattr(self.course, "errors", ()) or ())
+        if errors:
+            from bptutor.tui.screens.course_errors import CourseErrorsScreen
+
+            source = getattr(self.course, "source", None)
+            self.push_screen(CourseErrorsScreen(errors, source=source))
+        if not self.store.welcomed and self.course.lessons:
+            from bptutor.tui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen(data_dir=self.store.data_dir))
+        self.show_store_notices()
+        self.check_size()
+
+    def show_store_notices(self) -> None:
+        """Turn new progress-store notices into long-lived warnings (they matter)."""
+        for notice in self.store.notices[self._notices_shown :]:
+            self.notify(notice, title="Progress", severity="warning", timeout=20, markup=False)
+        self._notices_shown = len(self.store.notices)
+
+    # ------------------------------------------------------------------- terminal size
+    def on_resize(self, event: events.Resize) -> None:
+        self.check_size(event.size)
+
+    def check_size(self, size: Size | None = None) -> None:
+        """Below MIN_WIDTH x MIN_HEIGHT show "enlarge the window" instead of a garbled UI."""
+        from bptutor.tui.screens.too_small import TooSmallScreen
+
+        width, height = size if size is not None else self.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        on_top = isinstance(self.screen, TooSmallScreen)
+        if small and not on_top:
+            self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT, (width, height)))
+        elif small:
+            self.screen.show_size(width, height)  # type: ignore[attr-defined]
+        elif on_top:
+            self.pop_screen()
+
+    # -------------------------------------------------------------------------- actions
+    def action_help(self) -> None:
+        from bptutor.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_training(self, config: Any = None) -> bool:
+        """Push the training view (H6's screen); a clear notice if this build lacks it."""
+        try:
+            from bptutor.tui.screens.training import TrainingScreen
+        except ModuleNotFoundError as exc:
+            if exc.name != "bptutor.tui.screens.training":
+                raise
+            self.notify(
+                "The training view is not available in this build.",
+                severity="error",
+                markup=False,
+            )
+            return False
+        self.push_screen(TrainingScreen(config))
+        return True

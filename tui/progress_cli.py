@@ -1,0 +1,92 @@
+"""`bptutor progress`: a summary table in the shell, or a JSON / CSV export for a teacher."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bptutor.tui.progress import LessonSummary, ProgressStore
+
+COLUMNS = ("lesson", "title", "state", "solved", "total", "attempts", "hints", "revealed")
+
+
+def rows(summaries: list[LessonSummary]) -> list[dict[str, Any]]:
+    return [
+        {
+            "lesson": s.lesson_id,
+            "title": s.title,
+            "state": s.state,
+            "solved": s.solved,
+            "total": s.total,
+            "attempts": s.attempts,
+            "hints": s.hints_used,
+            "revealed": s.revealed,
+        }
+        for s in summaries
+    ]
+
+
+def format_table(table: list[dict[str, Any]]) -> str:
+    """Plain text columns (no colour: it may go into a file or a pipe)."""
+    headers = list(COLUMNS)
+    cells = [[str(row[c]) for c in COLUMNS] for row in table]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    numeric = {"solved", "total", "attempts", "hints", "revealed"}
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if h in numeric else v.ljust(w)
+            for v, w, h in zip(values, widths, headers, strict=True)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def export(table: list[dict[str, Any]], fmt: str, store: ProgressStore) -> str:
+    if fmt == "json":
+        doc = {"seed": store.seed, "lessons": table, "data_dir": str(store.data_dir)}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(table)
+    return buf.getvalue()
+
+
+def main(args: argparse.Namespace) -> int:
+    from bptutor.tui.launch import load_course_safely
+
+    store = ProgressStore(getattr(args, "data_dir", None))
+    for notice in store.notices:
+        print(f"warning: {notice}", file=sys.stderr)
+    course = load_course_safely(getattr(args, "lessons", None))
+    for error in getattr(course, "errors", ()):
+        print(f"warning: {error}", file=sys.stderr)
+    table = rows(store.summarize_course(course.lessons))
+    fmt = getattr(args, "export", None)
+    output: Path | None = getattr(args, "output", None)
+    if fmt is None:
+        text = format_table(table) + "\n"
+        if table:
+            solved = sum(r["solved"] for r in table)
+            total = sum(r["total"] for r in table)
+            text += f"\n{solved} of {total} exercises solved.\n"
+    else:
+        text = export(table, fmt, store)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {output}.", file=sys.stderr)
+    return 0

@@ -1,0 +1,162 @@
+"""The first screen: the lessons in order, each with its state and exercises solved of total."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from bptutor.tui.progress import STATE_DONE, STATE_IN_PROGRESS, LessonSummary
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+if TYPE_CHECKING:
+    from bptutor.tui.app import BptutorApp
+
+STATE_MARK = {STATE_DONE: "✓", STATE_IN_PROGRESS: "›"}
+
+
+def lesson_row(number: int, summary: LessonSummary) -> Text:
+    """One line of the map; the state is spelled out, never carried by colour alone."""
+    mark = STATE_MARK.get(summary.state, " ")
+    count = f"{summary.solved}/{summary.total}" if summary.total else "—"
+    row = Text()
+    row.append(f"{mark} ", style="bold")
+    row.append(f"{number:>2}. ")
+    row.append(f"{summary.title[:42]:<42}", style="bold" if summary.state != STATE_DONE else "")
+    row.append(f" {summary.state:<11} ", style="dim" if summary.state == "not started" else "")
+    row.append(f"{count:>5}")
+    return row
+
+
+class CourseMapScreen(Screen[None]):
+    """Lessons with their state; Enter opens one at its first unsolved step."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_lesson", "Open", id="map.open", priority=True),
+        Binding("c", "continue", "Continue", id="map.continue"),
+        Binding("t", "playground", "Training", id="map.training"),
+        Binding("question_mark", "app.help", "Help", id="map.help", key_display="?"),
+        Binding("q", "app.quit", "Quit", id="map.quit"),
+    ]
+
+    @property
+    def tutor(self) -> BptutorApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        course = self.tutor.course
+        yield Static(Text(str(getattr(course, "title", "bptutor")), style="bold"), id="map-title")
+        yield OptionList(id="lessons")
+        yield Static(id="lesson-info")
+        yield Static(id="map-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_lessons(highlight=self._continue_target()[0])
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.refresh_lessons()
+
+    # ------------------------------------------------------------------------- content
+    def refresh_lessons(self, highlight: int | None = None) -> None:
+        lessons = self.tutor.course.lessons
+        options = self.query_one("#lessons", OptionList)
+        keep = options.highlighted if highlight is None else highlight
+        options.clear_options()
+        if not lessons:
+            options.add_option(Option("No lessons could be loaded.", disabled=True))
+        else:
+            store = self.tutor.store
+            options.add_options(
+                Option(lesson_row(i + 1, store.summarize(lesson)), id=lesson.id)
+                for i, lesson in enumerate(lessons)
+            )
+            options.highlighted = min(keep or 0, len(lessons) - 1)
+        options.focus()
+        self._update_info()
+        self._update_status()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._update_info()
+
+    def _highlighted_lesson(self) -> Any | None:
+        index = self.query_one("#lessons", OptionList).highlighted
+        lessons = self.tutor.course.lessons
+        if index is None or not lessons or index >= len(lessons):
+            return None
+        return lessons[index]
+
+    def _update_info(self) -> None:
+        lesson = self._highlighted_lesson()
+        info = Text()
+        if lesson is not None:
+            summary = self.tutor.store.summarize(lesson)
+            info.append(f"{lesson.title}", style="bold")
+            info.append(f" · {len(lesson.steps)} steps · {summary.state}\n")
+            info.append(str(getattr(lesson, "summary", "") or ""))
+        self.query_one("#lesson-info", Static).update(info)
+
+    def _update_status(self) -> None:
+        status = Text()
+        index, step = self._continue_target()
+        lessons = self.tutor.course.lessons
+        if index is not None and lessons:
+            lesson = lessons[index]
+            status.append("Continue (c): ", style="bold")
+            status.append(f"{lesson.title}, step {step + 1} of {len(lesson.steps)}")
+        if not self.tutor.store.writable:
+            status.append("\n⚠ Progress is not being saved this session.", style="bold")
+        self.query_one("#map-status", Static).update(status)
+
+    def _continue_target(self) -> tuple[int | None, int]:
+        """(lesson index, step index) where the learner left off, else the first open lesson."""
+        lessons = self.tutor.course.lessons
+        if not lessons:
+            return None, 0
+        store = self.tutor.store
+        last = store.last_position
+        ids = [lesson.id for lesson in lessons]
+        start = ids.index(last[0]) if last and last[0] in ids else 0
+        # the lesson left off first (at its first open step), then the next ones not done yet
+        for index in [*range(start, len(lessons)), *range(0, start)]:
+            summary = store.summarize(lessons[index])
+            if summary.state != STATE_DONE:
+                return index, summary.first_open_step
+        return start, 0
+
+    # -------------------------------------------------------------------------- actions
+    def open_lesson(self, index: int, step: int | None = None) -> None:
+        from bptutor.tui.screens.lesson import LessonScreen
+
+        lesson = self.tutor.course.lessons[index]
+        if step is None:
+            step = self.tutor.store.summarize(lesson).first_open_step
+        self.app.push_screen(LessonScreen(lesson, step))
+
+    def action_open_lesson(self) -> None:
+        index = self.query_one("#lessons", OptionList).highlighted
+        if index is not None and self.tutor.course.lessons:
+            self.open_lesson(index)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Mouse clicks select too."""
+        if self.tutor.course.lessons:
+            self.open_lesson(event.option_index)
+
+    def action_continue(self) -> None:
+        index, step = self._continue_target()
+        if index is not None:
+            self.query_one("#lessons", OptionList).highlighted = index
+            self.open_lesson(index, step)
+
+    def action_playground(self) -> None:
+        self.tutor.open_training(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("open_lesson", "continue") and not self.tutor.course.lessons:
+            return None
+        return True

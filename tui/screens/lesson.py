@@ -1,0 +1,351 @@
+"""One lesson, one step at a time: prose, the exercise, a live preview and the verdict.
+
+Layout is designed for 80x24 first: the prose scrolls (PageUp/PageDown work while typing) and
+the answer line, preview and verdict stay visible below it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from bptutor.tui.messages import AnswerChecked, ProgressChanged, StepOpened
+from bptutor.tui.widgets.choice_list import ChoiceList
+from bptutor.tui.widgets.verdict_view import VerdictView
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Markdown, OptionList, Static
+
+if TYPE_CHECKING:
+    from bptutor.tui.app import BptutorApp
+
+ANSWER_KINDS = ("derivative", "expression", "value", "vector", "matrix")
+REVEAL_AFTER = 3
+"""Wrong attempts after which "show solution" needs no confirmation."""
+
+
+def answer_placeholder(inst: Any) -> str:
+    """A reminder of the syntax the input expects (the help screen has the full table)."""
+    kind = inst.kind
+    shape = tuple(inst.expected_shape or ())
+    if kind == "vector" and len(shape) == 1:
+        names = ", ".join(f"v{i + 1}" for i in range(min(shape[0], 4)))
+        return f"{shape[0]} numbers: [{names}{', …' if shape[0] > 4 else ''}]"
+    if kind == "matrix" and len(shape) == 2:
+        rows, cols = shape
+        row = ", ".join("·" for _ in range(min(cols, 4)))
+        body = "; ".join(row for _ in range(min(rows, 3)))
+        return f"{rows}×{cols}, row by row: [{body}]"
+    if kind == "value":
+        return "a number, e.g. -0.25"
+    variables = ", ".join(inst.variables or ())
+    return f"an expression in {variables}, e.g. x*exp(y)" if variables else "an expression"
+
+
+def shape_label(inst: Any) -> str:
+    shape = tuple(inst.expected_shape or ())
+    return " (" + "×".join(str(n) for n in shape) + ")" if shape else ""
+
+
+class LessonScreen(Screen[None]):
+    """Steps of one lesson; progress is stored after every graded answer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Map", id="lesson.back"),
+        Binding("ctrl+p", "previous_step", "Prev", id="lesson.previous"),
+        Binding("ctrl+n", "next_step", "Next", id="lesson.next"),
+        Binding("ctrl+t", "hint", "Hint", id="lesson.hint"),
+        Binding("ctrl+r", "solution", "Solution", id="lesson.solution"),
+        Binding("t", "train", "Training view", id="lesson.train"),
+        Binding("f1", "app.help", "Help", id="lesson.help"),
+        Binding("enter", "advance", "Next", id="lesson.advance", show=False),
+        Binding("pageup", "scroll_prose(-1)", "Scroll up", id="lesson.page_up", show=False),
+        Binding("pagedown", "scroll_prose(1)", "Scroll down", id="lesson.page_down", show=False),
+        # plain keys: an Input with focus types them instead (ctrl+q / F1 always work)
+        Binding("question_mark", "app.help", "Help", id="lesson.help_key", show=False),
+        Binding("q", "app.quit", "Quit", id="lesson.quit", show=False),
+    ]
+
+    step_index: reactive[int] = reactive(0, bindings=True, init=False)
+    hints_shown: reactive[int] = reactive(0, bindings=True, init=False)
+    solved: reactive[bool] = reactive(False, bindings=True, init=False)
+
+    def __init__(self, lesson: Any, step_index: int = 0) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.inst: Any = None
+        self._reveal_armed = False
+        self._last_correct: str | None = None
+        self.set_reactive(LessonScreen.step_index, max(0, min(step_index, len(lesson.steps) - 1)))
+
+    @property
+    def tutor(self) -> BptutorApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def step(self) -> Any:
+        return self.lesson.steps[self.step_index]
+
+    @property
+    def kind(self) -> str | None:
+        return getattr(self.inst, "kind", None)
+
+    # ---------------------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="lesson-header")
+        with VerticalScroll(id="prose"):
+            yield Markdown(id="prose-md")
+        with Vertical(id="exercise"):
+            with Horizontal(id="answer-row"):
+                yield Label(id="prompt")
+                yield Input(id="answer")
+            yield Static(id="preview")
+            yield ChoiceList(id="choices")
+            yield Button("Open the training view (t)", id="open-training")
+        with VerticalScroll(id="feedback"):
+            yield VerdictView(id="verdict")
+            yield Markdown(id="notes")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.show_step(self.step_index)
+
+    # ----------------------------------------------------------------------- step display
+    async def show_step(self, index: int) -> None:
+        """Draw step `index` fresh: its instance, stored hints/solution, the right widgets."""
+        self.step_index = index
+        lesson, step = self.lesson, self.step
+        store = self.tutor.store
+        self._reveal_armed = False
+        self._last_correct = None
+        try:
+            self.inst = self.tutor.instantiate_step(lesson, step, self.tutor.seed)
+            prose = str(self.inst.text)
+        except Exception as exc:  # a broken exercise must not take the tutor down
+            self.inst = None
+            prose = f"**This step could not be prepared.**\n\n{type(exc).__name__}: {exc}"
+        progress = store.step(lesson.id, step.id)
+        store.mark_seen(lesson.id, step.id)
+        self.tutor.show_store_notices()
+        self.solved = progress.solved
+        self.hints_shown = min(progress.hints_used, len(self._hints()))
+
+        kind = self.kind
+        exercise = self.query_one("#exercise", Vertical)
+        exercise.display = kind is not None
+        answer_row = self.query_one("#answer-row")
+        answer_row.display = kind in ANSWER_KINDS
+        self.query_one("#preview").display = kind in ANSWER_KINDS
+        choices = self.query_one("#choices", ChoiceList)
+        choices.display = kind == "choice"
+        self.query_one("#open-training").display = kind == "train"
+
+        self._update_header()
+        await self.query_one("#prose-md", Markdown).update(prose)
+        self.query_one("#prose", VerticalScroll).scroll_home(animate=False)
+        answer = self.query_one("#answer", Input)
+        verdict = self.query_one("#verdict", VerdictView)
+        verdict.show_note("")
+        if kind in ANSWER_KINDS:
+            self.query_one("#prompt", Label).update(str(self.inst.prompt) + shape_label(self.inst))
+            answer.placeholder = answer_placeholder(self.inst)
+            answer.value = ""
+            self._update_preview("")
+            answer.focus()
+        elif kind == "choice":
+            choices.set_choices(tuple(self.inst.choices))
+            choices.focus()
+        elif kind == "train":
+            self.query_one("#open-training", Button).focus()
+        else:
+            self.query_one("#prose", VerticalScroll).focus()
+        if progress.solved and kind in (*ANSWER_KINDS, "choice"):
+            verdict.show_note(Text("✓ Solved earlier. ", style="bold") + Text(self._next_hint()))
+        elif progress.solved and kind == "train":
+            verdict.show_note(Text("✓ Opened earlier. Press t to train again.", style="bold"))
+        await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+        self.post_message(StepOpened(lesson.id, step.id, index))
+
+    def _hints(self) -> tuple[str, ...]:
+        return tuple(getattr(self.inst, "hints", ()) or ())
+
+    def _next_hint(self) -> str:
+        last = self.step_index >= len(self.lesson.steps) - 1
+        return "Enter: back to the map." if last else "Enter or ctrl+n: next step."
+
+    def _update_header(self) -> None:
+        step = self.step
+        progress = self.tutor.store.step(self.lesson.id, step.id)
+        header = Text()
+        header.append(f"{self.lesson.title}", style="bold")
+        header.append(f" · step {self.step_index + 1}/{len(self.lesson.steps)}")
+        title = getattr(step, "title", "") or ""
+        if title:
+            header.append(f": {title}")
+        if self.kind is not None:
+            if progress.solved:
+                header.append("  ✓ solved", style="bold")
+            elif progress.attempts:
+                tries = "try" if progress.attempts == 1 else "tries"
+                header.append(f"  {progress.attempts} {tries}")
+            if progress.revealed:
+                header.append("  (solution shown)")
+        self.query_one("#lesson-header", Static).update(header)
+
+    async def _update_notes(self, *, revealed: bool = False, explain: bool = False) -> None:
+        """Hints shown so far, the solution when revealed, the explanation once earned."""
+        parts = [f"**Hint {i + 1}.** {h}" for i, h in enumerate(self._hints()[: self.hints_shown])]
+        if revealed and self.inst is not None and self.kind not in (None, "train"):
+            parts.append(f"**Solution** (marked as revealed): `{self.inst.solution}`")
+        explanation = str(getattr(self.inst, "explanation", "") or "")
+        if (explain or revealed) and explanation:
+            parts.append(f"**Why.** {explanation}")
+        notes = self.query_one("#notes", Markdown)
+        notes.display = bool(parts)
+        await notes.update("\n\n".join(parts))
+
+    def _update_preview(self, value: str) -> None:
+        preview = self.query_one("#preview", Static)
+        if not value.strip():
+            preview.update(Text("Enter checks the answer · F1 shows the syntax", style="dim"))
+            return
+        verdict = self.inst.preview(value)
+        if verdict.status == "invalid":
+            preview.update(Text("? ") + Text(str(verdict.message)))
+        else:
+            preview.update(Text("read as: ", style="dim") + Text(str(verdict.read_as or value)))
+
+    # -------------------------------------------------------------------------- answering
+    @on(Input.Changed, "#answer")
+    def _answer_changed(self, event: Input.Changed) -> None:
+        if self.kind in ANSWER_KINDS:
+            self._update_preview(event.value)
+
+    @on(Input.Submitted, "#answer")
+    async def _answer_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        answer = event.value.strip()
+        if self.solved and self._last_correct is not None and answer == self._last_correct:
+            await self.action_advance()  # Enter again after "✓ Right." moves on
+            return
+        if not answer:
+            self.query_one("#verdict", VerdictView).show_note("? Type an answer first.")
+            return
+        await self.submit(answer)
+
+    @on(OptionList.OptionSelected, "#choices")
+    async def _choice_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        from bptutor.tui.widgets.choice_list import LETTERS
+
+        await self.submit(LETTERS[event.option_index])  # the checker takes the letter
+
+    async def submit(self, answer: str) -> None:
+        """Grade `answer`, store it (unless unreadable) and show the verdict."""
+        lesson, step = self.lesson, self.step
+        store = self.tutor.store
+        verdict = self.inst.check(answer)
+        counted = verdict.status != "invalid"
+        if counted:
+            store.record_attempt(lesson.id, step.id, answer, verdict.status, verdict.mistake)
+            self.tutor.show_store_notices()
+        progress = store.step(lesson.id, step.id)
+        view = self.query_one("#verdict", VerdictView)
+        if verdict.correct:
+            self.solved = True
+            self._last_correct = answer
+            view.show_verdict(verdict, suffix=" " + self._next_hint())
+        else:
+            view.show_verdict(verdict, attempts=progress.attempts)
+        self._update_header()
+        await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+        self.post_message(AnswerChecked(lesson.id, step.id, answer, verdict, counted))
+        self.post_message(ProgressChanged(lesson.id))
+
+    # ---------------------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        kind = self.kind
+        if action == "previous_step":
+            return None if self.step_index == 0 else True
+        if action == "next_step":
+            return None if self.step_index >= len(self.lesson.steps) - 1 else True
+        if action == "hint":
+            if kind is None or not self._hints():
+                return False
+            return None if self.hints_shown >= len(self._hints()) else True
+        if action == "solution":
+            return kind not in (None, "train")
+        if action == "train":
+            return kind == "train"
+        return True
+
+    async def action_previous_step(self) -> None:
+        if self.step_index > 0:
+            await self.show_step(self.step_index - 1)
+
+    async def action_next_step(self) -> None:
+        if self.step_index < len(self.lesson.steps) - 1:
+            await self.show_step(self.step_index + 1)
+
+    async def action_advance(self) -> None:
+        """Enter outside the input: next step, or back to the map after the last one."""
+        if self.step_index < len(self.lesson.steps) - 1:
+            await self.show_step(self.step_index + 1)
+        else:
+            self.action_back()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    async def action_hint(self) -> None:
+        hints = self._hints()
+        if self.hints_shown >= len(hints):
+            return
+        self.tutor.store.record_hint(self.lesson.id, self.step.id)
+        self.tutor.show_store_notices()
+        self.hints_shown += 1
+        progress = self.tutor.store.step(self.lesson.id, self.step.id)
+        await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+        self.query_one("#feedback", VerticalScroll).scroll_end(animate=False)
+
+    async def action_solution(self) -> None:
+        store = self.tutor.store
+        progress = store.step(self.lesson.id, self.step.id)
+        earned = progress.solved or progress.revealed or progress.attempts >= REVEAL_AFTER
+        if not earned and not self._reveal_armed:
+            self._reveal_armed = True  # asked early: one confirmation, then it is revealed
+            self.query_one("#verdict", VerdictView).show_note(
+                "Press ctrl+r again to see the solution (it is marked as revealed)."
+            )
+            return
+        store.record_reveal(self.lesson.id, self.step.id)
+        self.tutor.show_store_notices()
+        self._update_header()
+        await self._update_notes(revealed=True, explain=True)
+        self.query_one("#feedback", VerticalScroll).scroll_end(animate=False)
+        self.post_message(ProgressChanged(self.lesson.id))
+
+    def action_train(self) -> None:
+        if self.kind != "train":
+            return
+        if self.tutor.open_training(self.inst.train_config):
+            # a train step counts as done once the learner opened the training view
+            self.tutor.store.mark_solved(self.lesson.id, self.step.id)
+            self.tutor.show_store_notices()
+            self.solved = True
+            self._update_header()
+
+    @on(Button.Pressed, "#open-training")
+    def _open_training_pressed(self) -> None:
+        self.action_train()
+
+    def action_scroll_prose(self, direction: int) -> None:
+        prose = self.query_one("#prose", VerticalScroll)
+        if direction < 0:
+            prose.scroll_page_up()
+        else:
+            prose.scroll_page_down()

@@ -1,0 +1,40 @@
+"""Below the usable size: say so plainly instead of drawing a garbled lesson."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Static
+
+
+class TooSmallScreen(Screen[None]):
+    """Pushed and popped by the app on resize; quitting still works."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "app.quit", "Quit", id="small.quit"),
+    ]
+
+    def __init__(self, min_width: int, min_height: int, size: tuple[int, int]) -> None:
+        super().__init__()
+        self.min_width = min_width
+        self.min_height = min_height
+        self._term_size = size
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="too-small-text")
+
+    def on_mount(self) -> None:
+        self.show_size(*self._term_size)
+
+    def show_size(self, width: int, height: int) -> None:
+        """The app tells us the new terminal size on every resize."""
+        self._term_size = (width, height)
+        if not self.is_mounted:
+            return
+        self.query_one("#too-small-text", Static).update(
+            f"Please enlarge the window.\n\nbptutor needs at least "
+            f"{self.min_width}×{self.min_height}; this one is {width}×{height}.\n\nq quits."
+        )

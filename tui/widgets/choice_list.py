@@ -1,0 +1,32 @@
+"""The options of a multiple-choice step, selectable by arrows + Enter or by their letter."""
+
+from __future__ import annotations
+
+import string
+
+from rich.text import Text
+from textual import events
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+LETTERS = string.ascii_lowercase
+
+
+class ChoiceList(OptionList):
+    """An OptionList whose options are labelled a), b), ...; pressing a letter selects it."""
+
+    def set_choices(self, choices: tuple[str, ...]) -> None:
+        self.clear_options()
+        self.add_options(
+            Option(Text.assemble((f"{LETTERS[i]}) ", "bold"), str(choice)), id=f"choice-{i}")
+            for i, choice in enumerate(choices[: len(LETTERS)])
+        )
+        self.highlighted = 0 if choices else None
+
+    async def _on_key(self, event: events.Key) -> None:
+        char = (event.character or "").lower()
+        if len(char) == 1 and char in LETTERS[: self.option_count]:
+            event.stop()
+            event.prevent_default()
+            self.highlighted = LETTERS.index(char)
+            self.action_select()
