@@ -86,18 +86,25 @@ def run_once(argv: list[str], marker: bytes, env: dict[str, str]) -> tuple[float
                 elapsed = time.perf_counter() - start
                 break
         os.write(master, b"\x11")  # ctrl+q
-        # keep draining so the app can write its exit sequences
+        # keep draining so the app can write its exit sequences; reap with wait4 for rusage
+        usage = None
         end = time.perf_counter() + 10
-        while proc.poll() is None and time.perf_counter() < end:
+        while usage is None:
+            pid, _, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                usage = ru
+                break
+            if time.perf_counter() > end:
+                proc.kill()
+                _, _, usage = os.wait4(proc.pid, 0)
+                break
             ready, _, _ = select.select([master], [], [], 0.05)
             if ready:
                 try:
                     os.read(master, 65536)
                 except OSError:
-                    break
-        if proc.poll() is None:
-            proc.kill()
-        _, _, usage = os.wait4(proc.pid, 0)
+                    time.sleep(0.01)
+        proc.returncode = 0  # reaped above; keep Popen from waiting again
     finally:
         os.close(master)
     return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
