@@ -18,14 +18,21 @@ if TYPE_CHECKING:
 STATE_MARK = {STATE_DONE: "✓", STATE_IN_PROGRESS: "›"}
 
 
-def lesson_row(number: int, summary: LessonSummary) -> Text:
+ROW_FIXED = 2 + 4 + 13 + 5  # mark, number, state, count
+ROW_CHROME = 2 + 2 + 2  # the list's border, padding and scrollbar
+
+
+def lesson_row(number: int, summary: LessonSummary, title_width: int = 42) -> Text:
     """One line of the map; the state is spelled out, never carried by colour alone."""
     mark = STATE_MARK.get(summary.state, " ")
     count = f"{summary.solved}/{summary.total}" if summary.total else "—"
     row = Text()
     row.append(f"{mark} ", style="bold")
     row.append(f"{number:>2}. ")
-    row.append(f"{summary.title[:42]:<42}", style="bold" if summary.state != STATE_DONE else "")
+    title = summary.title
+    if len(title) > title_width:
+        title = title[: title_width - 1] + "…"
+    row.append(f"{title:<{title_width}}", style="bold" if summary.state != STATE_DONE else "")
     row.append(f" {summary.state:<11} ", style="dim" if summary.state == "not started" else "")
     row.append(f"{count:>5}")
     return row
@@ -57,6 +64,9 @@ class CourseMapScreen(Screen[None]):
     def on_mount(self) -> None:
         self.refresh_lessons(highlight=self._continue_target()[0])
 
+    def on_resize(self) -> None:
+        self.refresh_lessons()  # the title column follows the terminal's width
+
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self.refresh_lessons()
@@ -71,8 +81,9 @@ class CourseMapScreen(Screen[None]):
             options.add_option(Option("No lessons could be loaded.", disabled=True))
         else:
             store = self.tutor.store
+            width = max(12, self.app.size.width - ROW_FIXED - ROW_CHROME)
             options.add_options(
-                Option(lesson_row(i + 1, store.summarize(lesson)), id=lesson.id)
+                Option(lesson_row(i + 1, store.summarize(lesson), width), id=lesson.id)
                 for i, lesson in enumerate(lessons)
             )
             options.highlighted = min(keep or 0, len(lessons) - 1)
