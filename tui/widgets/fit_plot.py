@@ -1,0 +1,190 @@
+"""What the network has learnt, in data space.
+
+For a 1-D regression set (sine): the data and the network's current fit, drawn by a per-widget
+plotext figure. For a 2-D set: the decision regions as a coarse character heat map — ASCII only,
+readable without colour (the character carries the class, colour only repeats it).
+
+`data_view_values` is plain numpy so the training worker computes it off the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from plotext._figure import _figure_class
+from rich.text import Text
+from textual.widget import Widget
+
+__all__ = [
+    "MAP_CHARS",
+    "DataView",
+    "DataViewValues",
+    "data_view_values",
+    "render_decision_map",
+    "render_fit_plot",
+]
+
+# four levels from "surely the low class" to "surely the high class"; o / x mark the examples
+MAP_CHARS = ".:+#"
+POINT_CHARS = ("o", "x")
+_LOW_STYLE, _HIGH_STYLE = "blue", "red"
+
+
+@dataclass(frozen=True)
+class DataViewValues:
+    """A snapshot of the net's predictions over the input space, plus the data to overlay."""
+
+    kind: str  # "fit" (1-D input) or "map" (2-D input) or "none"
+    X: np.ndarray  # (L, n) the data
+    y: np.ndarray  # (L,) first target column
+    grid_x: np.ndarray  # fit: (G,) inputs; map: (cols,) first coordinate of the cell centres
+    grid_y: np.ndarray  # fit: (G,) predictions; map: (rows,) second coordinate (top row first)
+    grid: np.ndarray | None = None  # map: (rows, cols) predictions
+    low: float = 0.0  # the two class values (map)
+    high: float = 1.0
+
+
+def _padded_range(v: np.ndarray) -> tuple[float, float]:
+    lo, hi = float(np.min(v)), float(np.max(v))
+    pad = 0.08 * (hi - lo) if hi > lo else 1.0
+    return lo - pad, hi + pad
+
+
+def data_view_values(
+    net: Any, X: np.ndarray, y: np.ndarray, grid_shape: tuple[int, int] = (24, 10)
+) -> DataViewValues:
+    """Predictions of ``net`` over a grid covering the data (``grid_shape`` = (cols, rows))."""
+    yy = np.asarray(y, dtype=float).reshape(len(X), -1)[:, 0]
+    n = X.shape[1]
+    with np.errstate(all="ignore"):
+        if n == 1:
+            lo, hi = _padded_range(X[:, 0])
+            gx = np.linspace(lo, hi, 80)
+            pred = np.asarray(net.forward(gx[:, None]).y_hat, dtype=float).reshape(-1, 1)[:, 0]
+            return DataViewValues("fit", X.copy(), yy, gx, pred)
+        if n == 2:
+            cols, rows = max(2, int(grid_shape[0])), max(2, int(grid_shape[1]))
+            x0, x1 = _padded_range(X[:, 0])
+            y0, y1 = _padded_range(X[:, 1])
+            gx = np.linspace(x0, x1, cols)
+            gy = np.linspace(y1, y0, rows)  # top row first
+            pts = np.column_stack([np.tile(gx, rows), np.repeat(gy, cols)])
+            pred = np.asarray(net.forward(pts).y_hat, dtype=float).reshape(rows, cols, -1)[..., 0]
+            classes = np.unique(yy)
+            low, high = (float(classes[0]), float(classes[-1])) if classes.size else (0.0, 1.0)
+            return DataViewValues("map", X.copy(), yy, gx, gy, pred, low, high)
+    return DataViewValues("none", X.copy(), yy, np.empty(0), np.empty(0))
+
+
+def render_decision_map(values: DataViewValues, width: int, height: int) -> Text:
+    """The heat map: one character per grid cell, the examples drawn on top as o / x."""
+    grid = values.grid
+    text = Text(no_wrap=True, overflow="crop")
+    if grid is None:
+        return text
+    rows, cols = grid.shape
+    span = values.high - values.low or 1.0
+    t = np.clip(
+        (np.nan_to_num(grid, nan=0.5 * (values.low + values.high)) - values.low) / span, 0, 1
+    )
+    level = np.minimum((t * len(MAP_CHARS)).astype(int), len(MAP_CHARS) - 1)
+    cells = [[MAP_CHARS[level[r, c]] for c in range(cols)] for r in range(rows)]
+    styles = [
+        [_LOW_STYLE if level[r, c] < 2 else _HIGH_STYLE for c in range(cols)] for r in range(rows)
+    ]
+    gx, gy = values.grid_x, values.grid_y
+    mid = 0.5 * (values.low + values.high)
+    for (px, py), label in zip(values.X[:, :2], values.y, strict=False):
+        c = round(float((px - gx[0]) / (gx[-1] - gx[0]) * (cols - 1))) if cols > 1 else 0
+        r = round(float((py - gy[0]) / (gy[-1] - gy[0]) * (rows - 1))) if rows > 1 else 0
+        if 0 <= r < rows and 0 <= c < cols:
+            high = label >= mid
+            cells[r][c] = POINT_CHARS[int(high)]
+            styles[r][c] = "bold " + (_HIGH_STYLE if high else _LOW_STYLE)
+    for r in range(min(rows, height)):
+        for c in range(min(cols, width)):
+            text.append(cells[r][c], style=styles[r][c])
+        if r < min(rows, height) - 1:
+            text.append("\n")
+    return text
+
+
+def render_fit_plot(
+    values: DataViewValues, width: int, height: int, figure: Any | None = None
+) -> str:
+    """Data (dots) and the network's current fit (line) for a 1-D input, as plotext text."""
+    fig = figure if figure is not None else _figure_class()
+    fig.clear_figure()
+    fig.theme("clear")
+    fig.plotsize(max(10, width), max(4, height))
+    fig.scatter(values.X[:, 0].tolist(), values.y.tolist(), marker="dot", color="blue")
+    pred = values.grid_y
+    finite = np.isfinite(pred)
+    if finite.any():
+        fig.plot(
+            values.grid_x[finite].tolist(), pred[finite].tolist(), marker="braille", color="red"
+        )
+    lo, hi = float(np.min(values.y)), float(np.max(values.y))
+    pad = 0.25 * (hi - lo) if hi > lo else 1.0
+    fig.ylim(lo - pad, hi + pad)  # a wild fit must not squash the data into one row
+    fig.title("data · and fit ─")
+    return fig.build()
+
+
+class DataView(Widget):
+    """Fit plot (1-D) or decision map (2-D), whichever the data set calls for."""
+
+    DEFAULT_CSS = """
+    DataView {
+        width: 30;
+        height: 1fr;
+    }
+    """
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._values: DataViewValues | None = None
+        self._figure = _figure_class()
+        self._cache_key: tuple[object, ...] | None = None
+        self._cache: Text = Text("")
+
+    @property
+    def values(self) -> DataViewValues | None:
+        return self._values
+
+    def grid_shape(self) -> tuple[int, int]:
+        """(cols, rows) of the decision map at the current size (one cell per character)."""
+        width, height = self.size
+        return max(2, width), max(2, height - 1)
+
+    def set_values(self, values: DataViewValues | None) -> None:
+        self._values = values
+        self._cache_key = None
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.size
+        key = (id(self._values), width, height)
+        if key == self._cache_key:
+            return self._cache
+        v = self._values
+        if v is None or v.kind == "none":
+            text = Text("")
+        elif v.kind == "fit":
+            text = Text.from_ansi(
+                render_fit_plot(v, width, height, self._figure), no_wrap=True, overflow="crop"
+            )
+        else:
+            text = Text(no_wrap=True, overflow="crop")
+            text.append("regions ", style="bold")
+            text.append("o", style="bold " + _LOW_STYLE)
+            text.append("/")
+            text.append("x", style="bold " + _HIGH_STYLE)
+            text.append(f" {MAP_CHARS}\n")
+            text.append_text(render_decision_map(v, width, height - 1))
+        self._cache_key, self._cache = key, text
+        return text

@@ -1,0 +1,195 @@
+"""The live loss curve: a thin widget over its own plotext figure.
+
+Never plotext's global ``plt``: each widget owns a ``_figure_class()`` so two plots (or a plot
+and a test) cannot draw into each other. The loss history is reduced to about two points per
+column (a min/max envelope per bucket) before plotext sees it, so a 100,000-epoch history
+redraws as fast as a 100-epoch one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from plotext._figure import _figure_class
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+__all__ = ["LossPlot", "downsample_envelope", "render_loss_plot"]
+
+
+def downsample_envelope(
+    losses: np.ndarray, buckets: int, first_epoch: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Epochs and losses reduced to at most ``2 * buckets`` points (min and max per bucket).
+
+    Keeping both extremes of each bucket keeps spikes and oscillations visible (a diverging or
+    noisy mini-batch run must not look smooth just because it was downsampled). Non-finite
+    losses are dropped: plotext cannot draw them and the status line reports them instead.
+    """
+    losses = np.asarray(losses, dtype=float)
+    n = losses.shape[0]
+    epochs = np.arange(first_epoch, first_epoch + n, dtype=float)
+    finite = np.isfinite(losses)
+    if not finite.all():
+        epochs, losses = epochs[finite], losses[finite]
+        n = losses.shape[0]
+    buckets = max(1, int(buckets))
+    if n <= 2 * buckets:
+        return epochs, losses
+    bounds = np.linspace(0, n, buckets + 1).astype(np.int64)
+    starts = bounds[:-1]
+    lo = np.minimum.reduceat(losses, starts)
+    hi = np.maximum.reduceat(losses, starts)
+    # both extremes of a bucket sit at the bucket's middle epoch: a vertical stroke per column
+    mid = epochs[(starts + bounds[1:] - 1) // 2]
+    return np.repeat(mid, 2), np.column_stack([hi, lo]).ravel()
+
+
+def _epoch_ticks(first: float, last: float, count: int = 5) -> list[int]:
+    """Round integer epoch ticks (1, 2, 5 × 10^k steps) so the axis reads as epochs."""
+    span = max(1.0, last - first)
+    raw = span / max(1, count - 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(s * mag for s in (1, 2, 5, 10) if s * mag >= raw / 1.5)
+    start = math.ceil(first / step) * step
+    ticks = []
+    t = start
+    while t <= last + 1e-9:
+        ticks.append(int(t))
+        t += step
+    return ticks or [int(first)]
+
+
+def _short(v: float) -> str:
+    """A tick label at most ~6 characters wide: 0.25, 1e-5, 3e12."""
+    text = f"{v:.3g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def _value_ticks(lo: float, hi: float, log_scale: bool, count: int = 5) -> list[float]:
+    """Tick positions for the loss axis (plotext's own labels print every digit of 1e25)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo] if math.isfinite(lo) else []
+    if log_scale:
+        d0, d1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+        stride = max(1, math.ceil((d1 - d0) / (count - 1)))
+        ticks = [10.0**d for d in range(d0, d1 + 1, stride) if lo <= 10.0**d <= hi]
+        if len(ticks) < 2:  # less than a decade: the ends say more
+            ticks = [lo, hi]
+        return ticks
+    raw = (hi - lo) / (count - 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(s * mag for s in (1, 2, 5, 10) if s * mag >= raw / 1.5)
+    first = math.ceil(lo / step) * step
+    return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def render_loss_plot(
+    losses: np.ndarray,
+    width: int,
+    height: int,
+    *,
+    log_scale: bool = False,
+    title: str = "",
+    figure: object | None = None,
+) -> str:
+    """The plotext drawing (ANSI text) of a loss history, sized ``width`` x ``height``.
+
+    Used by the widget and by the plain ``bptutor train`` output, so both look the same.
+    """
+    fig = figure if figure is not None else _figure_class()
+    fig.clear_figure()
+    fig.theme("clear")  # no background colours: readable with NO_COLOR and in 16 colours
+    fig.plotsize(max(10, width), max(4, height))
+    epochs, values = downsample_envelope(losses, max(1, width - 8))
+    if title:
+        fig.title(title)
+    if values.size == 0:
+        fig.text("no epochs yet", 0.5, 0.5)
+        fig.xlim(0, 1)
+        fig.ylim(0, 1)
+        return fig.build()
+    if log_scale:
+        values = np.maximum(values, 1e-300)
+        fig.yscale("log")
+    if values.size == 1:  # plotext needs a range: draw the single point as a short flat line
+        epochs = np.array([epochs[0], epochs[0] + 1.0])
+        values = np.array([values[0], values[0]])
+    fig.plot(epochs.tolist(), values.tolist(), marker="braille", color="cyan")
+    yticks = _value_ticks(float(values.min()), float(values.max()), log_scale)
+    if yticks:
+        fig.yticks(yticks, [_short(t) for t in yticks])
+    ticks = _epoch_ticks(float(epochs[0]), float(epochs[-1]))
+    fig.xticks(ticks, [str(t) for t in ticks])
+    fig.xlabel("epoch")
+    return fig.build()
+
+
+class LossPlot(Widget):
+    """Loss per epoch, redrawn only when the history or the size changes."""
+
+    DEFAULT_CSS = """
+    LossPlot {
+        width: 1fr;
+        height: 1fr;
+        min-height: 6;
+        min-width: 20;
+    }
+    """
+
+    log_scale: reactive[bool] = reactive(False)
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._figure = _figure_class()
+        self._losses: np.ndarray = np.empty(0)
+        self._version = 0
+        self._cache_key: tuple[object, ...] | None = None
+        self._cache: Text = Text("")
+        self.last_build_seconds = 0.0
+        """How long the last plotext build took (read by bench/training_ui.py)."""
+
+    @property
+    def losses(self) -> np.ndarray:
+        """The history currently drawn (a read-only view, shared with the trainer)."""
+        return self._losses
+
+    def set_history(self, losses: np.ndarray) -> None:
+        """Draw ``losses`` (loss per epoch, epoch 1 first) at the next refresh."""
+        self._losses = losses
+        self._version += 1
+        self.refresh()
+
+    def watch_log_scale(self) -> None:
+        self.refresh()
+
+    def build(self, width: int, height: int) -> Text:
+        """Build the drawing for a size; timed, and cached by (history length, size, scale)."""
+        import time
+
+        key = (self._version, width, height, self.log_scale)
+        if key == self._cache_key:
+            return self._cache
+        start = time.perf_counter()
+        ansi = render_loss_plot(
+            self._losses,
+            width,
+            height,
+            log_scale=self.log_scale,
+            title="loss (log scale)" if self.log_scale else "loss",
+            figure=self._figure,
+        )
+        text = Text.from_ansi(ansi, no_wrap=True, overflow="crop")
+        self.last_build_seconds = time.perf_counter() - start
+        self._cache_key, self._cache = key, text
+        return text
+
+    def render(self) -> Text:
+        return self.build(self.size.width, self.size.height)

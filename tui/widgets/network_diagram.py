@@ -1,0 +1,290 @@
+"""The notes' network drawn in text: inputs, hidden units, output, with their values.
+
+Forward view (the notes' Figure 1): x on the inputs, row i of W(1) on the edges into hᵢ, z and
+a = f(z) on the hidden units, W(2) on the edges into the output, ŷ on the output — for one
+chosen example. Backward view (Figure 2): the errors δ on the nodes and the gradient entries
+∂E/∂W on the edges, for the same example (E = ½(y − ŷ)² of that example alone).
+
+`diagram_values` is plain numpy so the training worker can compute a snapshot off the UI thread;
+the widget only formats what it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+__all__ = ["DiagramValues", "NetworkDiagram", "diagram_values", "fmt", "render_diagram"]
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(i: int) -> str:
+    return str(i).translate(_SUB)
+
+
+@dataclass(frozen=True)
+class DiagramValues:
+    """Everything the diagram shows for one example (copies: safe to pass between threads)."""
+
+    example: int  # 0-based index into the data set
+    n_examples: int
+    activation: str
+    x: np.ndarray  # (n,)
+    y: np.ndarray  # (k,)
+    W1: np.ndarray  # (m, n)
+    W2: np.ndarray  # (k, m)
+    b1: np.ndarray | None  # (m,)
+    b2: np.ndarray | None  # (k,)
+    z: np.ndarray  # (m,)
+    a: np.ndarray  # (m,)
+    fprime: np.ndarray  # (m,)
+    y_hat: np.ndarray  # (k,)
+    delta_out: np.ndarray  # (k,)
+    delta_hidden: np.ndarray  # (m,)
+    dW1: np.ndarray  # (m, n)  ∂E/∂W(1) for this example
+    dW2: np.ndarray  # (k, m)  ∂E/∂W(2) for this example
+
+
+def diagram_values(net: Any, X: np.ndarray, y: np.ndarray, example: int) -> DiagramValues:
+    """Forward and backward quantities of ``net`` for example ``example`` of (X, y)."""
+    L = X.shape[0]
+    i = int(example) % L
+    xi = X[i : i + 1]
+    yi = y[i : i + 1]
+    with np.errstate(all="ignore"):  # a diverged net has inf/NaN weights: show them, no warnings
+        b = net.backward(xi, yi)
+    f = b.forward
+    g = b.grads
+    return DiagramValues(
+        example=i,
+        n_examples=L,
+        activation=str(net.activation),
+        x=np.array(xi[0], dtype=float),
+        y=np.atleast_1d(np.array(yi[0], dtype=float)),
+        W1=np.array(net.W1, dtype=float),
+        W2=np.array(net.W2, dtype=float),
+        b1=None if net.b1 is None else np.array(net.b1, dtype=float),
+        b2=None if net.b2 is None else np.array(net.b2, dtype=float),
+        z=np.array(f.z[0], dtype=float),
+        a=np.array(f.a[0], dtype=float),
+        fprime=np.array(f.fprime[0], dtype=float),
+        y_hat=np.atleast_1d(np.array(f.y_hat[0], dtype=float)),
+        delta_out=np.atleast_1d(np.array(b.delta_out[0], dtype=float)),
+        delta_hidden=np.array(b.delta_hidden[0], dtype=float),
+        dW1=np.array(g.W1, dtype=float),
+        dW2=np.array(g.W2, dtype=float),
+    )
+
+
+def fmt(value: float, width: int = 5) -> str:
+    """``value`` signed, in at most ``width`` characters, as precisely as that allows.
+
+    Weights sit near ±1 but gradients can be 1e-4 and a diverging run 1e30: fixed two decimals
+    would show most of those as +0.00 or overflow the column.
+    """
+    v = float(value)
+    if not np.isfinite(v):
+        return ("nan" if np.isnan(v) else ("+inf" if v > 0 else "-inf")).rjust(width)
+    best: tuple[float, str] | None = None
+    candidates = [f"{v:+.{d}f}" for d in (3, 2, 1, 0)]
+    for d in (2, 1, 0):
+        mantissa, exponent = f"{v:+.{d}e}".split("e")
+        candidates.append(f"{mantissa}e{int(exponent)}")
+    for text in candidates:
+        if len(text) > width:
+            continue
+        err = abs(float(text) - v) / max(abs(v), 1e-300)
+        if best is None or err < best[0] - 1e-12:
+            best = (err, text)
+    if best is None:  # nothing fits: the shortest form, cropped by the caller's layout
+        return min(candidates, key=len)
+    text = best[1]
+    if text in ("-0", "-0.0", "-0.00", "-0.000"):  # "−0.00" for a tiny negative reads oddly
+        text = "+" + text[1:]
+    return text.rjust(width)
+
+
+def _nums(values: np.ndarray, width: int) -> str:
+    return " ".join(fmt(v, width) for v in values)
+
+
+def render_diagram(
+    values: DiagramValues | None, *, backward: bool = False, width: int = 80, height: int = 8
+) -> Text:
+    """The diagram as text, at most ``width`` x ``height`` (larger networks are summarised)."""
+    if values is None:
+        return Text("(no network yet)")
+    v = values
+    n, m, k = v.W1.shape[1], v.W1.shape[0], v.W2.shape[0]
+    w = 5 if width < 100 else 6
+    title = (
+        f"backward · example {v.example + 1}/{v.n_examples} (e: next) · δ on nodes,"
+        f" ∂E/∂W on edges, E of this example"
+        if backward
+        else f"forward · example {v.example + 1}/{v.n_examples} (e: next) · f = {v.activation}"
+        f" · row i of W(1) feeds hᵢ"
+    )
+    rows_avail = max(1, height - 2)
+    # hidden units shown; the rest summarised in one line
+    shown_m = max(1, rows_avail - 1) if m > rows_avail else m
+    shown_n = min(n, rows_avail)
+    shown_k = min(k, rows_avail)
+    n_rows = max(shown_n, shown_m + (1 if shown_m < m else 0), shown_k)
+
+    inputs = [f"x{_sub(j + 1)} {fmt(v.x[j], w)}" for j in range(shown_n)]
+    if shown_n < n:
+        inputs[-1] = f"… {n - shown_n + 1} more"
+    edges1: list[str] = []
+    hidden: list[str] = []
+    edges2: list[str] = []
+    for i in range(shown_m):
+        if backward:
+            e1 = _nums(v.dW1[i], w)
+            h = f"h{_sub(i + 1)} δ {fmt(v.delta_hidden[i], w)} f′ {fmt(v.fprime[i], w)}"
+            e2 = " ".join(fmt(v.dW2[o, i], w) for o in range(k))
+        else:
+            e1 = _nums(v.W1[i], w)
+            if v.b1 is not None:
+                e1 += f" b{fmt(v.b1[i], w)}"
+            h = f"h{_sub(i + 1)} z {fmt(v.z[i], w)} a {fmt(v.a[i], w)}"
+            e2 = " ".join(fmt(v.W2[o, i], w) for o in range(k))
+        edges1.append(e1)
+        hidden.append(h)
+        edges2.append(e2)
+    summary = ""
+    if shown_m < m:
+        rest = slice(shown_m, m)
+        name, vals = ("δ", v.delta_hidden[rest]) if backward else ("a", v.a[rest])
+        lo, hi = fmt(vals.min(), w), fmt(vals.max(), w)
+        summary = f"… {m - shown_m} more hidden units, {name} in [{lo}, {hi}]"
+    outputs: list[str] = []
+    out_bias: list[str] = []
+    for o in range(shown_k):
+        if backward:
+            outputs.append(f"ŷ−y δ {fmt(v.delta_out[o], w)}")
+        else:
+            label = "ŷ" if k == 1 else f"ŷ{_sub(o + 1)}"
+            outputs.append(f"{label} {fmt(v.y_hat[o], w)} y {fmt(v.y[o], w)}")
+        out_bias.append(f" b{fmt(v.b2[o], w)}" if v.b2 is not None and not backward else "")
+
+    def col(items: list[str]) -> list[str]:
+        wid = max((len(s) for s in items), default=0)
+        return [s.ljust(wid) for s in items] + [" " * wid] * (n_rows - len(items))
+
+    c_in, c_e1, c_h, c_e2 = col(inputs), col(edges1), col(hidden), col(edges2)
+    n_unit_rows = shown_m + (1 if summary else 0)
+    out_row0 = max(0, (shown_m - len(outputs)) // 2)
+    left_rows = max(len(inputs), n_unit_rows)
+    right_rows = max(shown_m, out_row0 + len(outputs))
+    lines: list[str] = []
+    for r in range(n_rows):
+        left = _junction(r, left_rows, r < len(inputs), r < n_unit_rows)
+        if r < shown_m:
+            middle = f"{c_e1[r]} ▶ {c_h[r]} ─ {c_e2[r]}"
+        elif summary and r == shown_m:
+            middle = summary
+        else:
+            middle = ""
+        out_idx = r - out_row0
+        has_out = 0 <= out_idx < len(outputs)
+        right = _junction(r, right_rows, r < shown_m, has_out)
+        if r < shown_m or r < right_rows:
+            middle = middle.ljust(len(c_e1[0]) + len(c_h[0]) + len(c_e2[0]) + 6)
+        line = f"{c_in[r]} {left} {middle} {right}{' ▶ ' + outputs[out_idx] if has_out else ''}"
+        if has_out and len(line) + len(out_bias[out_idx]) <= width:  # the bias only if it fits
+            line += out_bias[out_idx]
+        lines.append(line.rstrip())
+    label_e1 = "∂E/∂W(1)" if backward else "W(1)"
+    label_e2 = "∂E/∂W(2)" if backward else "W(2)"
+    header = (
+        f"{'input'.ljust(len(c_in[0]))}   {label_e1.ljust(len(c_e1[0]))}   "
+        f"{'hidden'.ljust(len(c_h[0]))}   {label_e2.ljust(len(c_e2[0]))}     output"
+    )
+    text = Text(no_wrap=True, overflow="crop")
+    text.append(title[:width] + "\n", style="bold")
+    text.append(header[:width].rstrip() + "\n", style="dim")
+    text.append("\n".join(line[:width] for line in lines))
+    return text
+
+
+def _junction(r: int, rows: int, left: bool, right: bool) -> str:
+    """The bus character joining inputs (left) to hidden units (right) on row ``r``."""
+    if r >= rows:
+        return " "
+    if rows == 1:
+        return "─" if (left or right) else " "
+    top, bottom = r == 0, r == rows - 1
+    up, down = not top, not bottom
+    table = {
+        # (up, down, left, right)
+        (False, True, True, True): "┬",
+        (False, True, True, False): "┐",
+        (False, True, False, True): "┌",
+        (True, False, True, True): "┴",
+        (True, False, True, False): "┘",
+        (True, False, False, True): "└",
+        (True, True, True, True): "┼",
+        (True, True, True, False): "┤",
+        (True, True, False, True): "├",
+        (True, True, False, False): "│",
+        (False, True, False, False): "│",
+        (True, False, False, False): "│",
+    }
+    return table.get((up, down, left, right), " ")
+
+
+class NetworkDiagram(Widget):
+    """The network with its live values; ``backward`` switches to errors and gradients."""
+
+    DEFAULT_CSS = """
+    NetworkDiagram {
+        width: 1fr;
+        height: auto;
+        max-height: 10;
+    }
+    """
+
+    backward: reactive[bool] = reactive(False)
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._values: DiagramValues | None = None
+        self.max_rows = 8
+
+    @property
+    def values(self) -> DiagramValues | None:
+        return self._values
+
+    def set_values(self, values: DiagramValues | None) -> None:
+        """Show these values at the next refresh (relayout: the row count may change)."""
+        rows_before = self._rows()
+        self._values = values
+        self.refresh(layout=self._rows() != rows_before)
+
+    def _rows(self) -> int:
+        if self._values is None:
+            return 1
+        n, m = self._values.W1.shape[1], self._values.W1.shape[0]
+        return 2 + min(max(n, m), self.max_rows - 2)
+
+    def watch_backward(self) -> None:
+        self.refresh()
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return self._rows()
+
+    def render(self) -> Text:
+        return render_diagram(
+            self._values,
+            backward=self.backward,
+            width=self.size.width,
+            height=min(self.size.height, self.max_rows),
+        )
