@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from bptutor.tui.widgets.text_lines import TextLinesWidget
 from plotext._figure import _figure_class
 from rich.text import Text
-from textual.widget import Widget
 
 __all__ = [
     "MAP_CHARS",
@@ -104,8 +104,14 @@ def render_decision_map(values: DataViewValues, width: int, height: int) -> Text
             cells[r][c] = POINT_CHARS[int(high)]
             styles[r][c] = "bold " + (_HIGH_STYLE if high else _LOW_STYLE)
     for r in range(min(rows, height)):
-        for c in range(min(cols, width)):
-            text.append(cells[r][c], style=styles[r][c])
+        # one span per run of equal style: a few segments per row, not one per character
+        c, end = 0, min(cols, width)
+        while c < end:
+            run = c + 1
+            while run < end and styles[r][run] == styles[r][c]:
+                run += 1
+            text.append("".join(cells[r][c:run]), style=styles[r][c])
+            c = run
         if r < min(rows, height) - 1:
             text.append("\n")
     return text
@@ -133,7 +139,7 @@ def render_fit_plot(
     return fig.build()
 
 
-class DataView(Widget):
+class DataView(TextLinesWidget):
     """Fit plot (1-D) or decision map (2-D), whichever the data set calls for."""
 
     DEFAULT_CSS = """
@@ -164,10 +170,9 @@ class DataView(Widget):
     def set_values(self, values: DataViewValues | None) -> None:
         self._values = values
         self._cache_key = None
-        self.refresh()
+        self.invalidate()
 
-    def render(self) -> Text:
-        width, height = self.size
+    def build_text(self, width: int, height: int) -> Text:
         key = (id(self._values), width, height)
         if key == self._cache_key:
             return self._cache

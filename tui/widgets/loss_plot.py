@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from bptutor.tui.widgets.text_lines import TextLinesWidget
 from plotext._figure import _figure_class
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 __all__ = ["LossPlot", "downsample_envelope", "render_loss_plot"]
 
@@ -130,7 +130,7 @@ def render_loss_plot(
     return fig.build()
 
 
-class LossPlot(Widget):
+class LossPlot(TextLinesWidget):
     """Loss per epoch, redrawn only when the history or the size changes."""
 
     DEFAULT_CSS = """
@@ -150,7 +150,6 @@ class LossPlot(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self._figure = _figure_class()
         self._losses: np.ndarray = np.empty(0)
-        self._version = 0
         self._cache_key: tuple[object, ...] | None = None
         self._cache: Text = Text("")
         self.last_build_seconds = 0.0
@@ -164,11 +163,10 @@ class LossPlot(Widget):
     def set_history(self, losses: np.ndarray) -> None:
         """Draw ``losses`` (loss per epoch, epoch 1 first) at the next refresh."""
         self._losses = losses
-        self._version += 1
-        self.refresh()
+        self.invalidate()
 
     def watch_log_scale(self) -> None:
-        self.refresh()
+        self.invalidate()
 
     def build(self, width: int, height: int) -> Text:
         """Build the drawing for a size; timed, and cached by (history length, size, scale)."""
@@ -191,5 +189,5 @@ class LossPlot(Widget):
         self._cache_key, self._cache = key, text
         return text
 
-    def render(self) -> Text:
-        return self.build(self.size.width, self.size.height)
+    def build_text(self, width: int, height: int) -> Text:
+        return self.build(width, height)

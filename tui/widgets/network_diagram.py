@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from bptutor.tui.widgets.text_lines import TextLinesWidget
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 __all__ = ["DiagramValues", "NetworkDiagram", "diagram_values", "fmt", "render_diagram"]
 
@@ -123,13 +123,11 @@ def render_diagram(
     v = values
     n, m, k = v.W1.shape[1], v.W1.shape[0], v.W2.shape[0]
     w = 5 if width < 100 else 6
-    title = (
-        f"backward · example {v.example + 1}/{v.n_examples} (e: next) · δ on nodes,"
-        f" ∂E/∂W on edges, E of this example"
-        if backward
-        else f"forward · example {v.example + 1}/{v.n_examples} (e: next) · f = {v.activation}"
-        f" · row i of W(1) feeds hᵢ"
-    )
+    which = f"example {v.example + 1}/{v.n_examples} (e: next)"
+    if backward:
+        title = f"backward · {which} · δ on nodes · ∂E/∂W on edges"
+    else:
+        title = f"forward · {which} · f = {v.activation} · row i of W(1) feeds hᵢ"
     rows_avail = max(1, height - 2)
     # hidden units shown; the rest summarised in one line
     shown_m = max(1, rows_avail - 1) if m > rows_avail else m
@@ -239,7 +237,7 @@ def _junction(r: int, rows: int, left: bool, right: bool) -> str:
     return table.get((up, down, left, right), " ")
 
 
-class NetworkDiagram(Widget):
+class NetworkDiagram(TextLinesWidget):
     """The network with its live values; ``backward`` switches to errors and gradients."""
 
     DEFAULT_CSS = """
@@ -267,7 +265,7 @@ class NetworkDiagram(Widget):
         """Show these values at the next refresh (relayout: the row count may change)."""
         rows_before = self._rows()
         self._values = values
-        self.refresh(layout=self._rows() != rows_before)
+        self.invalidate(layout=self._rows() != rows_before)
 
     def _rows(self) -> int:
         if self._values is None:
@@ -276,15 +274,12 @@ class NetworkDiagram(Widget):
         return 2 + min(max(n, m), self.max_rows - 2)
 
     def watch_backward(self) -> None:
-        self.refresh()
+        self.invalidate()
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
         return self._rows()
 
-    def render(self) -> Text:
+    def build_text(self, width: int, height: int) -> Text:
         return render_diagram(
-            self._values,
-            backward=self.backward,
-            width=self.size.width,
-            height=min(self.size.height, self.max_rows),
+            self._values, backward=self.backward, width=width, height=min(height, self.max_rows)
         )

@@ -1,0 +1,115 @@
+"""`bptutor train`: plain mode output, exit codes, and the app it opens otherwise."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from bptutor.tui.cli import build_parser
+from bptutor.tui.train_cli import main, make_app
+
+
+def parse(*argv: str):
+    return build_parser().parse_args(["train", *argv])
+
+
+def final_loss(text: str) -> float:
+    match = re.search(r"final loss (\S+)", text)
+    assert match, text
+    return float(match.group(1))
+
+
+def test_plain_xor_reaches_a_low_loss_and_prints_the_curve(capsys: pytest.CaptureFixture) -> None:
+    code = main(parse("--plain", "--dataset", "xor", "--epochs", "2000"))
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert final_loss(out) < 0.02
+    assert "┤" in out and "epoch" in out and "loss" in out  # the plotext curve
+    assert "\x1b[" not in out  # not a terminal: no colour codes in the output
+    # not a terminal either: progress as a few plain lines, not a carriage-return bar
+    assert "\r" not in err and "epoch 2,000/2,000" in err
+    # XOR: the four answers are printed and each is on the right side of 0.5
+    answers = re.findall(r"y = (\S+)\s+ŷ = (\S+)", out)
+    assert len(answers) == 4
+    assert all(abs(float(y) - float(y_hat)) < 0.5 for y, y_hat in answers)
+
+
+def test_plain_divergence_says_what_happened_and_fails(capsys: pytest.CaptureFixture) -> None:
+    code = main(parse("--plain", "--lr", "1000", "--epochs", "500"))
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "diverged" in err and "smaller" in err and "--lr 100" in err
+    assert "final loss" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("--dataset", "spiral"), "--dataset"),
+        (("--activation", "softmax"), "--activation"),
+        (("--epochs", "0"), "--epochs"),
+        (("--epochs", "-5"), "--epochs"),
+        (("--lr", "0"), "--lr"),
+        (("--lr", "-0.1"), "--lr"),
+        (("--lr", "nan"), "--lr"),
+        (("--lr", "1e6"), "--lr"),
+        (("--seed", "-1"), "--seed"),
+        (("--hidden", "0"), "--hidden"),
+        (("--batch-size", "0"), "--batch-size"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_clear_message(
+    argv: tuple[str, ...], named: str, capsys: pytest.CaptureFixture
+) -> None:
+    code = main(parse("--plain", *argv))
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert named in err and "Traceback" not in err
+    assert out == ""
+
+
+def test_installed_command_plain_without_a_tty() -> None:
+    exe = shutil.which("bptutor")
+    cmd = [exe] if exe else [sys.executable, "-m", "bptutor.tui.cli"]
+    result = subprocess.run(
+        [*cmd, "train", "--plain", "--epochs", "1500"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert final_loss(result.stdout) < 0.05
+    assert "┤" in result.stdout
+    bad = subprocess.run(
+        [*cmd, "train", "--plain", "--dataset", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert bad.returncode == 2 and "--dataset" in bad.stderr
+
+
+async def test_without_plain_the_app_opens_the_running_training_view() -> None:
+    from bptutor.tui.screens.training import TrainingScreen
+    from bptutor.tui.train_cli import _config
+
+    args = parse("--epochs", "300", "--hidden", "3")
+    app = make_app(_config(args))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen)
+        assert screen.net.n_hidden == 3
+        for _ in range(200):  # it started by itself and stops after the 300 epochs
+            if screen.epoch >= 300 and not screen.running:
+                break
+            await pilot.pause(0.02)
+        assert screen.epoch == 300 and not screen.running
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.return_code == 0  # escape left the view, and that quit the app

@@ -1,0 +1,286 @@
+"""Pilot tests of the training view, hosted in a tiny app of its own."""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from bptutor.engine.training import TrainConfig
+from bptutor.tui.screens.training import LEARNING_RATES, TrainingProgressed, TrainingScreen
+from bptutor.tui.widgets.fit_plot import DataView
+from bptutor.tui.widgets.loss_plot import LossPlot
+from bptutor.tui.widgets.network_diagram import NetworkDiagram
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+SIZE = (80, 24)
+
+
+class Host(App[None]):
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, screen: TrainingScreen) -> None:
+        super().__init__()
+        self.training = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.training)
+
+
+def xor_config(**changes: object) -> TrainConfig:
+    base = {
+        "dataset": "xor",
+        "hidden": 4,
+        "activation": "tanh",
+        "learning_rate": 0.5,
+        "epochs": 1_000_000,
+        "seed": 0,
+    }
+    base.update(changes)
+    return TrainConfig(**base)
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (fails after ``timeout`` seconds)."""
+    loop_time = 0.0
+    while not condition():
+        if loop_time > timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(0.02)
+        loop_time += 0.02
+
+
+async def press_live(pilot: Pilot, *keys: str) -> None:
+    """Press keys without ``pilot.press``'s idle wait.
+
+    Pilot waits until the *process* is idle, which never happens while the training thread
+    works, so every ``pilot.press`` would cost its one-second cap. Tests wait for the effect.
+    """
+    for key in keys:
+        pilot.app.simulate_key(key)
+        await pilot.pause(0.05)
+
+
+def status(screen: TrainingScreen) -> str:
+    return str(screen.query_one("#training-status", Static).content)
+
+
+def config_line(screen: TrainingScreen) -> str:
+    return str(screen.query_one("#training-config", Static).content)
+
+
+def shown_epoch(screen: TrainingScreen) -> int:
+    match = re.search(r"epoch ([\d,]+)", status(screen))
+    assert match, status(screen)
+    return int(match.group(1).replace(",", ""))
+
+
+def training_threads() -> list[int]:
+    """Threads whose stack is inside the training worker's loop right now."""
+    busy = []
+    for ident, frame in sys._current_frames().items():
+        f = frame
+        while f is not None:
+            if f.f_code.co_name == "_train_in_thread":
+                busy.append(ident)
+                break
+            f = f.f_back
+    return busy
+
+
+def no_training_left(app: App) -> bool:
+    running = [w for w in app.workers if w.is_running]
+    return not running and not training_threads()
+
+
+async def test_running_advances_the_epoch_and_the_plotted_loss() -> None:
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        plot = screen.query_one(LossPlot)
+        assert shown_epoch(screen) == 0 and len(plot.losses) == 0
+        empty_plot = plot.render_text().plain
+        await press_live(pilot, "space")
+        assert screen.running
+        await wait_for(pilot, lambda: shown_epoch(screen) > 0)
+        first = shown_epoch(screen)
+        first_losses = plot.losses.copy()
+        await wait_for(pilot, lambda: shown_epoch(screen) > first + 50)
+        assert "running" in status(screen) and "epochs/s" in status(screen)
+        # the plot draws the history the status talks about, and it grew
+        assert len(plot.losses) == shown_epoch(screen) > len(first_losses)
+        assert plot.render_text().plain != empty_plot
+        # XOR with lr 0.5 learns: the loss falls
+        assert plot.losses[-1] < plot.losses[0]
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
+
+
+async def test_pause_stops_the_counter_and_step_advances_by_one() -> None:
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: shown_epoch(screen) > 10)
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: not screen.running)
+        paused_at = screen.epoch
+        await pilot.pause(0.3)
+        assert screen.epoch == paused_at == shown_epoch(screen)
+        assert "paused" in status(screen)
+        await pilot.press("s")
+        assert screen.epoch == shown_epoch(screen) == paused_at + 1
+        await pilot.press("s")
+        assert screen.epoch == shown_epoch(screen) == paused_at + 2
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
+
+
+async def test_step_matches_the_engine_on_a_copy() -> None:
+    """A single step applies exactly one epoch of the engine's train to the shown net."""
+    from bptutor.engine.training import train
+
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        reference = screen.net.copy()
+        step = next(train(reference, screen.X, screen.y, learning_rate=0.5, epochs=1, seed=0))
+        await pilot.press("s")
+        np.testing.assert_allclose(screen.net.W1, reference.W1)
+        np.testing.assert_allclose(screen.net.W2, reference.W2)
+        assert screen.history.last() == pytest.approx(step.loss)
+
+
+async def test_learning_rate_keys_change_the_rate_and_keep_training() -> None:
+    screen = TrainingScreen(xor_config(learning_rate=0.1))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: shown_epoch(screen) > 10)
+        await press_live(pilot, "plus")
+        higher = min(r for r in LEARNING_RATES if r > 0.1)
+        assert screen.learning_rate == higher
+        assert f"lr {higher:g}" in config_line(screen)
+        assert screen.running  # a control change does not stop the run
+        before = screen.epoch
+        assert before > 0  # the history is kept: the rate changes mid-run
+        await wait_for(pilot, lambda: shown_epoch(screen) > before + 10)
+        await press_live(pilot, "minus", "minus")
+        assert screen.learning_rate == max(r for r in LEARNING_RATES if r < 0.1)
+        assert screen.running
+        await press_live(pilot, "escape")
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
+
+
+async def test_reset_draws_the_initial_weights_from_the_seed_again() -> None:
+    config = xor_config()
+    screen = TrainingScreen(config)
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        fresh = config.make_network(2, 1)
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: shown_epoch(screen) > 20)
+        await press_live(pilot, "space", "r")
+        assert screen.epoch == shown_epoch(screen) == 0
+        assert len(screen.query_one(LossPlot).losses) == 0
+        np.testing.assert_array_equal(screen.net.W1, fresh.W1)
+        np.testing.assert_array_equal(screen.net.W2, fresh.W2)
+
+
+async def test_a_huge_learning_rate_diverges_with_a_message() -> None:
+    screen = TrainingScreen(xor_config(learning_rate=1000))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: screen.diverged)
+        message = screen.query_one("#training-message", Static)
+        assert message.display and message.region.height >= 1
+        text = str(message.content)
+        assert "diverged" in text and "smaller" in text and "1000" in text
+        assert not screen.running and "diverged" in status(screen)
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
+        stopped_at = screen.epoch
+        await pilot.pause(0.2)
+        assert screen.epoch == stopped_at
+
+
+async def test_leaving_the_view_stops_the_worker() -> None:
+    threads_before = set(threading.enumerate())
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: shown_epoch(screen) > 0)
+        assert training_threads()  # it really runs in a thread
+        await press_live(pilot, "escape")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TrainingScreen))
+        await wait_for(pilot, lambda: no_training_left(pilot.app), timeout=1.0)
+        epoch = screen.epoch
+        await pilot.pause(0.2)
+        assert screen.epoch == epoch
+    # whatever is left is the executor's idle pool, not our training
+    assert not training_threads()
+    extra = set(threading.enumerate()) - threads_before
+    assert all(not t.is_alive() or t.name.startswith("asyncio") for t in extra)
+
+
+async def test_progress_messages_are_throttled() -> None:
+    seen: set[int] = set()
+
+    def hook(message: object) -> None:
+        if isinstance(message, TrainingProgressed):
+            seen.add(id(message))
+
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE, message_hook=hook) as pilot:
+        started = time.perf_counter()
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: screen.epoch > 0)
+        await pilot.pause(1.0)
+        await press_live(pilot, "space")
+        elapsed = time.perf_counter() - started
+        # at most ~10 a second, however many epochs ran meanwhile
+        assert 1 <= len(seen) <= 10 * elapsed + 2
+        assert screen.epoch > 5 * len(seen)
+
+
+async def test_controls_rebuild_the_network_and_switch_the_views() -> None:
+    screen = TrainingScreen(xor_config(epochs=500))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.press("M")
+        assert screen.net.n_hidden == 5 and "2-5-1" in config_line(screen)
+        await pilot.press("m", "m")
+        assert screen.net.n_hidden == 3 and "2-3-1" in config_line(screen)
+        await pilot.press("a")
+        assert screen.net.activation == "relu" and "relu" in config_line(screen)
+        await pilot.press("b")
+        assert screen.batch_size is not None and "mini-batch" in config_line(screen)
+        await pilot.press("b")
+        assert screen.batch_size is None and "full batch" in config_line(screen)
+        await pilot.press("l")
+        assert screen.query_one(LossPlot).log_scale
+        diagram = screen.query_one(NetworkDiagram)
+        assert "forward" in diagram.render_text().plain
+        await pilot.press("v")
+        assert "∂E/∂W" in diagram.render_text().plain
+        assert screen.query_one(DataView).values.kind == "map"  # XOR is 2-D
+        await pilot.press("d")  # xor -> sine: a 1-D fit
+        assert screen.dataset_name == "sine" and screen.X.shape[1] == 1
+        assert screen.query_one(DataView).values.kind == "fit"
+        # a run of a lesson's length stops by itself and says so
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: not screen.running)
+        assert screen.epoch == 500 and "finished" in status(screen)
+
+
+async def test_a_small_network_fits_80x24() -> None:
+    """A 2-2-1 net at the smallest supported size: plot, diagram, footer all on screen."""
+    screen = TrainingScreen(xor_config(hidden=2))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        plot = screen.query_one(LossPlot)
+        diagram = screen.query_one(NetworkDiagram)
+        assert plot.size.height >= 8 and plot.size.width >= 40
+        assert diagram.region.bottom <= 23 and diagram.size.height >= 4  # above the footer
+        text = diagram.render_text().plain
+        assert "h₁" in text and "h₂" in text and "ŷ" in text

@@ -1,0 +1,674 @@
+"""The training view: watch the notes' network learn, with a live loss curve and its values.
+
+Training runs in a thread worker that loops over the engine's ``train`` iterator. The worker
+never touches a widget: every 0.1 s at most it posts a ``TrainingProgressed`` (which collapses
+with older ones still queued) carrying the loss history so far and snapshots of the diagram and
+data-view values it computed itself. The UI therefore redraws about ten times a second whatever
+the training speed.
+
+Each epoch is taken under a lock, and the worker checks for cancellation inside that lock, so
+after ``_stop_run`` returns no further epoch can happen: pause, a changed control or leaving the
+view takes effect at once, and the UI can read (or single-step) the net without a race.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from bptutor.engine.datasets import DATASET_NAMES, load_dataset
+from bptutor.engine.training import MAX_LEARNING_RATE, TrainConfig, train
+from bptutor.tui.widgets.fit_plot import DataView, DataViewValues, data_view_values
+from bptutor.tui.widgets.loss_plot import LossPlot
+from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram, diagram_values
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, get_current_worker
+
+__all__ = [
+    "ACTIVATION_CYCLE",
+    "HIDDEN_RANGE",
+    "LEARNING_RATES",
+    "POST_INTERVAL",
+    "LossHistory",
+    "TrainingProgressed",
+    "TrainingScreen",
+    "TrainingStopped",
+]
+
+ACTIVATION_CYCLE = ("sigmoid", "tanh", "relu")
+HIDDEN_RANGE = (1, 64)
+# a 1-2-5 ladder, like a plotter's ranges: easy to read, factor ~2.5 per press
+LEARNING_RATES: tuple[float, ...] = tuple(
+    rate
+    for rate in (
+        round(mantissa * 10.0**exponent, 12) for exponent in range(-4, 4) for mantissa in (1, 2, 5)
+    )
+    if rate <= MAX_LEARNING_RATE  # the engine refuses larger rates
+)
+POST_INTERVAL = 0.1
+"""Seconds between progress messages from the worker: the UI redraws ~10 times a second."""
+_UNLIMITED = 10**12  # the free playground runs until paused
+
+
+class LossHistory:
+    """Append-only loss per epoch, shared by the worker (writer) and the UI (reader).
+
+    ``view()`` returns a numpy view of the filled part. Entries already written are never
+    rewritten (growing allocates a new buffer), so a view handed to the UI stays valid and
+    unchanged while the worker keeps appending.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._buf = np.empty(max(16, capacity))
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, value: float) -> None:
+        if self._n == self._buf.shape[0]:
+            grown = np.empty(2 * self._buf.shape[0])
+            grown[: self._n] = self._buf
+            self._buf = grown
+        self._buf[self._n] = value
+        self._n += 1
+
+    def view(self) -> np.ndarray:
+        out = self._buf[: self._n]
+        out.flags.writeable = False
+        return out
+
+    def last(self) -> float | None:
+        return float(self._buf[self._n - 1]) if self._n else None
+
+
+class TrainingProgressed(Message):
+    """The worker's latest state; a newer one replaces any still waiting in the queue."""
+
+    def __init__(
+        self,
+        run_id: int,
+        epoch: int,
+        loss: float,
+        grad_norm: float,
+        epochs_per_second: float,
+        history: np.ndarray,
+        diagram: DiagramValues | None,
+        data_view: DataViewValues | None,
+    ) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.epoch = epoch
+        self.loss = loss
+        self.grad_norm = grad_norm
+        self.epochs_per_second = epochs_per_second
+        self.history = history
+        self.diagram = diagram
+        self.data_view = data_view
+
+    def can_replace(self, message: Message) -> bool:
+        # called on the older message with the newer pending one: the UI only needs the latest
+        return isinstance(message, TrainingProgressed) and message.run_id == self.run_id
+
+
+class TrainingStopped(Message):
+    """The worker left its loop: ``reason`` is "finished", "diverged" or "error"."""
+
+    def __init__(self, run_id: int, reason: str, detail: str | None, epoch: int) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.reason = reason
+        self.detail = detail
+        self.epoch = epoch
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Everything one worker run needs, fixed when it starts."""
+
+    run_id: int
+    net: Any
+    X: np.ndarray
+    y: np.ndarray
+    learning_rate: float
+    batch_size: int | None
+    seed: int
+    start_epoch: int
+    epochs: int
+    history: LossHistory
+    lock: threading.Lock
+
+
+def _format_count(n: float) -> str:
+    return f"{n:,.0f}"
+
+
+def _format_loss(loss: float | None) -> str:
+    if loss is None:
+        return "–"
+    if not math.isfinite(loss):
+        return "NaN" if math.isnan(loss) else "inf"
+    return f"{loss:.4g}"
+
+
+def _format_lr(lr: float) -> str:
+    return f"{lr:g}"
+
+
+_LR_GROUP = Binding.Group("lr", compact=True)
+_HIDDEN_GROUP = Binding.Group("m ", compact=True)
+
+
+class TrainingScreen(Screen[None]):
+    """Train the network of the lessons (or a free playground) and watch it learn."""
+
+    DEFAULT_CSS = """
+    TrainingScreen {
+        layout: vertical;
+    }
+    TrainingScreen #training-config {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
+    TrainingScreen #training-status {
+        height: 1;
+        padding: 0 1;
+    }
+    TrainingScreen #training-message {
+        height: auto;
+        padding: 0 1;
+        color: $text-error;
+        text-style: bold;
+    }
+    TrainingScreen #training-message.-empty {
+        display: none;
+    }
+    TrainingScreen #training-top {
+        height: 1fr;
+        min-height: 8;
+    }
+    TrainingScreen #training-data {
+        width: 30;
+        margin-left: 1;
+    }
+    TrainingScreen #training-data.-none {
+        display: none;
+    }
+    TrainingScreen #training-diagram {
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # short descriptions: all of these fit one 80-column footer
+        Binding("space", "toggle_run", "run", id="training.toggle_run"),
+        Binding("s", "step", "step", id="training.step"),
+        Binding("r", "reset", "reset", id="training.reset"),
+        Binding("plus", "lr_up", "lr", id="training.lr_up", group=_LR_GROUP),
+        Binding("minus", "lr_down", "lr", id="training.lr_down", group=_LR_GROUP),
+        Binding("equals_sign", "lr_up", "lr up", id="training.lr_up_alt", show=False),
+        Binding("m", "hidden_down", "m", id="training.hidden_down", group=_HIDDEN_GROUP),
+        Binding("M", "hidden_up", "m", id="training.hidden_up", group=_HIDDEN_GROUP),
+        Binding("a", "cycle_activation", "act", id="training.activation"),
+        Binding("d", "cycle_dataset", "data", id="training.dataset"),
+        Binding("b", "toggle_batch", "batch", id="training.batch"),
+        Binding("l", "toggle_log", "log", id="training.log_scale"),
+        Binding("v", "toggle_backward", "grad", id="training.backward"),
+        Binding("e", "next_example", "next example", id="training.example", show=False),
+        Binding("escape", "leave", "back", id="training.leave"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(
+        self,
+        config: TrainConfig | None = None,
+        *,
+        autostart: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.playground = config is None
+        self.autostart = autostart
+        self.config: TrainConfig = config if config is not None else TrainConfig()
+        self.dataset_name: str = self.config.dataset
+        self.hidden: int = int(self.config.hidden)
+        self.activation: str = self.config.activation
+        self.learning_rate: float = float(self.config.learning_rate)
+        self.seed: int = int(self.config.seed)
+        self._configured_batch = self.config.batch_size
+        self.batch_size: int | None = self.config.batch_size
+        # a lesson's train step runs `epochs` at a time; the playground until paused
+        self.target_epochs: int | None = None if self.playground else int(self.config.epochs)
+        self._lock = threading.Lock()
+        self._worker: Worker[None] | None = None
+        self._run_id = 0
+        self._active_run: int | None = None
+        self._example = 0
+        self._grid_shape = (24, 10)
+        self._epochs_per_second = 0.0
+        self._message = ""
+        self.diverged = False
+        self.finished = False
+        self._ready = False  # widgets exist (set in on_mount)
+        self._load_data()
+        self._new_network()
+
+    # ------------------------------------------------------------------------- state
+    def _load_data(self) -> None:
+        ds = load_dataset(self.dataset_name, seed=self.seed)
+        self.dataset = ds
+        self.X = np.asarray(ds.X, dtype=float)
+        y = np.asarray(ds.y, dtype=float)
+        self.y = y.reshape(len(self.X), -1)
+        self._example %= len(self.X)
+
+    def _new_network(self) -> None:
+        """Fresh initial weights from the seed, and an empty history."""
+        cfg = dataclasses.replace(
+            self.config,
+            dataset=self.dataset_name,
+            hidden=self.hidden,
+            activation=self.activation,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            seed=self.seed,
+        )
+        self.net = cfg.make_network(self.X.shape[1], self.y.shape[1])
+        self.history = LossHistory()
+        self.diverged = False
+        self.finished = False
+        self._epochs_per_second = 0.0
+        if self.target_epochs is not None:
+            self.target_epochs = int(self.config.epochs)
+
+    @property
+    def epoch(self) -> int:
+        """Epochs trained so far on the current network."""
+        return len(self.history)
+
+    # ------------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="training-config", markup=False)
+        yield Static(id="training-status", markup=False)
+        yield Static(id="training-message", classes="-empty", markup=False)
+        with Horizontal(id="training-top"):
+            yield LossPlot(id="training-loss")
+            yield DataView(id="training-data")
+        yield NetworkDiagram(id="training-diagram")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self._set_message(self._message)
+        self._show_current()
+        if self.autostart:
+            self.call_after_refresh(self._start_run)
+
+    def on_resize(self) -> None:
+        self._grid_shape = self.query_one(DataView).grid_shape()
+
+    def on_unmount(self) -> None:
+        self._stop_run()
+        self._ready = False
+
+    # ------------------------------------------------------------------ the worker
+    def _start_run(self) -> None:
+        if self.running:
+            return
+        self.diverged = False  # the engine kept the last finite weights: go on from them
+        if self.target_epochs is not None and self.epoch >= self.target_epochs:
+            self.target_epochs = self.epoch + int(self.config.epochs)
+        epochs = (
+            _UNLIMITED if self.target_epochs is None else max(1, self.target_epochs - self.epoch)
+        )
+        self._run_id += 1
+        run = _Run(
+            run_id=self._run_id,
+            net=self.net,
+            X=self.X,
+            y=self.y,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            seed=self.seed,
+            start_epoch=self.epoch,
+            epochs=epochs,
+            history=self.history,
+            lock=self._lock,
+        )
+        self._active_run = run.run_id
+        self.finished = False
+        self.running = True
+        self._grid_shape = self.query_one(DataView).grid_shape()
+        self._worker = self._train_in_thread(run)
+        self._update_status()
+
+    def _stop_run(self) -> None:
+        """Stop the worker; once this returns, the net and the history no longer change."""
+        worker = self._worker
+        if worker is not None:
+            with self._lock:  # the worker checks for cancellation inside the same lock
+                worker.cancel()
+        self._worker = None
+        self._active_run = None
+        self.running = False
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training", name="training")
+    def _train_in_thread(self, run: _Run) -> None:
+        """Loop over the engine's iterator; post the latest state at most every 0.1 s."""
+        worker = get_current_worker()
+        steps = train(
+            run.net,
+            run.X,
+            run.y,
+            learning_rate=run.learning_rate,
+            epochs=run.epochs,
+            batch_size=run.batch_size,
+            seed=run.seed,
+            start_epoch=run.start_epoch,
+        )
+        reason, detail = "finished", None
+        last_post = time.perf_counter()
+        last_epoch = run.start_epoch
+        lock, history = run.lock, run.history
+        try:
+            while True:
+                with lock:
+                    if worker.is_cancelled:
+                        reason = "cancelled"
+                        break
+                    step = next(steps, None)
+                    if step is None:
+                        break
+                    history.append(step.loss)
+                if step.diverged:
+                    reason, detail = "diverged", step.message
+                    break
+                now = time.perf_counter()
+                if now - last_post >= POST_INTERVAL:
+                    rate = (step.epoch - last_epoch) / (now - last_post)
+                    diagram, data = self._snapshots(run.net, run.X, run.y)
+                    self.post_message(
+                        TrainingProgressed(
+                            run.run_id,
+                            step.epoch,
+                            step.loss,
+                            step.grad_norm,
+                            rate,
+                            history.view(),
+                            diagram,
+                            data,
+                        )
+                    )
+                    last_post, last_epoch = now, step.epoch
+                    # hand the GIL over now so the UI draws this promptly; between posts the
+                    # interpreter's switch interval (5 ms) bounds how long the UI waits for it
+                    # (dropping it every epoch measured 40 % slower training for no visible gain)
+                    time.sleep(0)
+        except Exception as exc:  # shown to the learner, never a traceback
+            reason, detail = "error", f"{type(exc).__name__}: {exc}"
+        finally:
+            steps.close()
+            if reason != "cancelled":
+                self.post_message(TrainingStopped(run.run_id, reason, detail, len(history)))
+
+    def _snapshots(
+        self, net: Any, X: np.ndarray, y: np.ndarray
+    ) -> tuple[DiagramValues | None, DataViewValues | None]:
+        """Diagram and data-view values (plain numpy: called from the worker too)."""
+        try:
+            diagram = diagram_values(net, X, y, self._example)
+        except Exception:  # a broken snapshot must not stop training
+            diagram = None
+        try:
+            data = data_view_values(net, X, y, self._grid_shape)
+        except Exception:
+            data = None
+        return diagram, data
+
+    # ------------------------------------------------------------- messages from it
+    @on(TrainingProgressed)
+    def _on_progress(self, message: TrainingProgressed) -> None:
+        if message.run_id != self._active_run:
+            return  # from a run already stopped: the UI has moved on
+        self._epochs_per_second = message.epochs_per_second
+        self._show(message.history, message.diagram, message.data_view)
+
+    @on(TrainingStopped)
+    def _on_stopped(self, message: TrainingStopped) -> None:
+        if message.run_id != self._active_run:
+            return
+        self._worker = None
+        self._active_run = None
+        self.running = False
+        if message.reason == "diverged":
+            self._diverged(message.epoch, message.detail)
+        elif message.reason == "error":
+            self._set_message(f"Training stopped: {message.detail}")
+        else:
+            self.finished = True
+        self._show_current()
+
+    def _diverged(self, epoch: int, detail: str | None) -> None:
+        self.diverged = True
+        smaller = max(
+            (r for r in LEARNING_RATES if r <= self.learning_rate / 10), default=LEARNING_RATES[0]
+        )
+        what = detail or (
+            f"Training diverged at epoch {epoch}: the loss became infinite or NaN. Try a "
+            f"smaller learning rate than {_format_lr(self.learning_rate)}, "
+            f"e.g. {_format_lr(smaller)}."
+        )
+        self._set_message(
+            f"{what} Press - to lower the rate, then space to go on from the last finite "
+            f"weights, or r to start again."
+        )
+
+    # ---------------------------------------------------------------------- drawing
+    def _set_message(self, text: str) -> None:
+        self._message = text
+        if not self._ready:
+            return
+        widget = self.query_one("#training-message", Static)
+        widget.update(text)
+        widget.set_class(not text, "-empty")
+
+    def _show_current(self) -> None:
+        """Redraw from the screen's own state (only while no worker runs)."""
+        if not self._ready:
+            return
+        with self._lock:
+            diagram, data = self._snapshots(self.net, self.X, self.y)
+            history = self.history.view()
+        self._show(history, diagram, data)
+
+    def _show(
+        self,
+        history: np.ndarray,
+        diagram: DiagramValues | None,
+        data: DataViewValues | None,
+    ) -> None:
+        self._shown_epoch = len(history)
+        self._shown_loss = float(history[-1]) if len(history) else None
+        self.query_one(LossPlot).set_history(history)
+        self.query_one(NetworkDiagram).set_values(diagram)
+        view = self.query_one(DataView)
+        view.set_class(data is None or data.kind == "none", "-none")
+        view.set_values(data)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if not self._ready:
+            return
+        net = self.net
+        shape = f"{net.n_inputs}-{net.n_hidden}-{net.n_outputs}"
+        batch = "full batch" if self.batch_size is None else f"mini-batch {self.batch_size}"
+        origin = " · playground" if self.playground else ""
+        self.query_one("#training-config", Static).update(
+            f"{self.dataset_name} · {shape} {self.activation} · lr {_format_lr(self.learning_rate)}"
+            f" · {batch} · seed {self.seed}{origin}",
+            layout=False,
+        )
+        epoch = getattr(self, "_shown_epoch", self.epoch)
+        loss = getattr(self, "_shown_loss", None)
+        if self.running:
+            state = f"running · {_format_count(self._epochs_per_second)} epochs/s"
+        elif self.diverged:
+            state = "diverged"
+        elif self.finished:
+            state = "finished · space continues"
+        else:
+            state = "paused · space runs"
+        target = f"/{self.target_epochs:,}" if self.target_epochs is not None else ""
+        self.query_one("#training-status", Static).update(
+            f"epoch {epoch:,}{target} · loss {_format_loss(loss)} · {state}",
+            layout=False,
+        )
+
+    # ---------------------------------------------------------------------- actions
+    def _restart_after(self, change: Any, *, reset: bool) -> None:
+        """Apply a control change: stop, change, (reset), redraw, run again if it ran."""
+        was_running = self.running
+        self._stop_run()
+        change()
+        if reset:
+            self._new_network()
+        self._show_current()
+        if was_running:
+            self._start_run()
+
+    def action_toggle_run(self) -> None:
+        if self.running:
+            self._stop_run()
+            self._show_current()
+        else:
+            self._set_message("")
+            self._start_run()
+
+    def action_step(self) -> None:
+        """Exactly one epoch (pauses first if running)."""
+        if self.running:
+            self._stop_run()
+        self.diverged = False
+        with self._lock:
+            steps = train(
+                self.net,
+                self.X,
+                self.y,
+                learning_rate=self.learning_rate,
+                epochs=1,
+                batch_size=self.batch_size,
+                seed=self.seed,
+                start_epoch=self.epoch,
+            )
+            step = next(steps, None)
+            steps.close()
+            if step is not None:
+                self.history.append(step.loss)
+        self._epochs_per_second = 0.0
+        if step is not None and step.diverged:
+            self._diverged(step.epoch, step.message)
+        self._show_current()
+
+    def action_reset(self) -> None:
+        self._set_message("")
+        self._restart_after(lambda: None, reset=True)
+
+    def _set_lr(self, up: bool) -> None:
+        lr = self.learning_rate
+        if up:
+            new = min((r for r in LEARNING_RATES if r > lr * (1 + 1e-9)), default=lr)
+        else:
+            new = max((r for r in LEARNING_RATES if r < lr * (1 - 1e-9)), default=lr)
+        if new == lr:
+            self.notify(f"The learning rate stays at {_format_lr(lr)} (the end of the range).")
+            return
+
+        def change() -> None:
+            self.learning_rate = new
+
+        self._restart_after(change, reset=False)
+
+    def action_lr_up(self) -> None:
+        self._set_lr(up=True)
+
+    def action_lr_down(self) -> None:
+        self._set_lr(up=False)
+
+    def _set_hidden(self, delta: int) -> None:
+        new = min(max(self.hidden + delta, HIDDEN_RANGE[0]), HIDDEN_RANGE[1])
+        if new == self.hidden:
+            return
+
+        def change() -> None:
+            self.hidden = new
+
+        self._restart_after(change, reset=True)
+
+    def action_hidden_up(self) -> None:
+        self._set_hidden(+1)
+
+    def action_hidden_down(self) -> None:
+        self._set_hidden(-1)
+
+    def action_cycle_activation(self) -> None:
+        cycle = ACTIVATION_CYCLE
+        i = cycle.index(self.activation) if self.activation in cycle else -1
+
+        def change() -> None:
+            self.activation = cycle[(i + 1) % len(cycle)]
+
+        self._restart_after(change, reset=True)
+
+    def action_cycle_dataset(self) -> None:
+        names = tuple(DATASET_NAMES)
+        i = names.index(self.dataset_name) if self.dataset_name in names else -1
+
+        def change() -> None:
+            self.dataset_name = names[(i + 1) % len(names)]
+            self._load_data()
+
+        self._restart_after(change, reset=True)
+
+    def action_toggle_batch(self) -> None:
+        L = len(self.X)
+
+        def change() -> None:
+            if self.batch_size is None:
+                self.batch_size = self._configured_batch or max(1, min(10, L // 4))
+            else:
+                self.batch_size = None
+
+        self._restart_after(change, reset=False)
+
+    def action_toggle_log(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+
+    def action_toggle_backward(self) -> None:
+        diagram = self.query_one(NetworkDiagram)
+        diagram.backward = not diagram.backward
+
+    def action_next_example(self) -> None:
+        self._example = (self._example + 1) % len(self.X)
+        if not self.running:
+            self._show_current()
+
+    def action_leave(self) -> None:
+        self._stop_run()
+        self.dismiss(None)

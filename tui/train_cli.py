@@ -1,0 +1,223 @@
+"""`bptutor train`: train the notes' network and watch the loss fall.
+
+Without ``--plain`` it opens the training view (a tiny app around ``TrainingScreen`` that starts
+at once). With ``--plain`` it prints: a progress bar on stderr while training (only when stderr
+is a terminal; a few plain lines otherwise), then the final loss and a plotext loss curve sized
+to the terminal. It is the quickest way to see backprop work, and easy to script.
+
+Exit codes: 0 trained, 1 diverged, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import shutil
+import sys
+import time
+from typing import TextIO
+
+import numpy as np
+
+__all__ = ["ACTIVATIONS", "main", "make_app", "run_plain", "validate"]
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def validate(args: argparse.Namespace) -> list[str]:
+    """Every problem with the arguments, as sentences naming the option."""
+    from bptutor.engine.datasets import DATASET_NAMES
+
+    problems = []
+    if args.dataset not in DATASET_NAMES:
+        known = ", ".join(DATASET_NAMES)
+        problems.append(f"--dataset: unknown data set {args.dataset!r}; choose one of {known}")
+    if args.activation not in ACTIVATIONS:
+        problems.append(
+            f"--activation: unknown activation {args.activation!r}; "
+            f"choose one of {', '.join(ACTIVATIONS)}"
+        )
+    if args.epochs is None or args.epochs <= 0:
+        problems.append(f"--epochs must be a positive whole number (got {args.epochs})")
+    from bptutor.engine.training import MAX_LEARNING_RATE
+
+    if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
+        problems.append(f"--lr must be a positive number (got {args.lr})")
+    elif args.lr > MAX_LEARNING_RATE:
+        problems.append(f"--lr must be at most {MAX_LEARNING_RATE:g} (got {args.lr:g})")
+    if args.seed is None or args.seed < 0:
+        problems.append(f"--seed must be a whole number >= 0 (got {args.seed})")
+    if args.hidden is None or args.hidden < 1:
+        problems.append(f"--hidden must be at least 1 (got {args.hidden})")
+    if args.batch_size is not None and args.batch_size < 1:
+        problems.append(f"--batch-size must be at least 1 (got {args.batch_size})")
+    return problems
+
+
+def _config(args: argparse.Namespace):  # -> TrainConfig (engine import kept lazy)
+    from bptutor.engine.training import TrainConfig
+
+    return TrainConfig(
+        dataset=args.dataset,
+        hidden=int(args.hidden),
+        activation=args.activation,
+        learning_rate=float(args.lr),
+        epochs=int(args.epochs),
+        batch_size=args.batch_size,
+        seed=int(args.seed),
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    problems = validate(args)
+    if problems:
+        for problem in problems:
+            print(f"bptutor train: error: {problem}", file=sys.stderr)
+        return 2
+    config = _config(args)
+    if getattr(args, "plain", False):
+        return run_plain(config)
+    return _run_app(config)
+
+
+def make_app(config):  # -> textual App (imports kept lazy for --plain)
+    """An app showing only the training view, already running; leaving it (escape) quits."""
+    from bptutor.tui.screens.training import TrainingScreen
+    from textual.app import App
+
+    class TrainingApp(App[int]):
+        TITLE = "bptutor train"
+        ENABLE_COMMAND_PALETTE = False
+
+        def on_mount(self) -> None:
+            self.push_screen(
+                TrainingScreen(config, autostart=True), callback=lambda _: self.exit(0)
+            )
+
+    return TrainingApp()
+
+
+def _run_app(config) -> int:
+    result = make_app(config).run()
+    return int(result or 0)
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; every 10 % a plain line otherwise."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last = 0.0
+        self._next_tenth = 1
+
+    def update(self, epoch: int, loss: float, rate: float) -> None:
+        if self.tty:
+            now = time.perf_counter()
+            if now - self._last < 0.1 and epoch < self.total:
+                return
+            self._last = now
+            width = max(10, min(40, shutil.get_terminal_size((80, 24)).columns - 45))
+            done = int(width * epoch / self.total)
+            bar = "#" * done + "." * (width - done)
+            self.stream.write(
+                f"\r[{bar}] {100 * epoch / self.total:3.0f}% epoch {epoch:,}/{self.total:,}"
+                f" loss {loss:.4g} {rate:,.0f}/s "
+            )
+            self.stream.flush()
+        elif epoch * 10 >= self._next_tenth * self.total:
+            while epoch * 10 >= self._next_tenth * self.total:
+                self._next_tenth += 1
+            self.stream.write(f"epoch {epoch:,}/{self.total:,} loss {loss:.6g}\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run_plain(config, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Train ``config`` printing progress, the final loss and the loss curve; 1 if diverged."""
+    from bptutor.engine.datasets import load_dataset
+    from bptutor.engine.training import train
+    from bptutor.tui.widgets.loss_plot import render_loss_plot
+
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    ds = load_dataset(config.dataset, seed=config.seed)
+    X = np.asarray(ds.X, dtype=float)
+    y = np.asarray(ds.y, dtype=float).reshape(len(X), -1)
+    net = config.make_network(X.shape[1], y.shape[1])
+    batch = "full batch" if config.batch_size is None else f"mini-batch {config.batch_size}"
+    print(
+        f"Training {X.shape[1]}-{config.hidden}-{y.shape[1]} ({config.activation}) on "
+        f"{config.dataset} ({len(X)} examples), lr {config.learning_rate:g}, {batch}, "
+        f"{config.epochs:,} epochs, seed {config.seed}",
+        file=out,
+        flush=True,
+    )
+    losses = np.empty(config.epochs)
+    progress = _Progress(config.epochs, err)
+    start = time.perf_counter()
+    n = 0
+    diverged = None
+    for step in train(
+        net,
+        X,
+        y,
+        learning_rate=config.learning_rate,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    ):
+        losses[n] = step.loss
+        n += 1
+        if step.diverged:
+            diverged = step
+            break
+        progress.update(step.epoch, step.loss, step.epoch / max(1e-9, time.perf_counter() - start))
+    progress.close()
+    elapsed = time.perf_counter() - start
+    history = losses[:n]
+    columns, rows = shutil.get_terminal_size((80, 24))
+    color = out.isatty() and "NO_COLOR" not in os.environ
+    plot = render_loss_plot(
+        history,
+        max(30, min(columns, 120)),
+        max(10, min(rows - 6, 20)),
+        log_scale=True,
+        title="loss per epoch (log scale)",
+    )
+    if not color:
+        plot = _ANSI.sub("", plot)
+    print(plot, file=out)
+    if diverged is not None:
+        what = diverged.message or (
+            f"Training diverged at epoch {diverged.epoch}: the loss became infinite or NaN."
+        )
+        print(
+            f"bptutor train: {what} (with --lr {config.learning_rate / 10:g}, for instance)",
+            file=err,
+        )
+        return 1
+    final = net.cost(X, y)
+    print(
+        f"final loss {final:.6g} after {n:,} epochs ({elapsed:.2f} s, "
+        f"{n / max(elapsed, 1e-9):,.0f} epochs/s)",
+        file=out,
+    )
+    if len(X) <= 8:  # small sets (XOR): show what the network now answers
+        y_hat = np.asarray(net.forward(X).y_hat).reshape(len(X), -1)
+        for xi, yi, pi in zip(X, y, y_hat, strict=True):
+            xs = ", ".join(f"{v:g}" for v in xi)
+            print(
+                f"  x = ({xs})  y = {', '.join(f'{v:g}' for v in yi)}  "
+                f"ŷ = {', '.join(f'{v:.3f}' for v in pi)}",
+                file=out,
+            )
+    return 0
