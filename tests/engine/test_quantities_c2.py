@@ -1,0 +1,100 @@
+"""The quantities lessons 08-12 added: abs, central_diff, forward_diff, relative_error, perturb."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from bptutor.engine.gradcheck import relative_error as gradcheck_relative_error
+from bptutor.engine.network import Network
+from bptutor.engine.quantities import QUANTITIES, Function
+
+
+def q(name: str, *args: object) -> Any:
+    return QUANTITIES[name].func(*args)
+
+
+class _Poly:
+    """A stand-in expression x ↦ Σ c_k x^k, so the test does not depend on the parser."""
+
+    def __init__(self, *coeffs: float) -> None:
+        self.coeffs = coeffs
+
+    def evaluate(self, env: dict[str, Any]) -> float:
+        x = env["x"]
+        return sum(c * x**k for k, c in enumerate(self.coeffs))
+
+    def to_unicode(self) -> str:
+        return "poly"
+
+
+def cube() -> Function:
+    return Function((_Poly(0, 0, 0, 1),), ("x",))
+
+
+def test_central_diff_matches_hand_worked_numbers() -> None:
+    # (2.1³ − 1.9³) / 0.2 = (9.261 − 6.859) / 0.2 = 12.01 = 3·2² + h²
+    assert q("central_diff", cube(), 2, 0.1) == pytest.approx(12.01)
+    # and for x⁴ at 1: ((1.1)⁴ − (0.9)⁴) / 0.2 = (1.4641 − 0.6561) / 0.2 = 4.04 = 4x³ + 4xh²
+    quartic = Function((_Poly(0, 0, 0, 0, 1),), ("x",))
+    assert q("central_diff", quartic, 1, 0.1) == pytest.approx(4.04)
+
+
+def test_forward_diff_is_one_sided_and_worse() -> None:
+    # (2.1³ − 2³) / 0.1 = (9.261 − 8) / 0.1 = 12.61
+    fwd = q("forward_diff", cube(), 2, 0.1)
+    assert fwd == pytest.approx(12.61)
+    central_err = abs(q("central_diff", cube(), 2, 0.1) - 12.0)
+    assert abs(fwd - 12.0) > central_err
+    # halving h quarters the central error (error exactly h² for x³) but only halves the forward
+    assert abs(q("central_diff", cube(), 2, 0.05) - 12.0) == pytest.approx(central_err / 4)
+    assert abs(q("forward_diff", cube(), 2, 0.05) - 12.0) == pytest.approx(
+        abs(fwd - 12.0) / 2, rel=0.05
+    )
+
+
+def test_differences_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="h must be a positive"):
+        q("central_diff", cube(), 2, 0)
+    with pytest.raises(ValueError, match="one variable"):
+        q("central_diff", Function((_Poly(1), _Poly(2)), ("x", "y")), 2, 0.1)
+    with pytest.raises(ValueError, match="expression"):
+        q("forward_diff", 3.0, 2, 0.1)
+
+
+def test_relative_error_hand_values_and_gradcheck_agreement() -> None:
+    assert q("relative_error", 0.3, 0.1) == pytest.approx(0.2 / 0.4)
+    assert q("relative_error", -0.25, 0.25) == pytest.approx(1.0)  # a sign slip gives exactly 1
+    assert q("relative_error", 0.0, 0.0) == 0.0
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        a, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+        assert q("relative_error", a, b) == pytest.approx(gradcheck_relative_error(a, b))
+    with pytest.raises(ValueError, match="same shape"):
+        q("relative_error", np.zeros(2), np.zeros(3))
+
+
+def test_abs() -> None:
+    assert q("abs", -2.5) == 2.5
+    np.testing.assert_array_equal(q("abs", np.array([-1.0, 2.0])), [1.0, 2.0])
+
+
+def test_perturb_gives_the_finite_difference_of_the_cost() -> None:
+    # (E(W1 + h e_ij) − E(W1 − h e_ij)) / 2h built from perturb agrees with the analytic gradient.
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.normal(size=(2, 3)), rng.normal(size=(1, 2))
+    X, y = rng.normal(size=(3, 3)), rng.normal(size=3)
+    grad = Network.from_weights(W1, W2).gradients(X, y).W1
+    h = 1e-5
+    for i in (1, 2):
+        for j in (1, 2, 3):
+            up = Network.from_weights(q("perturb", W1, i, j, h), W2).cost(X, y)
+            down = Network.from_weights(q("perturb", W1, i, j, -h), W2).cost(X, y)
+            assert (up - down) / (2 * h) == pytest.approx(grad[i - 1, j - 1], rel=1e-6, abs=1e-9)
+    moved = q("perturb", W1, 2, 3, 0.5)
+    assert moved[1, 2] == W1[1, 2] + 0.5
+    moved[1, 2] = W1[1, 2]
+    np.testing.assert_array_equal(moved, W1)  # only that entry changes, and W1 is not modified
+    with pytest.raises(ValueError, match="1-based"):
+        q("perturb", W1, 3, 1, 0.1)
