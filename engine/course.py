@@ -1,0 +1,624 @@
+"""Loading a course: index.toml plus one TOML file per lesson, validated strictly.
+
+Lessons are data. Every key is checked (a typo is an error, never silently ignored), every
+error names the file, the lesson or step id and the key, and a broken lesson is left out and
+described in `Course.errors` without taking the others down. After the structure is read, every
+step is instantiated once (seed 0) so that undefined parameters, unknown computations and shape
+mismatches are caught at load time too. The format is documented in lessons/README.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from bptutor.engine.calls import CallError, Node, parse_call
+
+__all__ = [
+    "EXERCISE_KINDS",
+    "Course",
+    "ExerciseSpec",
+    "Lesson",
+    "LessonError",
+    "MistakeSpec",
+    "ParamSpec",
+    "Step",
+    "builtin_course_dir",
+    "load_course",
+    "load_lesson",
+]
+
+FORMAT_VERSION = 1
+EXERCISE_KINDS = ("derivative", "expression", "value", "vector", "matrix", "choice", "train")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DISTRIBUTIONS = ("int", "uniform", "normal", "choice", "value", "expr")
+RESERVED_NAMES = frozenset({"answer"})
+DEFAULT_RTOL = 5e-3
+DEFAULT_ATOL = 5e-4
+
+_KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "derivative": ("function", "wrt", "variables", "mistakes"),
+    "expression": ("answer", "variables", "mistakes"),
+    "value": ("answer", "rtol", "atol", "mistakes"),
+    "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
+    "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
+    "choice": ("options", "correct", "feedback"),
+    "train": (
+        "dataset",
+        "hidden",
+        "activation",
+        "learning_rate",
+        "epochs",
+        "batch_size",
+        "biases",
+        "seed",
+    ),
+}
+_TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
+    "dataset": str,
+    "hidden": int,
+    "activation": str,
+    "learning_rate": (int, float),
+    "epochs": int,
+    "batch_size": int,
+    "biases": bool,
+    "seed": int,
+}
+
+
+class LessonError(ValueError):
+    """A problem in a lesson file; the message is complete (file, id, key, what was expected)."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter: how to draw it (random, fixed, expression) or compute it (a call)."""
+
+    name: str
+    kind: str  # one of DISTRIBUTIONS, or "compute"
+    args: tuple[Any, ...] = ()  # int/uniform/normal bounds, choice values, fixed value
+    shape: tuple[int, ...] | None = None
+    round: int | None = None
+    nonzero: bool = False
+    exclude: tuple[float, ...] = ()
+    texts: tuple[str, ...] = ()  # expr: the expression texts
+    variables: tuple[str, ...] = ()  # expr: the variables in order
+    vector: bool = False  # expr: a vector function (a list of expressions)
+    call: Node | None = None  # compute: the parsed computation
+    source: str = ""  # compute: the text as written
+
+
+@dataclass(frozen=True)
+class MistakeSpec:
+    name: str
+    answer: str  # a computation (value/vector/matrix) or expression text (derivative/expression)
+    message: str
+    call: Node | None = None
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    kind: str
+    prompt: str | None = None
+    function: str | None = None  # derivative
+    wrt: str | None = None  # derivative
+    variables: tuple[str, ...] | None = None  # derivative, expression
+    answer: str | None = None  # expression text, or a computation for value/vector/matrix
+    call: Node | None = None  # parsed `answer` for value/vector/matrix
+    shape: tuple[int, ...] | None = None
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+    options: tuple[str, ...] = ()
+    correct: int | None = None  # choice: 0-based index of the right option
+    feedback: tuple[str, ...] = ()
+    mistakes: tuple[MistakeSpec, ...] = ()
+    train: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    text: str
+    hints: tuple[str, ...] = ()
+    explanation: str = ""
+    params: tuple[ParamSpec, ...] = ()
+    exercise: ExerciseSpec | None = None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    summary: str
+    steps: tuple[Step, ...]
+    params: tuple[ParamSpec, ...] = ()
+    source: Path | None = None
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    @property
+    def exercises(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.exercise is not None)
+
+
+@dataclass(frozen=True)
+class Course:
+    title: str
+    lessons: tuple[Lesson, ...]
+    errors: tuple[str, ...] = ()
+    source: Path | None = None
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+
+def builtin_course_dir() -> Path:
+    """The folder of the built-in course (shipped as package data of bptutor.lessons)."""
+    return Path(str(files("bptutor.lessons")))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _label(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+class _Reader:
+    """Validates one TOML table at a time, producing messages with the right context."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where  # e.g. 'lessons/02_partials.toml: step "dg-dy"'
+
+    def fail(self, key: str, message: str) -> LessonError:
+        return LessonError(f"{self.where}: {key} {message}" if key else f"{self.where}: {message}")
+
+    def keys(self, table: dict[str, Any], allowed: tuple[str, ...], prefix: str = "") -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(
+                    "",
+                    f'unknown key "{prefix}{key}" (expected one of: {", ".join(allowed)})',
+                )
+
+    def string(
+        self, table: dict[str, Any], key: str, prefix: str = "", required: bool = True
+    ) -> str | None:
+        if key not in table:
+            if required:
+                raise self.fail(f"{prefix}{key}", "is missing (expected a string)")
+            return None
+        value = table[key]
+        if not isinstance(value, str):
+            raise self.fail(f"{prefix}{key}", f"must be a string, got {_tname(value)}")
+        return value
+
+    def strings(self, table: dict[str, Any], key: str, prefix: str = "") -> tuple[str, ...] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{prefix}{key}", f"must be a list of strings, got {_tname(value)}")
+        return tuple(value)
+
+    def ident(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string id, got {_tname(value)}")
+        if not ID_PATTERN.match(value):
+            raise self.fail(
+                key,
+                f'"{value}" is not a valid id (lower-case letters, digits, - and _, '
+                "starting with a letter or digit)",
+            )
+        return value
+
+
+def _tname(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f'the string "{value}"'
+    return f"{type(value).__name__} {value!r}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _read_params(r: _Reader, table: Any, key: str) -> tuple[ParamSpec, ...]:
+    if not isinstance(table, dict):
+        raise r.fail(key, f"must be a table of parameters, got {_tname(table)}")
+    out = []
+    for name, spec in table.items():
+        out.append(_read_param(r, name, spec, f"{key}.{name}"))
+    return tuple(out)
+
+
+def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
+    if not NAME_PATTERN.match(name):
+        raise r.fail(key, "is not a valid parameter name (letters, digits and _)")
+    if name in RESERVED_NAMES:
+        raise r.fail(key, f'uses the reserved name "{name}"')
+    if isinstance(spec, str):
+        try:
+            call = parse_call(spec)
+        except CallError as exc:
+            raise r.fail(key, f'= "{spec}": {exc}') from None
+        return ParamSpec(name, "compute", call=call, source=spec)
+    if not isinstance(spec, dict):
+        raise r.fail(
+            key,
+            "must be a table such as { int = [-3, 3] } or a computation string, "
+            f"got {_tname(spec)}",
+        )
+    dists = [d for d in DISTRIBUTIONS if d in spec]
+    if len(dists) != 1:
+        raise r.fail(key, f"needs exactly one of {', '.join(DISTRIBUTIONS)}")
+    dist = dists[0]
+    if dist == "expr":
+        r.keys(spec, ("expr", "variables"), f"{key}.")
+        texts = spec["expr"]
+        vector = isinstance(texts, list)
+        texts = texts if vector else [texts]
+        if not texts or not all(isinstance(t, str) for t in texts):
+            raise r.fail(f"{key}.expr", "must be an expression string or a list of them")
+        variables = r.strings(spec, "variables", f"{key}.")
+        if not variables:
+            raise r.fail(f"{key}.variables", 'is missing (expected a list such as ["x", "y"])')
+        for v in variables:
+            if not NAME_PATTERN.match(v):
+                raise r.fail(f"{key}.variables", f'"{v}" is not a valid variable name')
+        return ParamSpec(name, "expr", texts=tuple(texts), variables=variables, vector=vector)
+    if dist == "value":
+        r.keys(spec, ("value",), f"{key}.")
+        value = spec["value"]
+        try:
+            import numpy as np
+
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise r.fail(
+                f"{key}.value", "must be a number or a rectangular list of numbers"
+            ) from None
+        if _contains_bool(value):
+            raise r.fail(f"{key}.value", "must hold numbers, not booleans")
+        return ParamSpec(name, "value", args=(arr,))
+    r.keys(spec, (dist, "shape", "round", "nonzero", "exclude"), f"{key}.")
+    args = spec[dist]
+    if dist in ("int", "uniform", "normal"):
+        if not isinstance(args, list) or len(args) != 2 or not all(_is_number(a) for a in args):
+            raise r.fail(f"{key}.{dist}", f"must be a list of two numbers, got {_tname(args)}")
+        lo, hi = args
+        if dist == "int" and not all(isinstance(a, int) for a in args):
+            raise r.fail(f"{key}.int", "must be two whole numbers [low, high]")
+        if dist in ("int", "uniform") and lo > hi:
+            raise r.fail(f"{key}.{dist}", f"has low {lo} above high {hi}")
+        if dist == "normal" and hi < 0:
+            raise r.fail(f"{key}.normal", "must be [mean, standard deviation ≥ 0]")
+    else:  # choice
+        ok = (
+            isinstance(args, list)
+            and args
+            and (all(_is_number(a) for a in args) or all(isinstance(a, str) for a in args))
+        )
+        if not ok:
+            raise r.fail(f"{key}.choice", "must be a non-empty list of numbers or of strings")
+    shape = None
+    if "shape" in spec:
+        s = spec["shape"]
+        if (
+            not isinstance(s, list)
+            or not s
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in s)
+        ):
+            raise r.fail(f"{key}.shape", "must be a list of positive whole numbers, like [2, 3]")
+        if dist == "choice" and isinstance(args[0], str):
+            raise r.fail(f"{key}.shape", "cannot be used with a choice of strings")
+        shape = tuple(s)
+    rnd = spec.get("round")
+    if rnd is not None and (not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 0):
+        raise r.fail(f"{key}.round", "must be a whole number of decimals ≥ 0")
+    nonzero = spec.get("nonzero", False)
+    if not isinstance(nonzero, bool):
+        raise r.fail(f"{key}.nonzero", "must be true or false")
+    exclude = spec.get("exclude", [])
+    if not isinstance(exclude, list) or not all(_is_number(e) for e in exclude):
+        raise r.fail(f"{key}.exclude", "must be a list of numbers")
+    return ParamSpec(
+        name,
+        dist,
+        args=tuple(args),
+        shape=shape,
+        round=rnd,
+        nonzero=nonzero,
+        exclude=tuple(float(e) for e in exclude),
+    )
+
+
+def _contains_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, list):
+        return any(_contains_bool(v) for v in value)
+    return False
+
+
+def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
+    if not isinstance(table, dict):
+        raise r.fail("exercise", f"must be a table ([steps.exercise]), got {_tname(table)}")
+    kind = table.get("kind")
+    if kind is None:
+        raise r.fail("exercise.kind", f"is missing (expected one of {', '.join(EXERCISE_KINDS)})")
+    if kind not in EXERCISE_KINDS:
+        shown = f'"{kind}"' if isinstance(kind, str) else _tname(kind)
+        raise r.fail("exercise.kind", f"{shown} is not one of {', '.join(EXERCISE_KINDS)}")
+    allowed = ("kind", "prompt", *_KIND_KEYS[kind])
+    for key in table:
+        if key not in allowed:
+            raise r.fail(
+                "",
+                f'unknown key "exercise.{key}" for a {kind} exercise '
+                f"(expected one of: {', '.join(allowed)})",
+            )
+    p = "exercise."
+    prompt = r.string(table, "prompt", p, required=False)
+    if kind == "train":
+        train: dict[str, Any] = {}
+        for key, value in table.items():
+            if key in ("kind", "prompt"):
+                continue
+            want = _TRAIN_TYPES[key]
+            if isinstance(value, bool) != (want is bool) or not isinstance(value, want):
+                raise r.fail(f"{p}{key}", f"has the wrong type ({_tname(value)})")
+            train[key] = value
+        return ExerciseSpec(kind, prompt=prompt, train=train)
+    if kind == "choice":
+        options = r.strings(table, "options", p)
+        if not options or len(options) < 2:
+            raise r.fail(f"{p}options", "must list at least two options")
+        if len(options) > 26:
+            raise r.fail(f"{p}options", "may list at most 26 options")
+        correct = table.get("correct")
+        letters = "abcdefghijklmnopqrstuvwxyz"[: len(options)]
+        if not isinstance(correct, str) or len(correct) != 1 or correct.lower() not in letters:
+            raise r.fail(
+                f"{p}correct", f'must be the letter of the right option, one of "{letters}"'
+            )
+        feedback = r.strings(table, "feedback", p) or ()
+        if feedback and len(feedback) != len(options):
+            raise r.fail(
+                f"{p}feedback",
+                f"must have one message per option ({len(options)}), has {len(feedback)}",
+            )
+        return ExerciseSpec(
+            kind,
+            prompt=prompt,
+            options=options,
+            correct=letters.index(correct.lower()),
+            feedback=feedback,
+        )
+    variables = r.strings(table, "variables", p)
+    if variables is not None:
+        for v in variables:
+            if not NAME_PATTERN.match(v):
+                raise r.fail(f"{p}variables", f'"{v}" is not a valid variable name')
+    function = wrt = answer = None
+    call = None
+    if kind == "derivative":
+        function = r.string(table, "function", p)
+        wrt = r.string(table, "wrt", p)
+        if variables is not None and wrt not in variables:
+            raise r.fail(f"{p}wrt", f'"{wrt}" is not one of the variables {list(variables)}')
+    else:
+        answer = r.string(table, "answer", p)
+    if kind == "expression" and variables is None:
+        raise r.fail(f"{p}variables", 'is missing (expected a list such as ["x"])')
+    if kind in ("value", "vector", "matrix"):
+        try:
+            call = parse_call(answer or "")
+        except CallError as exc:
+            raise r.fail(f"{p}answer", f'= "{answer}": {exc}') from None
+    shape = None
+    if "shape" in table:
+        s = table["shape"]
+        want = 1 if kind == "vector" else 2
+        if (
+            not isinstance(s, list)
+            or len(s) != want
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in s)
+        ):
+            example = "[3]" if want == 1 else "[2, 3]"
+            raise r.fail(
+                f"{p}shape",
+                f"must be {want} positive whole number(s) for a {kind}, like {example}",
+            )
+        shape = tuple(s)
+    tols = {}
+    for key in ("rtol", "atol"):
+        if key in table:
+            if not _is_number(table[key]) or table[key] < 0:
+                raise r.fail(f"{p}{key}", "must be a number ≥ 0")
+            tols[key] = float(table[key])
+    mistakes = _read_mistakes(r, table.get("mistakes", []), kind)
+    return ExerciseSpec(
+        kind,
+        prompt=prompt,
+        function=function,
+        wrt=wrt,
+        variables=variables,
+        answer=answer,
+        call=call,
+        shape=shape,
+        mistakes=mistakes,
+        **tols,
+    )
+
+
+def _read_mistakes(r: _Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]:
+    if not isinstance(table, list):
+        raise r.fail("exercise.mistakes", "must be a list of tables { name, answer, message }")
+    out: list[MistakeSpec] = []
+    for i, m in enumerate(table, 1):
+        key = f"exercise.mistakes[{i}]"
+        if not isinstance(m, dict):
+            raise r.fail(key, f"must be a table {{ name, answer, message }}, got {_tname(m)}")
+        r.keys(m, ("name", "answer", "message"), f"{key}.")
+        name = r.string(m, "name", f"{key}.")
+        answer = r.string(m, "answer", f"{key}.")
+        message = r.string(m, "message", f"{key}.")
+        assert name is not None and answer is not None and message is not None
+        if not message.strip():
+            raise r.fail(f"{key}.message", "is empty (say what went wrong)")
+        if any(x.name == name for x in out):
+            raise r.fail(f"{key}.name", f'"{name}" is declared twice')
+        call = None
+        if kind in ("value", "vector", "matrix"):
+            try:
+                call = parse_call(answer)
+            except CallError as exc:
+                raise r.fail(f"{key}.answer", f'= "{answer}": {exc}') from None
+        out.append(MistakeSpec(name, answer, message, call))
+    return tuple(out)
+
+
+def _read_step(file_label: str, lesson_id: str, table: Any, index: int) -> Step:
+    r = _Reader(f'{file_label}: lesson "{lesson_id}": steps[{index}]')
+    if not isinstance(table, dict):
+        raise r.fail("", "must be a table ([[steps]])")
+    if "id" not in table:
+        raise r.fail("id", "is missing (every step needs a stable id)")
+    step_id = r.ident(table["id"], "id")
+    r = _Reader(f'{file_label}: step "{step_id}"')
+    r.keys(table, ("id", "title", "text", "hints", "explanation", "params", "exercise"))
+    title = r.string(table, "title")
+    text = r.string(table, "text")
+    hints = r.strings(table, "hints") or ()
+    explanation = r.string(table, "explanation", required=False) or ""
+    params = _read_params(r, table["params"], "params") if "params" in table else ()
+    exercise = _read_exercise(r, table["exercise"]) if "exercise" in table else None
+    assert title is not None and text is not None
+    return Step(step_id, title, text, hints, explanation, params, exercise)
+
+
+def load_lesson(path: Path) -> Lesson:
+    """Read and validate one lesson file; raises LessonError with a complete message."""
+    label = _label(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LessonError(f"{label}: file not found") from None
+    except OSError as exc:
+        raise LessonError(f"{label}: cannot read the file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LessonError(f"{label}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LessonError(f"{label}: invalid TOML: {exc}") from None
+    r = _Reader(label)
+    if "id" not in data:
+        raise r.fail("id", "is missing (every lesson needs a stable id)")
+    lesson_id = r.ident(data["id"], "id")
+    r = _Reader(f'{label}: lesson "{lesson_id}"')
+    r.keys(data, ("id", "title", "summary", "params", "steps"))
+    title = r.string(data, "title")
+    summary = r.string(data, "summary")
+    params = _read_params(r, data["params"], "params") if "params" in data else ()
+    steps_raw = data.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise r.fail("steps", "is missing or empty (expected [[steps]] tables)")
+    steps: list[Step] = []
+    for i, table in enumerate(steps_raw, 1):
+        step = _read_step(label, lesson_id, table, i)
+        if any(s.id == step.id for s in steps):
+            raise LessonError(f'{label}: lesson "{lesson_id}": step id "{step.id}" is used twice')
+        lesson_names = {p.name for p in params}
+        for p in step.params:
+            if p.name in lesson_names:
+                raise LessonError(
+                    f'{label}: step "{step.id}": params.{p.name} is already a lesson parameter'
+                )
+        steps.append(step)
+    assert title is not None and summary is not None
+    lesson = Lesson(lesson_id, title, summary, tuple(steps), params, path)
+    _validate_by_instantiating(lesson, label)
+    return lesson
+
+
+def _validate_by_instantiating(lesson: Lesson, label: str) -> None:
+    """Instantiate every step once, so that undefined names and shape mismatches fail now."""
+    from bptutor.engine.exercises import ExerciseError, instantiate
+
+    for step in lesson.steps:
+        try:
+            instantiate(lesson, step, 0)
+        except ExerciseError as exc:
+            where = f'step "{step.id}"' if exc.in_step else f'lesson "{lesson.id}"'
+            raise LessonError(f"{label}: {where}: {exc}") from None
+        except Exception as exc:  # an engine bug must not take the other lessons down
+            raise LessonError(
+                f'{label}: step "{step.id}": cannot be instantiated ({type(exc).__name__}: {exc})'
+            ) from None
+
+
+def load_course(path: Path | str | None = None) -> Course:
+    """Load a course folder (None: the built-in course). Never raises for a broken lesson."""
+    folder = builtin_course_dir() if path is None else Path(path)
+    index_path = folder / "index.toml"
+    label = _label(index_path)
+    try:
+        data = tomllib.loads(index_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Course("", (), (f"{label}: file not found (a course needs an index.toml)",), folder)
+    except tomllib.TOMLDecodeError as exc:
+        return Course("", (), (f"{label}: invalid TOML: {exc}",), folder)
+    except (OSError, UnicodeDecodeError) as exc:
+        return Course("", (), (f"{label}: cannot read the file ({exc})",), folder)
+    errors: list[str] = []
+    r = _Reader(label)
+    try:
+        r.keys(data, ("format_version", "title", "lessons"))
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise r.fail("format_version", f"must be {FORMAT_VERSION}, got {version!r}")
+        title = r.string(data, "title") or ""
+        names = r.strings(data, "lessons")
+        if not names:
+            raise r.fail("lessons", "is missing or empty (expected a list of lesson file names)")
+    except LessonError as exc:
+        return Course("", (), (str(exc),), folder)
+    lessons: list[Lesson] = []
+    seen_files: set[str] = set()
+    for name in names:
+        file_name = name if name.endswith(".toml") else f"{name}.toml"
+        if file_name in seen_files:
+            errors.append(f'{label}: lessons lists "{name}" twice')
+            continue
+        seen_files.add(file_name)
+        if "/" in file_name or "\\" in file_name:
+            errors.append(f'{label}: lessons entry "{name}" must be a file name in the folder')
+            continue
+        try:
+            lesson = load_lesson(folder / file_name)
+        except LessonError as exc:
+            errors.append(str(exc))
+            continue
+        if any(other.id == lesson.id for other in lessons):
+            errors.append(
+                f'{_label(folder / file_name)}: lesson id "{lesson.id}" is already used by '
+                "another lesson"
+            )
+            continue
+        lessons.append(lesson)
+    return Course(title, tuple(lessons), tuple(errors), folder)

@@ -1,0 +1,250 @@
+"""`bptutor lessons check [DIR]`: what a course author runs before anyone else sees the course.
+
+Like rustlings' `dev check`: load the course, then for every exercise and many seeds draw the
+parameters, compute the expected answer, and check that the reference solution passes its own
+checker, that every declared mistake is different from the answer, fails the checker and is
+recognised by name, and that every derivative or gradient the engine computes agrees with
+central finite differences.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+from bptutor.engine.course import Course, Lesson, Step, load_course
+from bptutor.engine.exercises import (
+    ExerciseError,
+    Instance,
+    instantiate,
+    plain_array,
+    plain_number,
+    rng_for,
+)
+from bptutor.engine.quantities import QUANTITIES
+
+__all__ = ["CheckReport", "check_course", "main"]
+
+FD_RTOL = 1e-4
+FD_ATOL = 1e-6
+
+
+@dataclass
+class CheckReport:
+    """What `lessons check` found; `problems` is empty for a healthy course."""
+
+    lessons: int = 0
+    steps: int = 0
+    exercises: int = 0
+    seeds: int = 0
+    gradient_checks: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        return (
+            f"{self.lessons} lessons, {self.steps} steps, {self.exercises} exercises, "
+            f"{self.seeds} seeds each, {self.gradient_checks} finite-difference comparisons: "
+            f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        )
+
+
+class _Problems:
+    """Collects problems per (step, message), remembering the first seed and how many."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], list[int]] = {}
+        self.details: dict[tuple[str, str], str] = {}
+
+    def add(self, where: str, message: str, seed: int, detail: str = "") -> None:
+        """`detail` (the numbers of this seed) is shown for the first seed only."""
+        self.found.setdefault((where, message), []).append(seed)
+        self.details.setdefault((where, message), detail)
+
+    def render(self, seeds: int) -> list[str]:
+        out = []
+        for (where, message), hit in self.found.items():
+            detail = self.details[(where, message)]
+            if detail:
+                message = f"{message}; {detail}"
+            which = (
+                f"seed {hit[0]}" if len(hit) == 1 else f"seeds {hit[0]}, … ({len(hit)} of {seeds})"
+            )
+            out.append(f"{where}: {message} [{which}]")
+        return out
+
+
+def _label(lesson: Lesson) -> str:
+    src = lesson.source
+    return f"{src.parent.name}/{src.name}" if src is not None else lesson.id
+
+
+def _fd_hook(where: str, seed: int, problems: _Problems, report: CheckReport) -> Callable:
+    def on_call(name: str, args: tuple, kwargs: dict, value: Any) -> None:
+        q = QUANTITIES.get(name)
+        if q is None or q.numeric is None:
+            return
+        numeric = np.asarray(q.numeric(*args, **kwargs), dtype=float)
+        exact = np.asarray(value, dtype=float)
+        report.gradient_checks += 1
+        if exact.shape != numeric.shape or not np.allclose(
+            exact, numeric, rtol=FD_RTOL, atol=FD_ATOL
+        ):
+            problems.add(
+                where,
+                f"{name}(...) disagrees with central finite differences",
+                seed,
+                f"{exact.tolist()} vs {numeric.tolist()}",
+            )
+
+    return on_call
+
+
+def _mistake_text(expected: Any) -> str:
+    if isinstance(expected, str):
+        return expected
+    arr = np.asarray(expected, dtype=float)
+    return plain_number(float(arr)) if arr.ndim == 0 else plain_array(arr)
+
+
+def _check_derivative(inst: Instance, step: Step, lesson: Lesson, seed: int) -> str | None:
+    """Compare the symbolic derivative with central differences of the stated function."""
+    from bptutor.engine.exercises import _parse_expr, interpolate_expr, step_env
+
+    ex = step.exercise
+    assert ex is not None and ex.function is not None and ex.wrt is not None
+    env = step_env(lesson, step, seed)
+    function = _parse_expr(
+        interpolate_expr(ex.function, env, "exercise.function"), ex.variables, "exercise.function"
+    )
+    rng = rng_for(seed, lesson.id, step.id, "finite-differences")
+    compared = 0
+    for _ in range(40):
+        point = {v: float(rng.uniform(-2.0, 2.0)) for v in inst.variables}
+        h = 1e-5 * max(1.0, abs(point[ex.wrt]))
+        up, down = dict(point), dict(point)
+        up[ex.wrt] += h
+        down[ex.wrt] -= h
+        with np.errstate(all="ignore"):
+            numeric = (float(function.evaluate(up)) - float(function.evaluate(down))) / (2 * h)
+            exact = float(inst.expected.evaluate(point))
+        if not (np.isfinite(numeric) and np.isfinite(exact)):
+            continue
+        compared += 1
+        if not np.isclose(exact, numeric, rtol=1e-4, atol=1e-5):
+            return (
+                f"the derivative {inst.expected.to_plain()} is {exact} at {point} but central "
+                f"differences give {numeric}"
+            )
+        if compared >= 5:
+            break
+    if compared == 0:
+        return "the function is not defined at any of the sampled points"
+    return None
+
+
+def _check_instance(
+    inst: Instance, step: Step, lesson: Lesson, seed: int, where: str, problems: _Problems
+) -> None:
+    ref = inst.check(inst.solution)
+    if not ref.correct:
+        problems.add(
+            where,
+            "the reference solution fails its own checker",
+            seed,
+            f'"{inst.solution}" got: {ref.message}',
+        )
+    if inst.kind == "choice":
+        for i in range(len(inst.choices)):
+            if i == inst.expected:
+                continue
+            v = inst.check(str(i + 1))
+            if v.correct:
+                problems.add(where, f"the wrong option {i + 1} passes the checker", seed)
+        return
+    if inst.kind == "train":
+        if inst.train_config is None:
+            problems.add(where, "a train step without a training configuration", seed)
+        return
+    for m in inst.mistakes:
+        text = _mistake_text(m.expected)
+        v = inst.check(text)
+        if v.correct:
+            problems.add(
+                where,
+                f'mistake "{m.name}" passes the checker: it is (too close to) the answer; '
+                "choose parameters so that it never is",
+                seed,
+                f"mistake {text}, answer {inst.solution}",
+            )
+        elif v.mistake != m.name:
+            problems.add(
+                where,
+                f'mistake "{m.name}" is not recognised by the checker',
+                seed,
+                f"{text} got: {v.message}",
+            )
+    if inst.kind == "derivative":
+        message = _check_derivative(inst, step, lesson, seed)
+        if message:
+            problems.add(where, message, seed)
+
+
+def check_course(course: Course, seeds: int = 50) -> CheckReport:
+    """Run every check; never raises for a problem in the course."""
+    report = CheckReport(lessons=len(course.lessons), seeds=seeds)
+    problems = _Problems()
+    found = list(course.errors)
+    for lesson in course.lessons:
+        label = _label(lesson)
+        for step in lesson.steps:
+            report.steps += 1
+            where = f'{label}: step "{step.id}"'
+            ex = step.exercise
+            if ex is not None:
+                report.exercises += 1
+                if not step.hints:
+                    found.append(f"{where}: hints is missing (every exercise needs hints)")
+                if not step.explanation.strip():
+                    found.append(f"{where}: explanation is missing (every exercise needs one)")
+            for seed in range(seeds):
+                hook = _fd_hook(where, seed, problems, report)
+                try:
+                    inst = instantiate(lesson, step, seed, on_call=hook)
+                except ExerciseError as exc:
+                    problems.add(where, str(exc), seed)
+                    continue
+                if ex is None:
+                    break  # prose: its parameters are checked through the exercises
+                try:
+                    _check_instance(inst, step, lesson, seed, where, problems)
+                except ExerciseError as exc:
+                    problems.add(where, str(exc), seed)
+    report.problems = found + problems.render(seeds)
+    return report
+
+
+def main(path: Path | None, seeds: int = 50, out: TextIO | None = None) -> int:
+    """The CLI: print the problems and a summary; 0 when the course is healthy, 1 otherwise."""
+    stream = out if out is not None else sys.stdout
+    if seeds < 1:
+        print("lessons check: --seeds must be at least 1", file=stream)
+        return 2
+    if path is not None and not Path(path).is_dir():
+        print(f"lessons check: {path} is not a folder", file=stream)
+        return 2
+    course = load_course(path)
+    report = check_course(course, seeds)
+    title = course.title or "(no title)"
+    print(f"Checking {title} in {course.source}", file=stream)
+    for problem in report.problems:
+        print(f"  ✗ {problem}", file=stream)
+    print(("OK: " if report.ok else "FAILED: ") + report.summary(), file=stream)
+    return 0 if report.ok else 1
