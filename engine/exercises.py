@@ -314,7 +314,8 @@ def interpolate_expr(text: str, env: Mapping[str, Any], key: str) -> str:
         if isinstance(value, np.ndarray) and value.ndim == 0:
             value = float(value)
         if isinstance(value, int | float | np.floating | np.integer):
-            return f"({float(value)!r})"
+            x = float(value)
+            return f"({plain_number(x)})" if x == int(x) and abs(x) < 1e15 else f"({x!r})"
         raise ExerciseError(
             f'{key}: "{{{m.group(1)}}}" is not a number or an expression '
             "(pick an entry with {name[i]} or {name[i,j]})"
