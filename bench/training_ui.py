@@ -55,13 +55,28 @@ def headless_epochs_per_second(seconds: float) -> float:
     return n / (time.perf_counter() - start)
 
 
-def plot_refresh_ms(widget_size: tuple[int, int], epochs: int, repeats: int = 40) -> float:
-    """Median time of one LossPlot rebuild for a history of ``epochs`` epochs."""
+def real_history(epochs: int) -> np.ndarray:
+    """The loss per epoch of an actual run (the view's curve, not a synthetic one)."""
+    from bptutor.engine.datasets import load_dataset
+    from bptutor.engine.training import TrainConfig, train
+
+    cfg = TrainConfig(**{**CONFIG, "learning_rate": 0.05})  # a slow, long descent
+    ds = load_dataset(cfg.dataset, seed=cfg.seed)
+    X = np.asarray(ds.X, dtype=float)
+    y = np.asarray(ds.y, dtype=float).reshape(len(X), -1)
+    net = cfg.make_network(X.shape[1], y.shape[1])
+    steps = train(net, X, y, learning_rate=cfg.learning_rate, epochs=epochs, seed=0)
+    return np.array([step.loss for step in steps])
+
+
+def plot_refresh_ms(
+    widget_size: tuple[int, int], losses: np.ndarray, log_scale: bool, repeats: int = 40
+) -> float:
+    """Median time of one LossPlot rebuild (downsample + plotext + text) for ``losses``."""
     from bptutor.tui.widgets.loss_plot import LossPlot
 
-    rng = np.random.default_rng(0)
-    losses = 0.25 * np.exp(-np.arange(epochs) / max(1.0, epochs / 5)) + 0.01 * rng.random(epochs)
     plot = LossPlot()
+    plot.log_scale = log_scale
     times = []
     for _ in range(repeats):
         plot.set_history(losses)  # new version: the cache is bypassed
@@ -71,7 +86,39 @@ def plot_refresh_ms(widget_size: tuple[int, int], epochs: int, repeats: int = 40
     return 1000 * statistics.median(times)
 
 
-async def ui_live(seconds: float, screenshot: str | None) -> dict[str, float]:
+async def save_screenshot(path: str) -> int:
+    """An SVG of the view mid-run on a 2-D set (decision map) while the loss still falls."""
+    from bptutor.engine.training import TrainConfig
+    from bptutor.tui.screens.training import TrainingScreen
+    from textual.app import App
+
+    screen = TrainingScreen(
+        TrainConfig(dataset="moons", hidden=4, activation="tanh", learning_rate=0.1, epochs=20_000)
+    )
+
+    class Host(App[None]):
+        TITLE = "bptutor train"
+        ENABLE_COMMAND_PALETTE = False
+
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.simulate_key("space")
+        while screen.epoch < 2000:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.25)  # a progress message or two drawn since
+        app.save_screenshot(path)  # while it runs: the status shows epochs/s
+        epoch = screen.epoch
+        app.simulate_key("escape")
+        while screen.running:
+            await asyncio.sleep(0.01)
+        return epoch
+
+
+async def ui_live(seconds: float) -> dict[str, float]:
     from bptutor.engine.training import TrainConfig
     from bptutor.tui.screens.training import TrainingProgressed, TrainingScreen
     from bptutor.tui.widgets.loss_plot import LossPlot
@@ -115,11 +162,6 @@ async def ui_live(seconds: float, screenshot: str | None) -> dict[str, float]:
         m1 = progress_messages
         plot = screen.query_one(LossPlot)
         plot_size = (plot.size.width, plot.size.height)
-        if screenshot:
-            screen.action_toggle_backward()
-            await asyncio.sleep(0.25)
-            app.save_screenshot(screenshot)
-            screen.action_toggle_backward()
         # pause latency: key posted -> worker stopped
         t_key = time.perf_counter()
         app.simulate_key("space")
@@ -143,41 +185,59 @@ async def ui_live(seconds: float, screenshot: str | None) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=4.0, help="measuring time per mode")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per mode")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternate headless and UI-live this many times; the best of each is reported "
+        "(other processes on the machine only ever slow a round down)",
+    )
     parser.add_argument("--screenshot", metavar="PATH", help="save an SVG of the view mid-run")
     args = parser.parse_args(argv)
 
-    headless = headless_epochs_per_second(args.seconds)
-    live = asyncio.run(ui_live(args.seconds, args.screenshot))
+    rounds = []
+    for _ in range(max(1, args.rounds)):
+        headless = headless_epochs_per_second(args.seconds)
+        rounds.append((headless, asyncio.run(ui_live(args.seconds))))
+    best_headless = max(h for h, _ in rounds)
+    live = max((lv for _, lv in rounds), key=lambda lv: lv["eps"])
+    per_round = [lv["eps"] / h for h, lv in rounds]
+    ratio = live["eps"] / best_headless
     size = (int(live["plot_w"]), int(live["plot_h"]))
-    t100 = plot_refresh_ms(size, 100)
-    t100k = plot_refresh_ms(size, 100_000)
-    ratio = live["eps"] / headless
-    spread = max(t100, t100k) / min(t100, t100k)
+    history = real_history(100_000)
+    refresh = {
+        (n, log): plot_refresh_ms(size, history[:n], log) for n in (100, 100_000) for log in (0, 1)
+    }
 
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
     print(f"training view benchmark (xor 2-4-1 tanh, 80x24, python {sys.version.split()[0]})")
-    print(f"  headless            {headless:10,.0f} epochs/s")
+    print(f"  headless            {best_headless:10,.0f} epochs/s (best of {len(rounds)})")
     print(
         f"  UI live             {live['eps']:10,.0f} epochs/s  = {100 * ratio:.0f} % of headless"
-        f"  (target >= 80 %: {verdict(ratio >= 0.8)})"
+        f"  (target >= 80 %: {verdict(ratio >= 0.8)}; per round:"
+        f" {', '.join(f'{100 * r:.0f} %' for r in per_round)})"
     )
-    print(
-        f"  plot refresh        {t100:6.2f} ms at 100 epochs, {t100k:6.2f} ms at 100,000"
-        f" (plot {size[0]}x{size[1]}; ratio {spread:.2f}, target <= 1.5 and < 15 ms:"
-        f" {verdict(spread <= 1.5 and max(t100, t100k) < 15)})"
-    )
+    for log in (0, 1):
+        t100, t100k = refresh[(100, log)], refresh[(100_000, log)]
+        spread = max(t100, t100k) / min(t100, t100k)
+        print(
+            f"  plot refresh {'log' if log else 'lin'}    {t100:6.2f} ms at 100 epochs,"
+            f" {t100k:6.2f} ms at 100,000 (plot {size[0]}x{size[1]}; ratio {spread:.2f},"
+            f" target <= 1.5 and < 15 ms: {verdict(spread <= 1.5 and max(t100, t100k) < 15)})"
+        )
     print(
         f"  UI thread CPU       {100 * live['ui_cpu']:5.1f} % of wall time"
         f"  (whole process {100 * live['process_cpu']:.0f} %,"
         f" training thread ~{100 * (live['process_cpu'] - live['ui_cpu']):.0f} %)"
     )
-    print(f"  progress messages   {live['messages_per_s']:5.1f} per second (target ~10)")
+    print(f"  progress messages   {live['messages_per_s']:5.1f} per second (target <= ~10)")
     print(f"  pause               {live['pause_ms']:5.1f} ms from key to stopped worker (<= 100)")
     if args.screenshot:
-        print(f"  screenshot          {args.screenshot}")
+        epoch = asyncio.run(save_screenshot(args.screenshot))
+        print(f"  screenshot          {args.screenshot} (moons, running, near epoch {epoch})")
     return 0
 
 

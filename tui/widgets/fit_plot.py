@@ -129,9 +129,7 @@ def render_fit_plot(
     pred = values.grid_y
     finite = np.isfinite(pred)
     if finite.any():
-        fig.plot(
-            values.grid_x[finite].tolist(), pred[finite].tolist(), marker="braille", color="red"
-        )
+        fig.plot(values.grid_x[finite].tolist(), pred[finite].tolist(), marker="hd", color="red")
     lo, hi = float(np.min(values.y)), float(np.max(values.y))
     pad = 0.25 * (hi - lo) if hi > lo else 1.0
     fig.ylim(lo - pad, hi + pad)  # a wild fit must not squash the data into one row

@@ -22,7 +22,7 @@ __all__ = ["LossPlot", "downsample_envelope", "render_loss_plot"]
 def downsample_envelope(
     losses: np.ndarray, buckets: int, first_epoch: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Epochs and losses reduced to at most ``2 * buckets`` points (min and max per bucket).
+    """Epochs and losses reduced to ``2 * buckets`` points (min and max per bucket) when longer.
 
     Keeping both extremes of each bucket keeps spikes and oscillations visible (a diverging or
     noisy mini-batch run must not look smooth just because it was downsampled). Non-finite
@@ -36,7 +36,7 @@ def downsample_envelope(
         epochs, losses = epochs[finite], losses[finite]
         n = losses.shape[0]
     buckets = max(1, int(buckets))
-    if n <= 2 * buckets:
+    if n <= buckets:  # short: as is (more would cost plotext time for nothing visible)
         return epochs, losses
     bounds = np.linspace(0, n, buckets + 1).astype(np.int64)
     starts = bounds[:-1]
@@ -120,7 +120,7 @@ def render_loss_plot(
     if values.size == 1:  # plotext needs a range: draw the single point as a short flat line
         epochs = np.array([epochs[0], epochs[0] + 1.0])
         values = np.array([values[0], values[0]])
-    fig.plot(epochs.tolist(), values.tolist(), marker="braille", color="cyan")
+    fig.plot(epochs.tolist(), values.tolist(), marker="hd", color="cyan")
     yticks = _value_ticks(float(values.min()), float(values.max()), log_scale)
     if yticks:
         fig.yticks(yticks, [_short(t) for t in yticks])
