@@ -8,8 +8,11 @@ minimum terminal size.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
+from bptutor.tui.messages import CourseLoaded
 from bptutor.tui.progress import ProgressStore
 from textual import events
 from textual.app import App
@@ -20,6 +23,19 @@ MIN_WIDTH = 60
 MIN_HEIGHT = 20
 
 Instantiate = Callable[[Any, Any, int], Any]
+
+
+@dataclass(frozen=True)
+class PendingCourse:
+    """Stands in for the course while it loads: no lessons yet, nothing wrong."""
+
+    title: str = ""
+    lessons: tuple[Any, ...] = ()
+    errors: tuple[str, ...] = ()
+    source: Path | None = None
+
+
+LOADING = PendingCourse()
 
 
 def _engine_instantiate(lesson: Any, step: Any, seed: int) -> Any:
@@ -46,14 +62,18 @@ class BptutorApp(App[int]):
 
     def __init__(
         self,
-        course: Any,
+        course: Any | None,
         store: ProgressStore,
         *,
+        lessons_dir: Path | None = None,
         seed: int | None = None,
         instantiate: Instantiate | None = None,
     ) -> None:
+        """`course=None`: load `lessons_dir` (None: the built-in course) after the first frame."""
         super().__init__()
-        self.course = course
+        self.course: Any = course if course is not None else LOADING
+        self.course_loaded = course is not None
+        self.lessons_dir = lessons_dir
         self.store = store
         self.seed = store.seed if seed is None else seed
         self.instantiate_step: Instantiate = instantiate or _engine_instantiate
@@ -64,18 +84,54 @@ class BptutorApp(App[int]):
         from bptutor.tui.screens.course_map import CourseMapScreen
 
         self.push_screen(CourseMapScreen())
-        errors = tuple(getattr(self.course, "errors", ()) or ())
-        if errors:
-            from bptutor.tui.screens.course_errors import CourseErrorsScreen
-
-            source = getattr(self.course, "source", None)
-            self.push_screen(CourseErrorsScreen(errors, source=source))
-        if not self.store.welcomed and self.course.lessons:
+        if not self.store.welcomed:
             from bptutor.tui.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen(data_dir=self.store.data_dir))
+        if self.course_loaded:
+            self._show_course_errors()
+        else:
+            # validating a course instantiates every step (numpy): do it off the UI thread,
+            # after the first frame, so the tutor is on screen and answering keys at once
+            self.call_after_refresh(self._start_loading)
         self.show_store_notices()
         self.check_size()
+
+    def _start_loading(self) -> None:
+        self.run_worker(self._load_course, thread=True, exit_on_error=False, name="load-course")
+
+    def _load_course(self) -> None:
+        from bptutor.tui.launch import load_course_safely
+
+        course = load_course_safely(self.lessons_dir)
+        self.call_from_thread(self.course_ready, course)
+
+    def course_ready(self, course: Any) -> None:
+        """The course is loaded: fill the map, then list the course's problems (if any)."""
+        from bptutor.tui.screens.course_map import CourseMapScreen
+
+        self.course = course
+        self.course_loaded = True
+        for screen in self.screen_stack:
+            if isinstance(screen, CourseMapScreen):
+                screen.course_loaded()
+        self._show_course_errors()
+        self.post_message(CourseLoaded(course))
+
+    def _show_course_errors(self) -> None:
+        from bptutor.tui.screens.too_small import TooSmallScreen
+
+        errors = tuple(getattr(self.course, "errors", ()) or ())
+        if not errors:
+            return
+        from bptutor.tui.screens.course_errors import CourseErrorsScreen
+
+        small = isinstance(self.screen, TooSmallScreen)
+        if small:
+            self.pop_screen()  # keep "enlarge the window" on top of everything
+        self.push_screen(CourseErrorsScreen(errors, source=getattr(self.course, "source", None)))
+        if small:
+            self.check_size()
 
     def show_store_notices(self) -> None:
         """Turn new progress-store notices into long-lived warnings (they matter)."""

@@ -73,8 +73,10 @@ def main(args: argparse.Namespace) -> int:
     from bptutor.tui.progress import ProgressStore
 
     store = ProgressStore(data_dir)
-    course = load_course_safely(getattr(args, "lessons", None))
-    app = BptutorApp(course, store, seed=getattr(args, "seed", None))
+    # the course loads inside the app, after its first frame (see BptutorApp.on_mount)
+    app = BptutorApp(
+        None, store, lessons_dir=getattr(args, "lessons", None), seed=getattr(args, "seed", None)
+    )
     try:
         app.run()
     except KeyboardInterrupt:  # e.g. SIGINT from outside; Textual has restored the terminal

@@ -37,3 +37,10 @@ class ProgressChanged(Message):
     """Something was stored for this lesson: the course map refreshes its row."""
 
     lesson_id: str
+
+
+@dataclass
+class CourseLoaded(Message):
+    """The course finished loading (in a worker, after the first frame)."""
+
+    course: Any

@@ -55,7 +55,8 @@ class CourseMapScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         course = self.tutor.course
-        yield Static(Text(str(getattr(course, "title", "bptutor")), style="bold"), id="map-title")
+        title = str(getattr(course, "title", "") or "bptutor")
+        yield Static(Text(title, style="bold"), id="map-title")
         yield OptionList(id="lessons")
         yield Static(id="lesson-info")
         yield Static(id="map-status")
@@ -63,6 +64,13 @@ class CourseMapScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_lessons(highlight=self._continue_target()[0])
+
+    def course_loaded(self) -> None:
+        """Called by the app once the course is there: show it, on the lesson to continue."""
+        title = str(getattr(self.tutor.course, "title", "") or "bptutor")
+        self.query_one("#map-title", Static).update(Text(title, style="bold"))
+        self.refresh_lessons(highlight=self._continue_target()[0])
+        self.refresh_bindings()
 
     def on_resize(self) -> None:
         self.refresh_lessons()  # the title column follows the terminal's width
@@ -78,7 +86,9 @@ class CourseMapScreen(Screen[None]):
         keep = options.highlighted if highlight is None else highlight
         options.clear_options()
         if not lessons:
-            options.add_option(Option("No lessons could be loaded.", disabled=True))
+            loading = not self.tutor.course_loaded
+            note = "Loading the lessons…" if loading else "No lessons could be loaded."
+            options.add_option(Option(note, disabled=True))
         else:
             store = self.tutor.store
             width = max(12, self.app.size.width - ROW_FIXED - ROW_CHROME)

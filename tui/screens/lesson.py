@@ -6,6 +6,7 @@ the answer line, preview and verdict stay visible below it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bptutor.tui.messages import AnswerChecked, ProgressChanged, StepOpened
@@ -44,6 +45,26 @@ def answer_placeholder(inst: Any) -> str:
         return "a number, e.g. -0.25"
     variables = ", ".join(inst.variables or ())
     return f"an expression in {variables}, e.g. x*exp(y)" if variables else "an expression"
+
+
+@dataclass(frozen=True)
+class FallbackVerdict:
+    """What the screen shows when the engine itself fails: unreadable, never counted."""
+
+    message: str
+    status: str = "invalid"
+    correct: bool = False
+    mistake: str | None = None
+    read_as: str | None = None
+    wrong_entries: tuple[tuple[int, ...], ...] = ()
+
+
+def safe_verdict(method: Any, answer: str) -> Any:
+    """inst.check / inst.preview promise not to raise; a bug must still not end the session."""
+    try:
+        return method(answer)
+    except Exception as exc:
+        return FallbackVerdict(f"this answer could not be checked ({type(exc).__name__}: {exc})")
 
 
 def shape_label(inst: Any) -> str:
@@ -213,7 +234,7 @@ class LessonScreen(Screen[None]):
         if not value.strip():
             preview.update(Text("Enter checks the answer · F1 shows the syntax", style="dim"))
             return
-        verdict = self.inst.preview(value)
+        verdict = safe_verdict(self.inst.preview, value)
         if verdict.status == "invalid":
             preview.update(Text("? ") + Text(str(verdict.message)))
         else:
@@ -248,7 +269,7 @@ class LessonScreen(Screen[None]):
         """Grade `answer`, store it (unless unreadable) and show the verdict."""
         lesson, step = self.lesson, self.step
         store = self.tutor.store
-        verdict = self.inst.check(answer)
+        verdict = safe_verdict(self.inst.check, answer)
         counted = verdict.status != "invalid"
         if counted:
             store.record_attempt(lesson.id, step.id, answer, verdict.status, verdict.mistake)
