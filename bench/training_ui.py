@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="alternate headless and UI-live this many times; the best of each is reported "
         "(other processes on the machine only ever slow a round down)",
     )
@@ -203,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     best_headless = max(h for h, _ in rounds)
     live = max((lv for _, lv in rounds), key=lambda lv: lv["eps"])
     per_round = [lv["eps"] / h for h, lv in rounds]
-    ratio = live["eps"] / best_headless
+    # each round's two halves ran back to back under the same machine load: their ratio is the
+    # fairest figure on a shared machine (best-of-N of each side is printed alongside)
+    ratio = statistics.median(per_round)
     size = (int(live["plot_w"]), int(live["plot_h"]))
     history = real_history(100_000)
     refresh = {
@@ -215,10 +217,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"training view benchmark (xor 2-4-1 tanh, 80x24, python {sys.version.split()[0]})")
     print(f"  headless            {best_headless:10,.0f} epochs/s (best of {len(rounds)})")
+    print(f"  UI live             {live['eps']:10,.0f} epochs/s (best of {len(rounds)})")
     print(
-        f"  UI live             {live['eps']:10,.0f} epochs/s  = {100 * ratio:.0f} % of headless"
-        f"  (target >= 80 %: {verdict(ratio >= 0.8)}; per round:"
-        f" {', '.join(f'{100 * r:.0f} %' for r in per_round)})"
+        f"  UI live / headless  {100 * ratio:5.0f} %  median of the rounds"
+        f" ({', '.join(f'{100 * r:.0f} %' for r in per_round)}); target >= 80 %:"
+        f" {verdict(ratio >= 0.8)}"
     )
     for log in (0, 1):
         t100, t100k = refresh[(100, log)], refresh[(100_000, log)]

@@ -519,11 +519,13 @@ class TrainingScreen(Screen[None]):
         shape = f"{net.n_inputs}-{net.n_hidden}-{net.n_outputs}"
         batch = "full batch" if self.batch_size is None else f"mini-batch {self.batch_size}"
         origin = " · playground" if self.playground else ""
-        self.query_one("#training-config", Static).update(
+        config = (
             f"{self.dataset_name} · {shape} {self.activation} · lr {_format_lr(self.learning_rate)}"
-            f" · {batch} · seed {self.seed}{origin}",
-            layout=False,
+            f" · {batch} · seed {self.seed}{origin}"
         )
+        if config != getattr(self, "_config_text", None):  # unchanged: no repaint
+            self._config_text = config
+            self.query_one("#training-config", Static).update(config, layout=False)
         epoch = getattr(self, "_shown_epoch", self.epoch)
         loss = getattr(self, "_shown_loss", None)
         if self.running:

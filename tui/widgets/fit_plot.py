@@ -78,6 +78,15 @@ def data_view_values(
     return DataViewValues("none", X.copy(), yy, np.empty(0), np.empty(0))
 
 
+def map_levels(values: DataViewValues) -> np.ndarray:
+    """Which of MAP_CHARS each cell gets: 0 = surely the low class ... 3 = surely the high."""
+    assert values.grid is not None
+    span = values.high - values.low or 1.0
+    mid = 0.5 * (values.low + values.high)
+    t = np.clip((np.nan_to_num(values.grid, nan=mid) - values.low) / span, 0, 1)
+    return np.minimum((t * len(MAP_CHARS)).astype(int), len(MAP_CHARS) - 1)
+
+
 def render_decision_map(values: DataViewValues, width: int, height: int) -> Text:
     """The heat map: one character per grid cell, the examples drawn on top as o / x."""
     grid = values.grid
@@ -85,11 +94,7 @@ def render_decision_map(values: DataViewValues, width: int, height: int) -> Text
     if grid is None:
         return text
     rows, cols = grid.shape
-    span = values.high - values.low or 1.0
-    t = np.clip(
-        (np.nan_to_num(grid, nan=0.5 * (values.low + values.high)) - values.low) / span, 0, 1
-    )
-    level = np.minimum((t * len(MAP_CHARS)).astype(int), len(MAP_CHARS) - 1)
+    level = map_levels(values)
     cells = [[MAP_CHARS[level[r, c]] for c in range(cols)] for r in range(rows)]
     styles = [
         [_LOW_STYLE if level[r, c] < 2 else _HIGH_STYLE for c in range(cols)] for r in range(rows)
@@ -166,7 +171,16 @@ class DataView(TextLinesWidget):
         return max(2, width), max(2, height - 1)
 
     def set_values(self, values: DataViewValues | None) -> None:
-        self._values = values
+        old, self._values = self._values, values
+        if (
+            old is not None
+            and values is not None
+            and old.kind == values.kind == "map"
+            and old.X is not None
+            and np.array_equal(old.X, values.X)
+            and np.array_equal(map_levels(old), map_levels(values))
+        ):
+            return  # the same characters: no repaint (the map settles long before the loss)
         self._cache_key = None
         self.invalidate()
 
