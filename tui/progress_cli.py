@@ -49,9 +49,37 @@ def format_table(table: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def export(table: list[dict[str, Any]], fmt: str, store: ProgressStore) -> str:
+def step_details(store: ProgressStore, lesson: Any) -> list[dict[str, Any]]:
+    """Per step, for the JSON export: what a teacher looks at when a lesson is stuck."""
+    out = []
+    for step in lesson.steps:
+        p = store.step(lesson.id, step.id)
+        out.append(
+            {
+                "step": step.id,
+                "exercise": step.exercise is not None,
+                "seen": p.seen,
+                "solved": p.solved,
+                "attempts": p.attempts,
+                "hints": p.hints_used,
+                "revealed": p.revealed,
+            }
+        )
+    return out
+
+
+def export(
+    table: list[dict[str, Any]], fmt: str, store: ProgressStore, lessons: tuple[Any, ...] = ()
+) -> str:
     if fmt == "json":
-        doc = {"seed": store.seed, "lessons": table, "data_dir": str(store.data_dir)}
+        by_id = {lesson.id: lesson for lesson in lessons}
+        detailed = [
+            {**row, "steps": step_details(store, by_id[row["lesson"]])}
+            if row["lesson"] in by_id
+            else row
+            for row in table
+        ]
+        doc = {"seed": store.seed, "lessons": detailed, "data_dir": str(store.data_dir)}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
@@ -79,7 +107,7 @@ def main(args: argparse.Namespace) -> int:
             total = sum(r["total"] for r in table)
             text += f"\n{solved} of {total} exercises solved.\n"
     else:
-        text = export(table, fmt, store)
+        text = export(table, fmt, store, tuple(course.lessons))
     if output is None:
         sys.stdout.write(text)
         return 0

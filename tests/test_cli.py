@@ -1,0 +1,116 @@
+"""The `bptutor` command line: --reset-progress, progress summaries and exports, --help."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bptutor.tui.progress import FILE_NAME, ProgressStore
+
+
+def run(
+    *args: str, stdin: str | None = "", env_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    if env_dir is not None:
+        env["BPTUTOR_DATA_DIR"] = str(env_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "bptutor.tui.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    """A data dir with one solved exercise of the first lesson that has one."""
+    from bptutor.engine.course import load_course
+
+    course = load_course(None)
+    lesson = next(les for les in course.lessons if any(s.exercise for s in les.steps))
+    step = next(s for s in lesson.steps if s.exercise is not None)
+    store = ProgressStore(tmp_path / "data")
+    store.record_attempt(lesson.id, step.id, "whatever", "incorrect", "sign")
+    store.record_attempt(lesson.id, step.id, "right", "correct")
+    store.record_hint(lesson.id, step.id)
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize("stdin", ["", "n\n", "\n", "maybe\n"])
+def test_reset_progress_keeps_everything_unless_confirmed(saved: Path, stdin: str) -> None:
+    before = (saved / FILE_NAME).read_text()
+    out = run("--data-dir", str(saved), "--reset-progress", stdin=stdin)
+    assert "[y/N]" in out.stdout and "Nothing changed" in out.stdout
+    assert out.returncode == 1
+    assert (saved / FILE_NAME).read_text() == before
+
+
+def test_reset_progress_wipes_after_yes(saved: Path) -> None:
+    out = run("--data-dir", str(saved), "--reset-progress", stdin="y\n")
+    assert out.returncode == 0 and "wiped" in out.stdout
+    assert not (saved / FILE_NAME).exists()
+
+
+def test_progress_table(saved: Path) -> None:
+    from bptutor.engine.course import load_course
+
+    course = load_course(None)
+    out = run("--data-dir", str(saved), "progress")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:3] == ["lesson", "title", "state"]
+    for lesson in course.lessons:
+        assert any(line.startswith(lesson.id) for line in lines)
+    total = sum(1 for les in course.lessons for s in les.steps if s.exercise is not None)
+    assert f"1 of {total} exercises solved." in out.stdout
+
+
+def test_progress_export_json_and_csv(saved: Path, tmp_path: Path) -> None:
+    out = run("--data-dir", str(saved), "progress", "--export", "json")
+    doc = json.loads(out.stdout)
+    rows = {row["lesson"]: row for row in doc["lessons"]}
+    touched = [row for row in rows.values() if row["attempts"]]
+    assert len(touched) == 1
+    assert (touched[0]["solved"], touched[0]["attempts"], touched[0]["hints"]) == (1, 2, 1)
+    assert touched[0]["state"] in ("in progress", "done")
+    step = next(st for st in touched[0]["steps"] if st["attempts"])
+    assert (step["solved"], step["attempts"], step["hints"]) == (True, 2, 1)
+    assert step["revealed"] is False
+
+    target = tmp_path / "out.csv"
+    out = run("--data-dir", str(saved), "progress", "--export", "csv", "-o", str(target))
+    assert out.returncode == 0 and out.stdout == ""
+    table = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [r["lesson"] for r in table] == list(rows)
+    assert next(r for r in table if r["lesson"] == touched[0]["lesson"])["attempts"] == "2"
+
+
+def test_progress_with_a_damaged_file_warns_on_stderr(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / FILE_NAME).write_text("nonsense")
+    out = run("--data-dir", str(data), "progress")
+    assert out.returncode == 0
+    assert "damaged" in out.stderr
+    assert "0 of" in out.stdout
+
+
+def test_data_dir_from_environment(tmp_path: Path) -> None:
+    out = run("progress", "--export", "json", env_dir=tmp_path / "env")
+    assert json.loads(out.stdout)["data_dir"] == str(tmp_path / "env")
+
+
+def test_help_and_version() -> None:
+    out = run("--help")
+    assert out.returncode == 0 and "--reset-progress" in out.stdout
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.startswith("bptutor ")
