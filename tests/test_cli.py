@@ -5,29 +5,38 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from bptutor.tui.cli import main
 from bptutor.tui.progress import FILE_NAME, ProgressStore
 
 
-def run(
-    *args: str, stdin: str | None = "", env_dir: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ}
-    if env_dir is not None:
-        env["BPTUTOR_DATA_DIR"] = str(env_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "bptutor.tui.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run `bptutor ARGS` in-process (fast); stdin text feeds the y/N question."""
+
+    def _run(*args: str, stdin: str = "", env_dir: Path | None = None) -> Result:
+        if env_dir is not None:
+            monkeypatch.setenv("BPTUTOR_DATA_DIR", str(env_dir))
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+
+    return _run
 
 
 @pytest.fixture
@@ -46,7 +55,7 @@ def saved(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("stdin", ["", "n\n", "\n", "maybe\n"])
-def test_reset_progress_keeps_everything_unless_confirmed(saved: Path, stdin: str) -> None:
+def test_reset_keeps_everything_unless_confirmed(saved: Path, stdin: str, run: Any) -> None:
     before = (saved / FILE_NAME).read_text()
     out = run("--data-dir", str(saved), "--reset-progress", stdin=stdin)
     assert "[y/N]" in out.stdout and "Nothing changed" in out.stdout
@@ -54,13 +63,13 @@ def test_reset_progress_keeps_everything_unless_confirmed(saved: Path, stdin: st
     assert (saved / FILE_NAME).read_text() == before
 
 
-def test_reset_progress_wipes_after_yes(saved: Path) -> None:
+def test_reset_progress_wipes_after_yes(saved: Path, run: Any) -> None:
     out = run("--data-dir", str(saved), "--reset-progress", stdin="y\n")
     assert out.returncode == 0 and "wiped" in out.stdout
     assert not (saved / FILE_NAME).exists()
 
 
-def test_progress_table(saved: Path) -> None:
+def test_progress_table(saved: Path, run: Any) -> None:
     from bptutor.engine.course import load_course
 
     course = load_course(None)
@@ -74,7 +83,7 @@ def test_progress_table(saved: Path) -> None:
     assert f"1 of {total} exercises solved." in out.stdout
 
 
-def test_progress_export_json_and_csv(saved: Path, tmp_path: Path) -> None:
+def test_progress_export_json_and_csv(saved: Path, tmp_path: Path, run: Any) -> None:
     out = run("--data-dir", str(saved), "progress", "--export", "json")
     doc = json.loads(out.stdout)
     rows = {row["lesson"]: row for row in doc["lessons"]}
@@ -94,7 +103,7 @@ def test_progress_export_json_and_csv(saved: Path, tmp_path: Path) -> None:
     assert next(r for r in table if r["lesson"] == touched[0]["lesson"])["attempts"] == "2"
 
 
-def test_progress_with_a_damaged_file_warns_on_stderr(tmp_path: Path) -> None:
+def test_progress_with_a_damaged_file_warns_on_stderr(tmp_path: Path, run: Any) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / FILE_NAME).write_text("nonsense")
@@ -104,13 +113,17 @@ def test_progress_with_a_damaged_file_warns_on_stderr(tmp_path: Path) -> None:
     assert "0 of" in out.stdout
 
 
-def test_data_dir_from_environment(tmp_path: Path) -> None:
+def test_data_dir_from_environment(tmp_path: Path, run: Any) -> None:
     out = run("progress", "--export", "json", env_dir=tmp_path / "env")
     assert json.loads(out.stdout)["data_dir"] == str(tmp_path / "env")
 
 
-def test_help_and_version() -> None:
-    out = run("--help")
-    assert out.returncode == 0 and "--reset-progress" in out.stdout
-    out = run("--version")
-    assert out.returncode == 0 and out.stdout.startswith("bptutor ")
+def test_help_and_version_of_the_installed_command() -> None:
+    for flag, expected in (("--help", "--reset-progress"), ("--version", "bptutor ")):
+        out = subprocess.run(
+            [sys.executable, "-m", "bptutor.tui.cli", flag],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0 and expected in out.stdout
