@@ -644,17 +644,19 @@ class TrainingScreen(Screen[None]):
         def change() -> None:
             self.dataset_name = names[(i + 1) % len(names)]
             self._load_data()
+            if self.batch_size is not None:  # keep mini-batches, sized for the new set
+                self.batch_size = self._mini_batch_size()
 
         self._restart_after(change, reset=True)
 
-    def action_toggle_batch(self) -> None:
+    def _mini_batch_size(self) -> int:
+        """The configured size, else ~10 (1 for XOR's four points), never above the set."""
         L = len(self.X)
+        return min(L, self._configured_batch or max(1, min(10, L // 4)))
 
+    def action_toggle_batch(self) -> None:
         def change() -> None:
-            if self.batch_size is None:
-                self.batch_size = self._configured_batch or max(1, min(10, L // 4))
-            else:
-                self.batch_size = None
+            self.batch_size = self._mini_batch_size() if self.batch_size is None else None
 
         self._restart_after(change, reset=False)
 
