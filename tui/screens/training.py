@@ -201,7 +201,8 @@ class TrainingScreen(Screen[None]):
         min-height: 8;
     }
     TrainingScreen #training-data {
-        width: 30;
+        width: 38%;
+        min-width: 22;
         margin-left: 1;
     }
     TrainingScreen #training-data.-none {
