@@ -1,9 +1,11 @@
 """Activation functions and their derivatives, selectable by name.
 
-Each activation has a plain form (``f``, ``df``: new arrays, used by lessons and tests) and an
-in-place form (``f_into``, ``df_into``) that the training loop uses on preallocated buffers so an
-epoch allocates nothing. ``df_into`` may use the activation value ``a = f(z)`` (sigmoid and tanh
-derivatives are cheapest from ``a``), which the forward pass has already computed.
+Each activation has a plain form (``f``, ``df``: new arrays, as exact as numpy's ufuncs, used by
+lessons and the network's methods) and an in-place form (``f_into``, ``df_into``) that the
+training loop uses on preallocated buffers so an epoch allocates nothing; the in-place forms
+trade the last few ulps near f = 0 for speed (absolute error below 4e-16). ``df_into`` may use
+the activation value ``a = f(z)`` (sigmoid and tanh derivatives are cheapest from ``a``), which
+the forward pass has already computed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ class Activation:
     name: str
     f: Callable[[np.ndarray], np.ndarray]
     df: Callable[[np.ndarray], np.ndarray]
-    #: f_into(z, out): write f(z) into ``out`` (may be ``z`` itself).
+    #: f_into(z, out): write f(z) into ``out`` (may be ``z`` itself), absolute error < 4e-16.
     f_into: Callable[[np.ndarray, np.ndarray], None]
     #: df_into(z, a, out): write f'(z) into ``out`` given a = f(z); ``out`` is neither z nor a.
     df_into: Callable[[np.ndarray, np.ndarray, np.ndarray], None]
@@ -43,10 +45,13 @@ def _sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid_into(z: np.ndarray, out: np.ndarray) -> None:
-    np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    np.multiply(out, 0.5, out=out)
-    np.add(out, 0.5, out=out)
+    # 1 / (1 + e^(−z)) with one exp: without AVX-512, numpy's float64 exp is about 2.5x faster
+    # than its tanh. Clamping z at −700 keeps e^(−z) finite (σ(−700) ≈ 1e-304 is 0 for training).
+    np.maximum(z, -700.0, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    np.divide(1.0, out, out=out)
 
 
 def _sigmoid_prime_into(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
@@ -64,7 +69,15 @@ def _tanh_prime(z: np.ndarray) -> np.ndarray:
 
 
 def _tanh_into(z: np.ndarray, out: np.ndarray) -> None:
-    np.tanh(z, out=out)
+    # tanh z = 2 / (1 + e^(−2z)) − 1 with one exp (about 2x faster than np.tanh without
+    # AVX-512). Clamping z at −350 keeps e^(−2z) finite (tanh(−350) is −1 in float64). The
+    # absolute error stays below 4e-16; only the relative error grows as tanh z → 0.
+    np.maximum(z, -350.0, out=out)
+    np.multiply(out, -2.0, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    np.divide(2.0, out, out=out)
+    np.subtract(out, 1.0, out=out)
 
 
 def _tanh_prime_into(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:

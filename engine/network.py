@@ -196,8 +196,10 @@ class Network:
         k = _int_param(n_outputs, "n_outputs", 1)
         if not isinstance(biases, bool | np.bool_):
             raise ValueError(f"biases must be True or False; got {biases!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-            raise ValueError(f"seed must be an integer or None; got {seed!r}")
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+        ):
+            raise ValueError(f"seed must be an integer >= 0 or None; got {seed!r}")
         rng = np.random.default_rng(seed)
         W1 = rng.standard_normal((m, n)) / math.sqrt(n)
         W2 = rng.standard_normal((k, m)) / math.sqrt(m)
@@ -266,6 +268,7 @@ class Network:
         arr = _float_array(value, name)
         if arr.shape != target.shape:
             raise ValueError(f"{name} must have shape {target.shape}; got shape {arr.shape}")
+        _check_finite(arr, name)
         target[...] = arr
 
     @property

@@ -124,10 +124,24 @@ def test_in_place_forms_agree_with_plain_forms(name):
     z = np.linspace(-4, 4, 12).reshape(3, 4) + 0.01
     a = np.empty_like(z)
     act.f_into(z, a)
-    np.testing.assert_allclose(a, act.f(z), rtol=1e-14)
+    np.testing.assert_allclose(a, act.f(z), rtol=1e-14, atol=4e-16)
     d = np.empty_like(z)
     act.df_into(z, a, d)
     np.testing.assert_allclose(d, act.df(z), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_in_place_forms_are_accurate_over_a_wide_range_without_warnings(name):
+    act = get_activation(name)
+    z = np.concatenate([np.linspace(-800, 800, 4001), np.geomspace(1e-12, 30, 500)])
+    z = np.concatenate([z, -z])
+    a = np.empty_like(z)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no warning inside
+        act.f_into(z, a)
+    np.testing.assert_allclose(a, act.f(z), rtol=1e-14, atol=4e-16)
+    d = np.empty_like(z)
+    act.df_into(z, a, d)
+    np.testing.assert_allclose(d, act.df(z), rtol=1e-13, atol=1e-15)
 
 
 def test_activation_values():

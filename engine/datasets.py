@@ -1,0 +1,158 @@
+"""Small data sets the tutor trains on, generated from a seed (no downloads, no files).
+
+Every set is a frozen ``Dataset`` with read-only arrays: ``X`` (L, n) and ``y`` (L, k), so it can
+be handed to ``Network.cost`` / ``training.train`` as is. Classification targets are 0/1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DATASET_NAMES", "Dataset", "load_dataset"]
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A named data set: inputs X (L, n), targets y (L, k), the task and a line for learners."""
+
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    task: str  # "regression" | "classification"
+    description: str
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.y.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.X.shape[0])
+
+
+def _frozen(name: str, X: np.ndarray, y: np.ndarray, task: str, description: str) -> Dataset:
+    X = np.ascontiguousarray(X, dtype=float)
+    y = np.ascontiguousarray(y, dtype=float).reshape(X.shape[0], -1)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return Dataset(name=name, X=X, y=y, task=task, description=description)
+
+
+def _xor(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
+    if n_samples not in (None, 4):
+        raise ValueError(f"n_samples must be 4 (or None) for xor; got {n_samples!r}")
+    if noise not in (None, 0, 0.0):
+        raise ValueError(f"noise must be None for xor (its four points are exact); got {noise!r}")
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    return _frozen(
+        "xor",
+        X,
+        y,
+        "classification",
+        "XOR: 4 points, the target is 1 when exactly one input is 1. No straight line "
+        "separates the classes, so the network needs its hidden layer (and biases).",
+    )
+
+
+def _sine(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
+    L = 64 if n_samples is None else n_samples
+    sd = 0.1 if noise is None else noise
+    x = np.sort(rng.uniform(-math.pi, math.pi, size=L))
+    y = np.sin(x) + sd * rng.standard_normal(L)
+    return _frozen(
+        "sine",
+        x.reshape(L, 1),
+        y.reshape(L, 1),
+        "regression",
+        f"Noisy sine: {L} points x in [−π, π], target sin(x) plus Gaussian noise "
+        f"(sd {sd:g}). One input, one output: a curve to fit.",
+    )
+
+
+def _moons(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
+    L = 200 if n_samples is None else n_samples
+    sd = 0.1 if noise is None else noise
+    n_top = (L + 1) // 2
+    n_bottom = L - n_top
+    t_top = rng.uniform(0.0, math.pi, size=n_top)
+    t_bottom = rng.uniform(0.0, math.pi, size=n_bottom)
+    top = np.column_stack([np.cos(t_top), np.sin(t_top)])
+    bottom = np.column_stack([1.0 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)])
+    X = np.vstack([top, bottom]) + sd * rng.standard_normal((L, 2))
+    X -= np.array([0.5, 0.25])  # centre the pair of moons on the origin
+    y = np.concatenate([np.zeros(n_top), np.ones(n_bottom)])
+    order = rng.permutation(L)
+    return _frozen(
+        "moons",
+        X[order],
+        y[order],
+        "classification",
+        f"Two moons: {L} points on two interleaved half circles (noise sd {sd:g}); the target "
+        "is 1 on the lower moon. A curved boundary separates them.",
+    )
+
+
+def _circles(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
+    L = 200 if n_samples is None else n_samples
+    sd = 0.08 if noise is None else noise
+    n_outer = (L + 1) // 2
+    n_inner = L - n_outer
+    t = rng.uniform(0.0, 2.0 * math.pi, size=L)
+    radius = np.concatenate([np.full(n_outer, 1.0), np.full(n_inner, 0.5)])
+    X = np.column_stack([radius * np.cos(t), radius * np.sin(t)])
+    X += sd * rng.standard_normal((L, 2))
+    y = np.concatenate([np.zeros(n_outer), np.ones(n_inner)])
+    order = rng.permutation(L)
+    return _frozen(
+        "circles",
+        X[order],
+        y[order],
+        "classification",
+        f"Circles: {L} points on two rings, radius 1 and 1/2 (noise sd {sd:g}); the target is "
+        "1 on the inner ring. The boundary is a circle.",
+    )
+
+
+_MAKERS: dict[str, Callable[[np.random.Generator, Any, Any], Dataset]] = {
+    "xor": _xor,
+    "sine": _sine,
+    "moons": _moons,
+    "circles": _circles,
+}
+DATASET_NAMES: tuple[str, ...] = tuple(_MAKERS)
+
+
+def load_dataset(
+    name: str, seed: int = 0, n_samples: int | None = None, noise: float | None = None
+) -> Dataset:
+    """The data set ``name``, identical for identical arguments.
+
+    ``n_samples`` and ``noise`` override the defaults (64 / 0.1 for sine, 200 / 0.1 for moons,
+    200 / 0.08 for circles); xor is always its four exact points.
+    """
+    key = name.strip().lower() if isinstance(name, str) else None
+    if key not in _MAKERS:
+        raise ValueError(f"dataset must be one of {', '.join(DATASET_NAMES)}; got {name!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
+    if n_samples is not None and (
+        isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2
+    ):
+        raise ValueError(f"n_samples must be an integer >= 2; got {n_samples!r}")
+    if noise is not None and (
+        not isinstance(noise, int | float | np.floating)
+        or isinstance(noise, bool)
+        or not (0.0 <= float(noise) < math.inf)
+    ):
+        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
+    rng = np.random.default_rng(seed)
+    return _MAKERS[key](rng, n_samples, noise)
