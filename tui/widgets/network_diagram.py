@@ -255,6 +255,7 @@ class NetworkDiagram(TextLinesWidget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._values: DiagramValues | None = None
+        self._shown_plain: str | None = None
         self.max_rows = 8
 
     @property
@@ -265,16 +266,23 @@ class NetworkDiagram(TextLinesWidget):
         """Show these values at the next refresh (relayout: the row count may change)."""
         rows_before = self._rows()
         self._values = values
-        self.invalidate(layout=self._rows() != rows_before)
+        rows_changed = self._rows() != rows_before
+        width, height = self.size
+        plain = self.build_text(width, height).plain if width and height else None
+        if not rows_changed and plain is not None and plain == self._shown_plain:
+            return  # same digits as on screen (a settled net): no repaint
+        self._shown_plain = plain
+        self.invalidate(layout=rows_changed)
+
+    def watch_backward(self) -> None:
+        self._shown_plain = None
+        self.invalidate()
 
     def _rows(self) -> int:
         if self._values is None:
             return 1
         n, m = self._values.W1.shape[1], self._values.W1.shape[0]
         return 2 + min(max(n, m), self.max_rows - 2)
-
-    def watch_backward(self) -> None:
-        self.invalidate()
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
         return self._rows()
