@@ -138,11 +138,11 @@ async def ui_live(seconds: float) -> dict[str, float]:
             self.push_screen(TrainingScreen(TrainConfig(**CONFIG)))
 
     app = Host()
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()  # (run, epoch): one per message (ids get reused)
 
     def counting_hook(message: object) -> None:
-        if isinstance(message, TrainingProgressed) and id(message) not in seen:
-            seen.add(id(message))
+        if isinstance(message, TrainingProgressed) and (message.run_id, message.epoch) not in seen:
+            seen.add((message.run_id, message.epoch))
             hook(message)
 
     async with app.run_test(size=(80, 24), message_hook=counting_hook) as pilot:

@@ -225,11 +225,11 @@ async def test_leaving_the_view_stops_the_worker() -> None:
 
 
 async def test_progress_messages_are_throttled() -> None:
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()  # (run, epoch): one per message
 
     def hook(message: object) -> None:
         if isinstance(message, TrainingProgressed):
-            seen.add(id(message))
+            seen.add((message.run_id, message.epoch))
 
     screen = TrainingScreen(xor_config())
     async with Host(screen).run_test(size=SIZE, message_hook=hook) as pilot:
