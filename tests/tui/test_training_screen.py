@@ -284,3 +284,32 @@ async def test_a_small_network_fits_80x24() -> None:
         assert diagram.region.bottom <= 23 and diagram.size.height >= 4  # above the footer
         text = diagram.render_text().plain
         assert "h₁" in text and "h₂" in text and "ŷ" in text
+
+
+async def test_every_control_is_a_named_binding_shown_in_an_80_column_footer() -> None:
+    from textual.widgets._footer import FooterKey
+
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bindings = TrainingScreen.BINDINGS
+        assert all(b.id and b.id.startswith("training.") and b.description for b in bindings)
+        keys = [k for k in screen.query(FooterKey) if k.region.width]
+        shown = {k.action for k in keys}
+        for action in (
+            "toggle_run",
+            "step",
+            "reset",
+            "lr_up",
+            "lr_down",
+            "hidden_up",
+            "hidden_down",
+            "cycle_activation",
+            "cycle_dataset",
+            "toggle_batch",
+            "toggle_log",
+            "toggle_backward",
+            "leave",
+        ):
+            assert action in shown, action
+        assert all(k.region.right <= SIZE[0] for k in keys)  # nothing cut off at 80 columns
