@@ -138,6 +138,14 @@ def render_fit_plot(
     lo, hi = float(np.min(values.y)), float(np.max(values.y))
     pad = 0.25 * (hi - lo) if hi > lo else 1.0
     fig.ylim(lo - pad, hi + pad)  # a wild fit must not squash the data into one row
+    from bptutor.tui.widgets.loss_plot import short_number, value_ticks
+
+    x0, x1 = float(values.grid_x[0]), float(values.grid_x[-1])
+    for ticks, setter in (
+        (value_ticks(x0, x1, False, count=4), fig.xticks),
+        (value_ticks(lo - pad, hi + pad, False, count=4), fig.yticks),
+    ):
+        setter(ticks, [short_number(0.0 if abs(t) < 1e-12 else t) for t in ticks])
     fig.title("data · and fit ─")
     return fig.build()
 

@@ -16,7 +16,7 @@ from plotext._figure import _figure_class
 from rich.text import Text
 from textual.reactive import reactive
 
-__all__ = ["LossPlot", "downsample_envelope", "render_loss_plot"]
+__all__ = ["LossPlot", "downsample_envelope", "render_loss_plot", "short_number", "value_ticks"]
 
 
 def downsample_envelope(
@@ -62,7 +62,7 @@ def _epoch_ticks(first: float, last: float, count: int = 5) -> list[int]:
     return ticks or [int(first)]
 
 
-def _short(v: float) -> str:
+def short_number(v: float) -> str:
     """A tick label at most ~6 characters wide: 0.25, 1e-5, 3e12."""
     text = f"{v:.3g}"
     if "e" in text:
@@ -71,7 +71,7 @@ def _short(v: float) -> str:
     return text
 
 
-def _value_ticks(lo: float, hi: float, log_scale: bool, count: int = 5) -> list[float]:
+def value_ticks(lo: float, hi: float, log_scale: bool, count: int = 5) -> list[float]:
     """Tick positions for the loss axis (plotext's own labels print every digit of 1e25)."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return [lo] if math.isfinite(lo) else []
@@ -121,9 +121,9 @@ def render_loss_plot(
         epochs = np.array([epochs[0], epochs[0] + 1.0])
         values = np.array([values[0], values[0]])
     fig.plot(epochs.tolist(), values.tolist(), marker="hd", color="cyan")
-    yticks = _value_ticks(float(values.min()), float(values.max()), log_scale)
+    yticks = value_ticks(float(values.min()), float(values.max()), log_scale)
     if yticks:
-        fig.yticks(yticks, [_short(t) for t in yticks])
+        fig.yticks(yticks, [short_number(t) for t in yticks])
     ticks = _epoch_ticks(float(epochs[0]), float(epochs[-1]))
     fig.xticks(ticks, [str(t) for t in ticks])
     fig.xlabel("epoch")
