@@ -6,9 +6,10 @@ with older ones still queued) carrying the loss history so far and snapshots of 
 data-view values it computed itself. The UI therefore redraws about ten times a second whatever
 the training speed.
 
-Each epoch is taken under a lock, and the worker checks for cancellation inside that lock, so
-after ``_stop_run`` returns no further epoch can happen: pause, a changed control or leaving the
-view takes effect at once, and the UI can read (or single-step) the net without a race.
+Epochs are taken under a lock (a few per hold), and the worker checks for cancellation before
+every epoch inside that lock, so after ``_stop_run`` returns no further epoch can happen: pause,
+a changed control or leaving the view takes effect at once (milliseconds), and the UI can read
+(or single-step) the net without a race.
 """
 
 from __future__ import annotations
@@ -269,6 +270,8 @@ class TrainingScreen(Screen[None]):
         self.diverged = False
         self.finished = False
         self._ready = False  # widgets exist (set in on_mount)
+        self._shown_epoch = 0
+        self._shown_loss: float | None = None
         self._load_data()
         self._new_network()
 
@@ -544,8 +547,7 @@ class TrainingScreen(Screen[None]):
         if config != getattr(self, "_config_text", None):  # unchanged: no repaint
             self._config_text = config
             self.query_one("#training-config", Static).update(config, layout=False)
-        epoch = getattr(self, "_shown_epoch", self.epoch)
-        loss = getattr(self, "_shown_loss", None)
+        epoch, loss = self._shown_epoch, self._shown_loss
         if self.running:
             state = f"running · {_format_count(self._epochs_per_second)} epochs/s"
         elif self.diverged:
