@@ -1,0 +1,308 @@
+"""The tutor driven through Textual's Pilot at 80x24, with the real course and engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bptutor.tui.app import BptutorApp
+from bptutor.tui.progress import FILE_NAME, ProgressStore
+from bptutor.tui.screens.course_errors import CourseErrorsScreen
+from bptutor.tui.screens.course_map import CourseMapScreen
+from bptutor.tui.screens.help import HelpScreen
+from bptutor.tui.screens.lesson import LessonScreen
+from bptutor.tui.screens.too_small import TooSmallScreen
+from bptutor.tui.screens.welcome import WelcomeScreen
+from textual.widgets import Input, Markdown, OptionList, Static
+from tui_helpers import SEED, SIZE, first_typed_step, make_app, wrong_answer
+
+# the whole tutor needs the answer checker and the expression parser (issue 3)
+pytest.importorskip("bptutor.engine.expr")
+pytest.importorskip("bptutor.engine.checking")
+
+
+def text_of(widget: Any) -> str:
+    if isinstance(widget, Markdown):
+        return widget.source or ""
+    return str(widget.render())
+
+
+def notices(app: BptutorApp) -> str:
+    return "\n".join(n.message for n in app._notifications)
+
+
+async def open_target(pilot: Any, app: BptutorApp) -> tuple[Any, LessonScreen]:
+    """From the map, open the lesson of the first typed exercise and walk to that step."""
+    target = first_typed_step(app.course)
+    app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, LessonScreen)
+    assert screen.lesson.id == target.lesson.id
+    while screen.step_index < target.step_index:
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+    assert screen.step.id == target.step.id
+    return target, screen
+
+
+async def type_answer(pilot: Any, screen: LessonScreen, answer: str) -> None:
+    screen.query_one("#answer", Input).value = ""
+    await pilot.press(*answer)  # keystroke by keystroke, as a learner types
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_map_shows_every_lesson_with_its_state(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        options = app.screen.query_one("#lessons", OptionList)
+        assert options.option_count == len(app.course.lessons) > 0
+        first = str(options.get_option_at_index(0).prompt)
+        assert app.course.lessons[0].title[:30] in first
+        assert "not started" in first
+
+
+async def test_course_loads_in_the_background_after_the_first_frame(data_dir: Path) -> None:
+    store = ProgressStore(data_dir)
+    store.mark_welcomed()
+    app = BptutorApp(None, store, seed=SEED)  # what `bptutor` does
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, CourseMapScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.course_loaded and app.course.lessons
+        options = app.screen.query_one("#lessons", OptionList)
+        assert options.option_count == len(app.course.lessons)
+        assert app.course.lessons[0].title[:30] in str(options.get_option_at_index(0).prompt)
+
+
+async def test_wrong_answer_hint_right_answer_then_resume(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app)
+        inst = target.inst
+
+        wrong = wrong_answer(inst)
+        await type_answer(pilot, screen, wrong)
+        verdict = text_of(screen.query_one("#verdict", Static))
+        assert verdict.startswith("✗")
+        assert inst.check(wrong).message.splitlines()[0] in verdict
+        assert "1 try" in text_of(screen.query_one("#lesson-header", Static))
+
+        if inst.hints:
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            assert inst.hints[0] in text_of(screen.query_one("#notes", Markdown))
+
+        await type_answer(pilot, screen, str(inst.solution))
+        assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
+        assert "✓ solved" in text_of(screen.query_one("#lesson-header", Static))
+        store = ProgressStore(data_dir)  # what is on disk, read back independently
+        saved = store.step(target.lesson.id, target.step.id)
+        assert saved.solved and saved.attempts == 2
+        assert saved.hints_used == (1 if inst.hints else 0)
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        row = str(
+            app.screen.query_one("#lessons", OptionList)
+            .get_option_at_index(target.lesson_index)
+            .prompt
+        )
+        assert "in progress" in row or "done" in row
+        await pilot.press("ctrl+q")
+    assert app.return_code == 0
+
+    # a new session with the same data dir continues right after the solved step
+    again = make_app(data_dir)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        screen = again.screen
+        assert isinstance(screen, LessonScreen)
+        assert screen.lesson.id == target.lesson.id
+        expected = ProgressStore(data_dir).summarize(target.lesson).first_open_step
+        assert expected > target.step_index or expected == 0
+        assert screen.step_index == expected
+
+
+async def test_preview_and_unreadable_answer_is_not_counted(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app)
+        await pilot.press(*str(target.inst.solution))
+        await pilot.pause()
+        preview = text_of(screen.query_one("#preview", Static))
+        assert preview.startswith("read as: ")
+        assert str(target.inst.preview(str(target.inst.solution)).read_as) in preview
+
+        await type_answer(pilot, screen, "2*(")
+        assert target.inst.check("2*(").status == "invalid"
+        verdict = text_of(screen.query_one("#verdict", Static))
+        assert verdict.startswith("?") and "not counted" in verdict
+        assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 0
+
+
+async def test_solution_on_request_is_marked_revealed(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app)
+        await pilot.press("ctrl+r")  # first press only asks
+        await pilot.pause()
+        assert "again" in text_of(screen.query_one("#verdict", Static))
+        assert not ProgressStore(data_dir).step(target.lesson.id, target.step.id).revealed
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert str(target.inst.solution) in text_of(screen.query_one("#notes", Markdown))
+        assert "solution shown" in text_of(screen.query_one("#lesson-header", Static))
+        assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).revealed
+
+
+async def test_q_types_into_the_answer_but_quits_elsewhere(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, screen = await open_target(pilot, app)
+        await pilot.press("q", "question_mark")
+        await pilot.pause()
+        assert screen.query_one("#answer", Input).value == "q?"
+        assert app.screen is screen  # neither quit nor help
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "Answer syntax" in text_of(app.screen.query_one("#help-text", Static))
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_welcome_only_on_first_launch(data_dir: Path) -> None:
+    app = make_app(data_dir, welcomed=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+    app = BptutorApp(make_app(data_dir, welcomed=False).course, ProgressStore(data_dir))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_corrupted_progress_file_is_moved_aside_with_a_notice(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / FILE_NAME).write_text('{"version": 1, "lessons": ')
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert "damaged" in notices(app) and "moved to" in notices(app)
+    assert any(p.name.startswith(FILE_NAME + ".corrupt-") for p in data_dir.iterdir())
+    assert json.loads((data_dir / FILE_NAME).read_text())["version"] == 1
+
+
+async def test_unwritable_data_dir_warns_and_the_tutor_still_works(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    app = make_app(blocker / "data")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "cannot be saved" in notices(app)
+        assert "not being saved" in text_of(app.screen.query_one("#map-status", Static))
+        target, screen = await open_target(pilot, app)
+        await type_answer(pilot, screen, str(target.inst.solution))
+        assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
+
+
+GOOD_LESSON = """
+id = "good"
+title = "A good lesson"
+summary = "It loads."
+
+[params]
+a = { int = [2, 5] }
+
+[[steps]]
+id = "d"
+title = "Differentiate"
+text = "Find the derivative of {a}·x²."
+hints = ["Bring the power down."]
+explanation = "It is {answer}."
+
+[steps.exercise]
+kind = "derivative"
+function = "{a}*x^2"
+wrt = "x"
+variables = ["x"]
+prompt = "f′(x) ="
+"""
+
+BROKEN_LESSON = GOOD_LESSON.replace('id = "good"', 'id = "broken"').replace(
+    'kind = "derivative"', 'kind = "derivatve"'
+)
+
+
+async def test_custom_course_with_a_broken_lesson_lists_the_error(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "index.toml").write_text(
+        'format_version = 1\ntitle = "Custom"\nlessons = ["good", "broken"]\n'
+    )
+    (course / "good.toml").write_text(GOOD_LESSON)
+    (course / "broken.toml").write_text(BROKEN_LESSON)
+    app = make_app(tmp_path / "data", lessons=course)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CourseErrorsScreen)
+        listed = " ".join(text_of(w) for w in app.screen.query(".course-error"))
+        assert "broken" in listed and "derivatve" in listed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert app.screen.query_one("#lessons", OptionList).option_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+
+
+async def test_missing_lessons_dir_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "data", lessons=tmp_path / "nowhere")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CourseErrorsScreen)
+        assert "not a directory" in text_of(app.screen.query_one(".course-error", Static))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        await pilot.press("enter")  # nothing to open: stays calm
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_small_terminal_asks_to_enlarge(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "enlarge" in text_of(app.screen.query_one("#too-small-text", Static))
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        await pilot.resize_terminal(59, 24)
+        await pilot.pause()
+        assert "59×24" in text_of(app.screen.query_one("#too-small-text", Static))

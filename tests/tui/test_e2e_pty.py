@@ -1,0 +1,116 @@
+"""End to end: the installed `bptutor` command in a real 80x24 terminal (tmux), keys and all."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from bptutor.tui.launch import load_course_safely
+from tui_helpers import SEED, first_typed_step
+
+# the whole tutor needs the answer checker and the expression parser (issue 3)
+pytest.importorskip("bptutor.engine.expr")
+pytest.importorskip("bptutor.engine.checking")
+
+TMUX = shutil.which("tmux")
+BPTUTOR = shutil.which("bptutor")
+
+pytestmark = [
+    pytest.mark.skipif(TMUX is None, reason="tmux is not installed: no pseudo-terminal driver"),
+    pytest.mark.skipif(BPTUTOR is None, reason="the bptutor command is not installed"),
+]
+
+
+class Terminal:
+    """One tmux server of our own (-L socket), one 80x24 pane running a shell command."""
+
+    def __init__(self, command: str) -> None:
+        self.socket = f"bptutor-e2e-{os.getpid()}-{time.monotonic_ns()}"
+        self._tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "e2e", command)
+
+    def _tmux(self, *args: str) -> str:
+        out = subprocess.run(
+            [str(TMUX), "-L", self.socket, *args], capture_output=True, text=True, check=True
+        )
+        return out.stdout
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        self._tmux("send-keys", "-t", "e2e", *(["-l"] if literal else []), *keys)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "e2e")
+
+    def flag(self, name: str) -> str:
+        return self._tmux("display-message", "-p", "-t", "e2e", f"#{{{name}}}").strip()
+
+    def wait_for(self, condition: str | Callable[[str], bool], timeout: float = 15.0) -> str:
+        test = condition if callable(condition) else (lambda s: condition in s)
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if test(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {condition!r}; the screen was:\n{screen}")
+
+    def close(self) -> None:
+        subprocess.run([str(TMUX), "-L", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Callable[[str], Terminal]]:
+    made: list[Terminal] = []
+
+    def start(command: str) -> Terminal:
+        made.append(Terminal(command))
+        return made[-1]
+
+    yield start
+    for t in made:
+        t.close()
+
+
+def test_bptutor_in_a_real_terminal(tmp_path: Path, terminal: Callable[[str], Terminal]) -> None:
+    data = tmp_path / "data"
+    target = first_typed_step(load_course_safely(None), SEED)
+    command = (
+        f"TERM=xterm-256color {shlex.quote(str(BPTUTOR))} --data-dir {shlex.quote(str(data))} "
+        f"--seed {SEED}; echo EXITED:$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon; "
+        "sleep 60"
+    )
+    term = terminal(command)
+
+    term.wait_for("Press Enter to start")  # first launch: the welcome
+    term.send("Enter")
+    term.wait_for("Continue")  # the course map's footer: the first interactive frame
+    term.wait_for(target.lesson.title[:30])  # the course, loaded after that frame
+    for _ in range(target.lesson_index):
+        term.send("Down")
+    term.send("Enter")
+    term.wait_for(f"step 1/{len(target.lesson.steps)}")
+    for i in range(target.step_index):
+        term.send("C-n")
+        term.wait_for(f"step {i + 2}/")
+    term.send(str(target.inst.solution), literal=True)
+    term.wait_for("read as:")
+    term.send("Enter")
+    term.wait_for("✓ Right.")
+    term.send("C-q")
+    after = term.wait_for("EXITED:")
+    assert "EXITED:0" in after
+    # the terminal is usable again: cooked mode with echo, main screen, no mouse reporting
+    term.wait_for(lambda s: "icanon" in s.split("EXITED:0", 1)[1])
+    tail = term.screen().split("EXITED:0", 1)[1].split()
+    assert "echo" in tail and "icanon" in tail
+    assert term.flag("alternate_on") == "0"
+    assert term.flag("mouse_any_flag") == "0"
+    assert term.flag("cursor_flag") == "1"
+    saved = (data / "progress.json").read_text()
+    assert f'"{target.step.id}"' in saved and '"solved": true' in saved

@@ -1,0 +1,44 @@
+"""SVG snapshots of the key screens at 80x24 with a fixed seed (look before you accept).
+
+Regenerate after a deliberate change with `pytest tests/tui/test_snapshots.py --snapshot-update`
+and inspect the SVGs under __snapshots__/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import OptionList
+from tui_helpers import SIZE, first_typed_step, make_app, wrong_answer
+
+# the whole tutor needs the answer checker and the expression parser (issue 3)
+pytest.importorskip("bptutor.engine.expr")
+pytest.importorskip("bptutor.engine.checking")
+
+
+def test_course_map(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(make_app(tmp_path / "data"), terminal_size=SIZE)
+
+
+def test_lesson_with_a_wrong_answer(snap_compare: Any, tmp_path: Path) -> None:
+    app = make_app(tmp_path / "data")
+
+    async def run_before(pilot: Any) -> None:
+        target = first_typed_step(app.course)
+        await pilot.pause()
+        app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
+        await pilot.press("enter")
+        await pilot.pause()
+        for _ in range(target.step_index):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        await pilot.press(*wrong_answer(target.inst), "enter")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(make_app(tmp_path / "data"), terminal_size=SIZE, press=["f1"])
