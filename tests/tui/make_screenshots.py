@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 from tui_helpers import SIZE, first_typed_step, make_app, wrong_answer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -43,7 +43,8 @@ async def main() -> None:
             for _ in range(target.step_index):
                 await pilot.press("ctrl+n")
                 await pilot.pause()
-            await pilot.press(*wrong_answer(target.inst), "enter")
+            app.screen.query_one("#answer", Input).value = wrong_answer(target.inst)
+            await pilot.press("enter")
             await pilot.pause()
             if target.inst.hints:
                 await pilot.press("ctrl+t")
