@@ -107,7 +107,7 @@ async def test_running_advances_the_epoch_and_the_plotted_loss() -> None:
         assert shown_epoch(screen) == 0 and len(plot.losses) == 0
         empty_plot = plot.render_text().plain
         await press_live(pilot, "space")
-        assert screen.running
+        await wait_for(pilot, lambda: screen.running)
         await wait_for(pilot, lambda: shown_epoch(screen) > 0)
         first = shown_epoch(screen)
         first_losses = plot.losses.copy()
@@ -162,14 +162,15 @@ async def test_learning_rate_keys_change_the_rate_and_keep_training() -> None:
         await wait_for(pilot, lambda: shown_epoch(screen) > 10)
         await press_live(pilot, "plus")
         higher = min(r for r in LEARNING_RATES if r > 0.1)
-        assert screen.learning_rate == higher
+        await wait_for(pilot, lambda: screen.learning_rate == higher)
         assert f"lr {higher:g}" in config_line(screen)
         assert screen.running  # a control change does not stop the run
         before = screen.epoch
         assert before > 0  # the history is kept: the rate changes mid-run
         await wait_for(pilot, lambda: shown_epoch(screen) > before + 10)
         await press_live(pilot, "minus", "minus")
-        assert screen.learning_rate == max(r for r in LEARNING_RATES if r < 0.1)
+        lower = max(r for r in LEARNING_RATES if r < 0.1)
+        await wait_for(pilot, lambda: screen.learning_rate == lower)
         assert screen.running
         await press_live(pilot, "escape")
         await wait_for(pilot, lambda: no_training_left(pilot.app))
@@ -183,6 +184,7 @@ async def test_reset_draws_the_initial_weights_from_the_seed_again() -> None:
         await press_live(pilot, "space")
         await wait_for(pilot, lambda: shown_epoch(screen) > 20)
         await press_live(pilot, "space", "r")
+        await wait_for(pilot, lambda: screen.epoch == 0 and not screen.running)
         assert screen.epoch == shown_epoch(screen) == 0
         assert len(screen.query_one(LossPlot).losses) == 0
         np.testing.assert_array_equal(screen.net.W1, fresh.W1)
@@ -269,7 +271,7 @@ async def test_controls_rebuild_the_network_and_switch_the_views() -> None:
         assert screen.query_one(DataView).values.kind == "fit"
         # a run of a lesson's length stops by itself and says so
         await press_live(pilot, "space")
-        await wait_for(pilot, lambda: not screen.running)
+        await wait_for(pilot, lambda: screen.epoch > 0 and not screen.running)
         assert screen.epoch == 500 and "finished" in status(screen)
 
 
