@@ -130,7 +130,7 @@ async def test_pause_stops_the_counter_and_step_advances_by_one() -> None:
         await press_live(pilot, "space")
         await wait_for(pilot, lambda: not screen.running)
         paused_at = screen.epoch
-        await pilot.pause(0.3)
+        await pilot.pause(0.15)
         assert screen.epoch == paused_at == shown_epoch(screen)
         assert "paused" in status(screen)
         await pilot.press("s")
@@ -203,7 +203,7 @@ async def test_a_huge_learning_rate_diverges_with_a_message() -> None:
         assert not screen.running and "diverged" in status(screen)
         await wait_for(pilot, lambda: no_training_left(pilot.app))
         stopped_at = screen.epoch
-        await pilot.pause(0.2)
+        await pilot.pause(0.1)
         assert screen.epoch == stopped_at
 
 
@@ -218,7 +218,7 @@ async def test_leaving_the_view_stops_the_worker() -> None:
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, TrainingScreen))
         await wait_for(pilot, lambda: no_training_left(pilot.app), timeout=1.0)
         epoch = screen.epoch
-        await pilot.pause(0.2)
+        await pilot.pause(0.1)
         assert screen.epoch == epoch
     # whatever is left is the executor's idle pool, not our training
     assert not training_threads()
@@ -238,7 +238,7 @@ async def test_progress_messages_are_throttled() -> None:
         started = time.perf_counter()
         await press_live(pilot, "space")
         await wait_for(pilot, lambda: screen.epoch > 0)
-        await pilot.pause(1.0)
+        await pilot.pause(0.6)
         await press_live(pilot, "space")
         elapsed = time.perf_counter() - started
         # at most ~10 a second, however many epochs ran meanwhile
