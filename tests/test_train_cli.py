@@ -84,6 +84,16 @@ def test_installed_command_plain_without_a_tty() -> None:
     assert result.returncode == 0, result.stderr
     assert final_loss(result.stdout) < 0.05
     assert "┤" in result.stdout
+    # without --plain and without a terminal it prints too (scripts, pipes)
+    piped = subprocess.run(
+        [*cmd, "train", "--epochs", "500"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "not a terminal" in piped.stderr and "final loss" in piped.stdout
     bad = subprocess.run(
         [*cmd, "train", "--plain", "--dataset", "nope"],
         capture_output=True,

@@ -80,6 +80,10 @@ def main(args: argparse.Namespace) -> int:
     config = _config(args)
     if getattr(args, "plain", False):
         return run_plain(config)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # a full-screen view needs a terminal; in a pipe or a script print instead
+        print("bptutor train: not a terminal, printing instead (--plain)", file=sys.stderr)
+        return run_plain(config)
     return _run_app(config)
 
 
