@@ -41,6 +41,7 @@ __all__ = [
     "ACTIVATION_CYCLE",
     "HIDDEN_RANGE",
     "LEARNING_RATES",
+    "PLAYGROUND_EPOCHS",
     "POST_INTERVAL",
     "LossHistory",
     "TrainingProgressed",
@@ -60,7 +61,9 @@ LEARNING_RATES: tuple[float, ...] = tuple(
 )
 POST_INTERVAL = 0.1
 """Seconds between progress messages from the worker: the UI redraws ~10 times a second."""
-_UNLIMITED = 10**12  # the free playground runs until paused
+PLAYGROUND_EPOCHS = 1_000_000
+"""The playground's run length: the history costs 8 bytes an epoch, so a run left alone stops
+after this many (space continues for as many again)."""
 EPOCHS_PER_LOCK = 32
 LOCK_SECONDS = 0.004  # a slow epoch (big net, mini-batches) ends the batch early
 
@@ -257,8 +260,9 @@ class TrainingScreen(Screen[None]):
         self.seed: int = int(self.config.seed)
         self._configured_batch = self.config.batch_size
         self.batch_size: int | None = self.config.batch_size
-        # a lesson's train step runs `epochs` at a time; the playground until paused
-        self.target_epochs: int | None = None if self.playground else int(self.config.epochs)
+        # a lesson's train step runs `epochs` at a time, the playground PLAYGROUND_EPOCHS
+        self._block = PLAYGROUND_EPOCHS if self.playground else int(self.config.epochs)
+        self.target_epochs = self._block
         self._lock = threading.Lock()
         self._worker: Worker[None] | None = None
         self._run_id = 0
@@ -300,8 +304,7 @@ class TrainingScreen(Screen[None]):
         self.diverged = False
         self.finished = False
         self._epochs_per_second = 0.0
-        if self.target_epochs is not None:
-            self.target_epochs = int(self.config.epochs)
+        self.target_epochs = self._block
 
     @property
     def epoch(self) -> int:
@@ -338,11 +341,9 @@ class TrainingScreen(Screen[None]):
         if self.running:
             return
         self.diverged = False  # the engine kept the last finite weights: go on from them
-        if self.target_epochs is not None and self.epoch >= self.target_epochs:
-            self.target_epochs = self.epoch + int(self.config.epochs)
-        epochs = (
-            _UNLIMITED if self.target_epochs is None else max(1, self.target_epochs - self.epoch)
-        )
+        if self.epoch >= self.target_epochs:
+            self.target_epochs = self.epoch + self._block
+        epochs = self.target_epochs - self.epoch
         self._run_id += 1
         run = _Run(
             run_id=self._run_id,
@@ -556,7 +557,7 @@ class TrainingScreen(Screen[None]):
             state = "finished · space continues"
         else:
             state = "paused · space runs"
-        target = f"/{self.target_epochs:,}" if self.target_epochs is not None else ""
+        target = f"/{self.target_epochs:,}"
         self.query_one("#training-status", Static).update(
             f"epoch {epoch:,}{target} · loss {_format_loss(loss)} · {state}",
             layout=False,
