@@ -84,8 +84,10 @@ async def test_course_loads_in_the_background_after_the_first_frame(data_dir: Pa
     app = BptutorApp(None, store, seed=SEED)  # what `bptutor` does
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, CourseMapScreen)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(200):  # the worker starts after the first refresh
+            if app.course_loaded:
+                break
+            await pilot.pause(0.02)
         assert app.course_loaded and app.course.lessons
         options = app.screen.query_one("#lessons", OptionList)
         assert options.option_count == len(app.course.lessons)

@@ -26,7 +26,19 @@ def make_app(
     store = ProgressStore(data_dir)
     if welcomed:
         store.mark_welcomed()
-    return BptutorApp(load_course_safely(lessons), store, seed=seed)
+    return BptutorApp(course_for(lessons), store, seed=seed)
+
+
+_COURSES: dict[Path | None, Any] = {}
+
+
+def course_for(lessons: Path | None) -> Any:
+    """The built-in course is loaded once per test session (it is immutable)."""
+    if lessons is not None:
+        return load_course_safely(lessons)
+    if None not in _COURSES:
+        _COURSES[None] = load_course_safely(None)
+    return _COURSES[None]
 
 
 @dataclass
@@ -40,7 +52,17 @@ class Target:
     inst: Any
 
 
+_TARGETS: dict[tuple[int, int], Target] = {}
+
+
 def first_typed_step(course: Any, seed: int = SEED) -> Target:
+    key = (id(course), seed)
+    if key not in _TARGETS:
+        _TARGETS[key] = _first_typed_step(course, seed)
+    return _TARGETS[key]
+
+
+def _first_typed_step(course: Any, seed: int) -> Target:
     from bptutor.engine.exercises import instantiate
 
     for li, lesson in enumerate(course.lessons):

@@ -24,17 +24,17 @@ class TooSmallScreen(Screen[None]):
         self._term_size = size
 
     def compose(self) -> ComposeResult:
-        yield Static(id="too-small-text")
-
-    def on_mount(self) -> None:
-        self.show_size(*self._term_size)
+        yield Static(self._describe(), id="too-small-text")
 
     def show_size(self, width: int, height: int) -> None:
         """The app tells us the new terminal size on every resize."""
         self._term_size = (width, height)
-        if not self.is_mounted:
-            return
-        self.query_one("#too-small-text", Static).update(
+        for text in self.query("#too-small-text").results(Static):
+            text.update(self._describe())
+
+    def _describe(self) -> str:
+        width, height = self._term_size
+        return (
             f"Please enlarge the window.\n\nbptutor needs at least "
             f"{self.min_width}×{self.min_height}; this one is {width}×{height}.\n\nq quits."
         )
