@@ -315,3 +315,18 @@ async def test_every_control_is_a_named_binding_shown_in_an_80_column_footer() -
         ):
             assert action in shown, action
         assert all(k.region.right <= SIZE[0] for k in keys)  # nothing cut off at 80 columns
+
+
+async def test_non_finite_weights_ask_for_a_reset_instead_of_crashing() -> None:
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen.net.W1[0, 0] = np.nan  # what a blown-up mini-batch epoch can leave behind
+        await pilot.press("space")
+        assert not screen.running and no_training_left(pilot.app)
+        message = str(screen.query_one("#training-message", Static).content)
+        assert "press r" in message
+        await pilot.press("s")
+        assert screen.epoch == 0
+        await pilot.press("r", "s")
+        assert np.all(np.isfinite(screen.net.W1)) and screen.epoch == 1

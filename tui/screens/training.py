@@ -337,8 +337,18 @@ class TrainingScreen(Screen[None]):
         self._ready = False
 
     # ------------------------------------------------------------------ the worker
+    def _weights_usable(self) -> bool:
+        """False (and says so) when a divergence left NaN/inf weights: only a reset helps."""
+        if np.all(np.isfinite(self.net.params)):
+            return True
+        self._set_message(
+            "The weights are no longer finite numbers after the divergence: press r to draw "
+            "new ones (and - for a smaller rate)."
+        )
+        return False
+
     def _start_run(self) -> None:
-        if self.running:
+        if self.running or not self._weights_usable():
             return
         self.diverged = False  # the engine kept the last finite weights: go on from them
         if self.epoch >= self.target_epochs:
@@ -383,22 +393,23 @@ class TrainingScreen(Screen[None]):
     def _train_in_thread(self, run: _Run) -> None:
         """Loop over the engine's iterator; post the latest state at most every 0.1 s."""
         worker = get_current_worker()
-        steps = train(
-            run.net,
-            run.X,
-            run.y,
-            learning_rate=run.learning_rate,
-            epochs=run.epochs,
-            batch_size=run.batch_size,
-            seed=run.seed,
-            start_epoch=run.start_epoch,
-        )
+        steps = iter(())
         reason, detail = "finished", None
         clock = time.perf_counter
         last_post = clock()
         last_epoch = run.start_epoch
         lock, append, step = run.lock, run.history.append, None
         try:
+            steps = train(
+                run.net,
+                run.X,
+                run.y,
+                learning_rate=run.learning_rate,
+                epochs=run.epochs,
+                batch_size=run.batch_size,
+                seed=run.seed,
+                start_epoch=run.start_epoch,
+            )
             stop = False
             while not stop:
                 # Up to EPOCHS_PER_LOCK epochs (or LOCK_SECONDS) per lock hold: per-epoch lock
@@ -445,7 +456,9 @@ class TrainingScreen(Screen[None]):
         except Exception as exc:  # shown to the learner, never a traceback
             reason, detail = "error", f"{type(exc).__name__}: {exc}"
         finally:
-            steps.close()
+            close = getattr(steps, "close", None)
+            if close is not None:
+                close()
             if reason != "cancelled":
                 self.post_message(TrainingStopped(run.run_id, reason, detail, len(run.history)))
 
@@ -587,6 +600,8 @@ class TrainingScreen(Screen[None]):
         """Exactly one epoch (pauses first if running)."""
         if self.running:
             self._stop_run()
+        if not self._weights_usable():
+            return
         self.diverged = False
         with self._lock:
             steps = train(
