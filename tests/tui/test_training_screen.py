@@ -330,3 +330,28 @@ async def test_non_finite_weights_ask_for_a_reset_instead_of_crashing() -> None:
         assert screen.epoch == 0
         await pilot.press("r", "s")
         assert np.all(np.isfinite(screen.net.W1)) and screen.epoch == 1
+
+
+async def test_an_engine_error_in_the_worker_is_shown_not_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bptutor.tui.screens.training as training_module
+
+    def broken_train(*args: object, **kwargs: object) -> None:
+        raise ValueError("learning_rate must be a number with 0 < learning_rate <= 1000")
+
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(training_module, "train", broken_train)
+        await press_live(pilot, "space")
+        await wait_for(
+            pilot,
+            lambda: (
+                "Training stopped" in str(screen.query_one("#training-message", Static).content)
+            ),
+        )
+        assert not screen.running and "learning_rate" in str(
+            screen.query_one("#training-message", Static).content
+        )
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
