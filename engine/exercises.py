@@ -448,12 +448,30 @@ def _verdict(status: str, message: str, read_as: str | None = None) -> Any:
 # --- instantiate --------------------------------------------------------------------------------
 
 
+_LESSON_ENVS: dict[tuple[int, int], tuple[Lesson, dict[str, Any]]] = {}
+_LESSON_ENVS_MAX = 256
+
+
 def lesson_env(lesson: Lesson, seed: int) -> dict[str, Any]:
-    """The lesson-wide parameters for this seed."""
+    """The lesson-wide parameters for this seed (a fresh dict; arrays in it are read-only).
+
+    Every step of a lesson needs them, so they are drawn once per (lesson, seed) and kept.
+    """
+    key = (id(lesson), int(seed))
+    hit = _LESSON_ENVS.get(key)
+    if hit is not None and hit[0] is lesson:
+        return dict(hit[1])
     try:
-        return draw_params(lesson.params, rng_for(seed, lesson.id), {})
+        env = draw_params(lesson.params, rng_for(seed, lesson.id), {})
     except ExerciseError as exc:
         raise ExerciseError(str(exc), in_step=False) from None
+    for value in env.values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    if len(_LESSON_ENVS) >= _LESSON_ENVS_MAX:
+        _LESSON_ENVS.clear()
+    _LESSON_ENVS[key] = (lesson, env)
+    return dict(env)
 
 
 def step_env(lesson: Lesson, step: Step, seed: int, on_call: Any = None) -> dict[str, Any]:
