@@ -13,8 +13,8 @@ same data, full batch, plain gradient descent, recording the loss of every epoch
 Every measurement runs in a fresh process (so torch's and OpenBLAS's spinning worker threads
 never compete with the next contender), after a short warm-up; the contenders alternate within
 each round (order rotated). We report median epochs/s and, for each ratio, the median over
-rounds of the ratio measured within a round (steadier on a shared machine). Before timing, the engine, the numpy loop and
-torch float64 are checked to produce the same losses and weights (same maths).
+rounds of the ratio measured within a round (steadier on a shared machine). Before timing, the
+engine, the numpy loop and torch float64 are checked to give the same losses and weights.
 
     python bench/train.py [--repeats 7] [--seconds 0.3] [--threads 1] [--sizes 3,2,4 ...]
 
