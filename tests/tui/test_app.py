@@ -16,7 +16,7 @@ from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.screens.too_small import TooSmallScreen
 from bptutor.tui.screens.welcome import WelcomeScreen
 from textual.widgets import Input, Markdown, OptionList, Static
-from tui_helpers import SEED, SIZE, first_typed_step, make_app, wrong_answer
+from tui_helpers import SEED, SIZE, first_step_of_kind, first_typed_step, make_app, wrong_answer
 
 # the whole tutor needs the answer checker and the expression parser (issue 3)
 pytest.importorskip("bptutor.engine.expr")
@@ -33,9 +33,10 @@ def notices(app: BptutorApp) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
-async def open_target(pilot: Any, app: BptutorApp) -> tuple[Any, LessonScreen]:
-    """From the map, open the lesson of the first typed exercise and walk to that step."""
-    target = first_typed_step(app.course)
+async def open_target(pilot: Any, app: BptutorApp, target: Any = None) -> tuple[Any, LessonScreen]:
+    """From the map, open the target's lesson (default: the first typed exercise) and walk
+    to its step with ctrl+n."""
+    target = target or first_typed_step(app.course)
     app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
     await pilot.press("enter")
     await pilot.pause()
@@ -318,3 +319,60 @@ async def test_small_terminal_asks_to_enlarge(data_dir: Path) -> None:
         await pilot.resize_terminal(59, 24)
         await pilot.pause()
         assert "59×24" in text_of(app.screen.query_one("#too-small-text", Static))
+
+
+async def test_choice_by_letter(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    target = first_step_of_kind(app.course, "choice")
+    if target is None:
+        pytest.skip("the course has no multiple-choice step")
+    letters = "abcdefghijklmnopqrstuvwxyz"[: len(target.inst.choices)]
+    verdicts = {ch: target.inst.check(ch) for ch in letters}  # the engine decides
+    right = next(ch for ch, v in verdicts.items() if v.correct)
+    wrong = next(ch for ch, v in verdicts.items() if not v.correct)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, screen = await open_target(pilot, app, target)
+        assert str(screen.query_one("#choices", OptionList).get_option_at_index(0).prompt)
+        await pilot.press(wrong)
+        await pilot.pause()
+        assert text_of(screen.query_one("#verdict", Static)).startswith("✗")
+        await pilot.press(right)
+        await pilot.pause()
+        assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
+    assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).solved
+
+
+async def test_train_step_opens_the_training_view(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    target = first_step_of_kind(app.course, "train")
+    if target is None:
+        pytest.skip("the course has no train step")
+    from bptutor.tui.screens.training import TrainingScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, screen = await open_target(pilot, app, target)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TrainingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "✓ solved" in text_of(screen.query_one("#lesson-header", Static))
+    # counted as done once opened
+    assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).solved
+
+
+async def test_map_key_opens_the_free_playground(data_dir: Path) -> None:
+    from bptutor.tui.screens.training import TrainingScreen
+
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TrainingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)

@@ -89,3 +89,14 @@ def wrong_answer(inst: Any) -> str:
         if inst.check(candidate).status == "incorrect":
             return candidate
     raise AssertionError(f"no wrong answer found for {inst.solution!r}")
+
+
+def first_step_of_kind(course: Any, kind: str, seed: int = SEED) -> Target | None:
+    """The first step whose exercise is of `kind` (choice, train, ...), drawn for SEED."""
+    from bptutor.engine.exercises import instantiate
+
+    for li, lesson in enumerate(course.lessons):
+        for si, step in enumerate(lesson.steps):
+            if step.exercise is not None and step.exercise.kind == kind:
+                return Target(li, si, lesson, step, instantiate(lesson, step, seed))
+    return None
