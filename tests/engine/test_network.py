@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from bptutor.engine.activations import ACTIVATIONS, get_activation
 from bptutor.engine.network import Network
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # -- the notes' worked case, n = 3 inputs, m = 2 hidden sigmoid units, one linear output -------
 
@@ -269,3 +271,34 @@ def test_bad_data_names_parameter_and_expected_shape():
         net.W1 = np.ones((3, 2))
     with pytest.raises(ValueError, match="b1 cannot be set"):
         net.b1 = [0.0, 0.0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 4),
+    m=st.integers(1, 4),
+    k=st.integers(1, 3),
+    L=st.integers(1, 5),
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    output_activation=st.sampled_from(sorted(ACTIVATIONS)),
+    seed=st.integers(0, 10_000),
+)
+def test_cost_with_biases_and_outputs_matches_explicit_loops(
+    n, m, k, L, activation, output_activation, seed
+):
+    """Forward pass and eq. (15) written as plain sums over examples, units and inputs."""
+    net = Network.create(n, m, k, activation, output_activation, biases=True, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    net.b1 = rng.normal(size=m)
+    net.b2 = rng.normal(size=k)
+    X = rng.normal(size=(L, n)).tolist()
+    y = rng.normal(size=(L, k)).tolist()
+    f = {"sigmoid": _sig, "tanh": math.tanh, "relu": lambda t: max(t, 0.0), "identity": float}
+    W1, W2, b1, b2 = net.W1.tolist(), net.W2.tolist(), net.b1.tolist(), net.b2.tolist()
+    total = 0.0
+    for p in range(L):
+        a = [f[activation](sum(W1[i][j] * X[p][j] for j in range(n)) + b1[i]) for i in range(m)]
+        for c in range(k):
+            out = f[output_activation](sum(W2[c][i] * a[i] for i in range(m)) + b2[c])
+            total += (y[p][c] - out) ** 2
+    assert net.cost(X, y) == pytest.approx(total / (2 * L), rel=1e-12, abs=1e-300)
