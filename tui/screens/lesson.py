@@ -263,7 +263,11 @@ class LessonScreen(Screen[None]):
         event.stop()
         from bptutor.tui.widgets.choice_list import LETTERS
 
-        await self.submit(LETTERS[event.option_index])  # the checker takes the letter
+        letter = LETTERS[event.option_index]  # the checker takes the letter
+        if self.solved and self._last_correct == letter:
+            await self.action_advance()  # Enter again on the right option moves on
+            return
+        await self.submit(letter)
 
     async def submit(self, answer: str) -> None:
         """Grade `answer`, store it (unless unreadable) and show the verdict."""
