@@ -1,0 +1,254 @@
+"""Checking learner answers: equivalent forms, wrong forms, mistakes, hostile input."""
+
+from __future__ import annotations
+
+import builtins
+import time
+
+import numpy as np
+import pytest
+from bptutor.engine.checking import (
+    Mistake,
+    check_array,
+    check_expression,
+    check_number,
+    preview,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+XY = ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "x*e^y",
+        "x e^y",
+        "e^y x",
+        "x·e^y",
+        "x×exp(y)",
+        "exp(y)*x",
+        "x exp(y)",
+        "xe^y",
+        "x*e^(y)",
+        "(x)(e^y)",
+        "x/e^(-y)",
+        "x*exp(y)*1",
+    ],
+)
+def test_equivalent_forms_are_accepted(answer):
+    v = check_expression(answer, "x*exp(y)", XY)
+    assert v.correct and v.status == "correct", (answer, v)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "variables"),
+    [
+        ("e^(x+y)", "exp(x)*exp(y)", XY),
+        ("2x+3y", "3*y + 2*x", XY),
+        ("3x − 5", "3*x - 5", ["x"]),
+        ("x^2", "x*x", ["x"]),
+        ("x**2", "x*x", ["x"]),
+        ("x²", "x*x", ["x"]),
+        ("1/(1+e^-z)", "sigma(z)", ["z"]),
+        ("σ(z)(1−σ(z))", "exp(-z)/(1+exp(-z))^2", ["z"]),
+        ("sigma(z)", "1/(1+exp(-z))", ["z"]),
+        ("2(x+y)", "2*x + 2*y", XY),
+        ("(x+y)(x-y)", "x^2 - y^2", XY),
+        ("log(x^2)", "2*ln(x)", ["x"]),  # only x > 0 points count; enough remain
+        ("sqrt(x)^2", "x", ["x"]),
+        ("√(x) √x", "x", ["x"]),
+        ("tanh(x)", "(exp(x)-exp(-x))/(exp(x)+exp(-x))", ["x"]),
+        ("sin(x)^2 + cos(x)^2", "1", ["x"]),
+        ("pi", "π", []),
+        ("a_1 W2_1", "W2_1*a_1", ["a_1", "W2_1"]),
+        ("y_hat - y", "ŷ - y", ["y_hat", "y"]),
+    ],
+)
+def test_more_equivalent_forms(answer, expected, variables):
+    assert check_expression(answer, expected, variables).correct
+
+
+@pytest.mark.parametrize(
+    "answer", ["x e^y + 0.001", "x e^(y+0.001)", "e^y", "x", "x e^-y", "y e^x", "x^2 e^y"]
+)
+def test_wrong_forms_are_rejected(answer):
+    v = check_expression(answer, "x*exp(y)", XY)
+    assert v.status == "incorrect" and not v.correct and v.message
+
+
+def test_wrong_answer_message_gives_values():
+    v = check_expression("x", "x*exp(y)", XY, point={"x": 1.0, "y": 0.0})
+    # at the exercise's own point the two agree; elsewhere they do not
+    assert v.status == "incorrect"
+    assert "your expression gives" in v.message
+
+
+def test_automatic_mistakes():
+    assert check_expression("-x e^y", "x*exp(y)", XY).mistake == "sign"
+    assert check_expression("2x e^y", "x*exp(y)", XY).mistake == "factor_2"
+    assert check_expression("x e^y / 2", "x*exp(y)", XY).mistake == "factor_half"
+    assert check_number("-0.25", 0.25).mistake == "sign"
+    assert check_number("0.5", 0.25).mistake == "factor_2"
+
+
+def test_declared_mistakes_win():
+    m = Mistake("f_not_fprime", "sigma(z)", "You used σ(z) where σ′(z) belongs.")
+    v = check_expression("σ(z)", "sigma(z)*(1-sigma(z))", ["z"], mistakes=[m])
+    assert v.status == "incorrect" and v.mistake == "f_not_fprime" and v.message == m.message
+    n = Mistake("one_over_L", 0.75, "The 1/L factor is missing.")
+    v = check_number("0.75", 0.25, mistakes=[n])
+    assert v.mistake == "one_over_L"
+    A = np.array([[1.0, 2.0], [3.0, 5.0]])
+    t = Mistake("z_for_a", A + 1, "You used z where a belongs.")
+    assert check_array("[2, 3; 4, 6]", A, mistakes=[t]).mistake == "z_for_a"
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("1/4", True),
+        ("0.25", True),
+        (".25", True),
+        ("2.5e-1", True),
+        ("-(-1/4)", True),
+        ("0.250", True),
+        ("0.2", False),
+        ("0.26", False),
+    ],
+)
+def test_numbers(answer, ok):
+    assert check_number(answer, 0.25).correct is ok
+
+
+def test_number_rounded_to_three_significant_figures_is_right():
+    rng = np.random.default_rng(1)
+    for v in rng.uniform(-100, 100, 300):
+        assert check_number(f"{v:.3g}", v).correct, v
+    assert check_number("0.33", 1 / 3).correct is False
+    assert check_number("0", 1e-9).correct  # absolute tolerance near zero
+    assert check_number("0.3", 1 / 3, rtol=0.2).correct  # overridable
+
+
+def test_number_refuses_variables_and_arrays():
+    assert check_number("x", 1.0).status == "invalid"
+    assert check_number("[1, 2]", 1.0).status == "invalid"
+    assert check_number("e^-1", float(np.exp(-1))).correct
+
+
+def test_arrays_shape_then_entries():
+    A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert check_array("[1, 2, 3; 4, 5, 6]", A).correct
+    assert check_array("[[1,2,3],[4,5,6]]", A).correct
+    assert check_array("[1 2 3; 4 5 6]", A).correct
+    v = check_array("[1, 2; 3, 4]", A)
+    assert v.status == "incorrect" and "expected 2×3, you gave 2×2" in v.message.lower()
+    v = check_array("[1, 4; 2, 5; 3, 6]", A)
+    assert v.mistake == "transposed" and "3×2" in v.message
+    v = check_array("[1, 9, 3; 4, 5, 0]", A)
+    assert v.wrong_entries == ((0, 1), (1, 2))
+    assert "(1,2)" in v.message and "(2,3)" in v.message
+    S = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert check_array("[1, 3; 2, 4]", S).mistake == "transposed"
+
+
+def test_vectors_accept_rows_and_columns():
+    g = np.array([0.5, -0.25])
+    for answer in ["[0.5, -0.25]", "[0.5 -0.25]", "[0.5; -0.25]", "[[0.5, -0.25]]", "0.5, -0.25"]:
+        assert check_array(answer, g).correct, answer
+    assert not check_array("[0.5 - 0.25]", g).correct
+
+
+def test_ragged_and_invalid_arrays():
+    v = check_array("[1, 2; 3]", np.eye(2))
+    assert v.status == "invalid" and "different lengths" in v.message
+
+
+def test_preview_shows_how_it_was_read():
+    assert preview("2x y", "expression", XY).read_as == "2x·y"
+    assert preview("e^-z+1", "expression", ["z"]).read_as == "e^(−z) + 1"
+    assert preview("x*exp(y)", "expression", XY).read_as == "x·exp(y)"
+    v = preview("x +* y", "expression", XY)
+    assert v.status == "invalid" and "column 4" in v.message
+    assert preview("[1 2; 3 4]", "array").read_as == "[1, 2; 3, 4]"
+    assert preview("1/4", "number").read_as == "1/4"
+
+
+HOSTILE = [
+    "9^9^9^9",
+    "(" * 10000 + "x" + ")" * 10000,
+    "x" * 100_000,
+    "(" * 50 + "x" + ")" * 50,
+    "-" * 1500 + "x",
+    "+".join(["x"] * 900),
+    "x\x00y",
+    "😀 + x",
+    "__import__('os').system('echo pwned')",
+    "exp(exp(exp(exp(exp(x)))))",
+    "[" * 500,
+    "[1," * 600,
+    "1e999999",
+    "x^x^x^x^x^x^x^x",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_inputs_are_handled_quickly(text):
+    for check in (
+        lambda: check_expression(text, "x*exp(y)", XY),
+        lambda: check_number(text, 0.25),
+        lambda: check_array(text, np.eye(2)),
+        lambda: preview(text, "expression", XY),
+    ):
+        t0 = time.perf_counter()
+        v = check()
+        assert v.status in ("invalid", "incorrect") and v.message
+        assert time.perf_counter() - t0 < 0.5  # generous; the real numbers are in bench/
+
+
+def test_canary_no_code_runs_from_an_answer(tmp_path, monkeypatch):
+    canary = tmp_path / "canary"
+    monkeypatch.setattr(builtins, "bptutor_canary", False, raising=False)
+    answers = [
+        f"open('{canary}', 'w').write('x')",
+        "__import__('builtins').__setattr__('bptutor_canary', True)",
+        "globals().update(x=1)",
+        "exec('import os')",
+        "eval('1')",
+        "(lambda: 1)()",
+    ]
+    for a in answers:
+        for v in (
+            check_expression(a, "x", ["x"]),
+            check_number(a, 1.0),
+            check_array(a, np.ones(2)),
+            preview(a),
+        ):
+            assert v.status == "invalid"
+    assert not canary.exists()
+    assert builtins.bptutor_canary is False
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=60))
+def test_checkers_never_raise(text):
+    for v in (
+        check_expression(text, "x*exp(y)", XY),
+        check_number(text, 0.25),
+        check_array(text, np.eye(2)),
+        preview(text, "expression", XY),
+        preview(text, "array"),
+        preview(text, "number"),
+    ):
+        assert v.status in ("correct", "incorrect", "invalid")
+        assert v.correct or v.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="xy e^*/+-()[];,.0123456789σ√²−·", max_size=40))
+def test_checkers_never_raise_on_near_miss_syntax(text):
+    assert check_expression(text, "x*exp(y)", XY).status in ("correct", "incorrect", "invalid")
+    assert check_array(text, np.eye(2)).status in ("correct", "incorrect", "invalid")
