@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from bptutor.engine.expr import Expr, ParseError, parse, parse_array
+from bptutor.engine.expr import Expr, ParseError, canonical_name, parse, parse_array
 
 DEFAULT_RTOL = 5e-3  # accepts any answer rounded to 3 significant figures
 DEFAULT_ATOL = 1e-6  # near zero, where a relative tolerance means nothing
 EXPR_RTOL = 1e-6
 N_POINTS = 12
+_DISPLAY = {"y_hat": "ŷ"}
 MIN_VALID_POINTS = 4
 
 
@@ -258,7 +259,10 @@ def _points(variables: Sequence[str], point: Any) -> dict[str, np.ndarray]:
         anywhere = rng.uniform(-2.0, 2.0, n - n // 2)
         vals = np.concatenate([pos, anywhere])
         if point is not None:
-            p = point[v] if isinstance(point, Mapping) else list(point)[k]
+            if isinstance(point, Mapping):
+                p = point[v] if v in point else point[_DISPLAY.get(v, v)]
+            else:
+                p = list(point)[k]
             vals = np.concatenate([[float(p)], vals])
         env[v] = vals
     return env
@@ -279,7 +283,7 @@ def check_expression(
     rtol: float = EXPR_RTOL,
 ) -> Verdict:
     """Grade an expression by value at random points (plus `point`), skipping undefined ones."""
-    variables = [str(v) for v in variables]
+    variables = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
     try:
         if not isinstance(answer, str):
             return _invalid("Type an expression.")

@@ -48,6 +48,11 @@ _SUPERSCRIPTS = {
 _TO_SUPER = {v: k for k, v in _SUPERSCRIPTS.items()}
 
 
+def canonical_name(name: str) -> str:
+    """The name the parser uses for a variable (ŷ is read as y_hat)."""
+    return _ALIASES.get(name, name)
+
+
 class ParseError(ValueError):
     """Unreadable learner input: `message` for the learner, `column` 1-based (or None)."""
 

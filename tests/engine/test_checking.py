@@ -252,3 +252,10 @@ def test_checkers_never_raise(text):
 def test_checkers_never_raise_on_near_miss_syntax(text):
     assert check_expression(text, "x*exp(y)", XY).status in ("correct", "incorrect", "invalid")
     assert check_array(text, np.eye(2)).status in ("correct", "incorrect", "invalid")
+
+
+def test_variable_declared_as_y_hat_symbol():
+    v = check_expression("ŷ - y", "y_hat - y", ["ŷ", "y"], point={"ŷ": 0.3, "y": 1.0})
+    assert v.correct
+    assert check_expression("y_hat - y", "ŷ - y", ["ŷ", "y"]).correct
+    assert check_expression("y - ŷ", "ŷ - y", ["ŷ", "y"]).mistake == "sign"
