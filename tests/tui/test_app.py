@@ -18,10 +18,6 @@ from bptutor.tui.screens.welcome import WelcomeScreen
 from textual.widgets import Input, Markdown, OptionList, Static
 from tui_helpers import SEED, SIZE, first_step_of_kind, first_typed_step, make_app, wrong_answer
 
-# the whole tutor needs the answer checker and the expression parser (issue 3)
-pytest.importorskip("bptutor.engine.expr")
-pytest.importorskip("bptutor.engine.checking")
-
 
 def text_of(widget: Any) -> str:
     if isinstance(widget, Markdown):

@@ -9,13 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.widgets import Input, OptionList
 from tui_helpers import SIZE, first_typed_step, make_app, wrong_answer
-
-# the whole tutor needs the answer checker and the expression parser (issue 3)
-pytest.importorskip("bptutor.engine.expr")
-pytest.importorskip("bptutor.engine.checking")
 
 
 def test_course_map(snap_compare: Any, tmp_path: Path) -> None:

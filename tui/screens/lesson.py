@@ -165,7 +165,6 @@ class LessonScreen(Screen[None]):
         choices.display = kind == "choice"
         self.query_one("#open-training").display = kind == "train"
 
-        self._update_header()
         await self.query_one("#prose-md", Markdown).update(prose)
         self.query_one("#prose", VerticalScroll).scroll_home(animate=False)
         answer = self.query_one("#answer", Input)
@@ -189,6 +188,8 @@ class LessonScreen(Screen[None]):
         elif progress.solved and kind == "train":
             verdict.show_note(Text("✓ Opened earlier. Press t to train again.", style="bold"))
         await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+        # the header last: once it names the new step, the step is ready for keys
+        self._update_header()
         self.post_message(StepOpened(lesson.id, step.id, index))
 
     def _hints(self) -> tuple[str, ...]:
