@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -123,3 +124,24 @@ async def test_without_plain_the_app_opens_the_running_training_view() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.return_code == 0  # escape left the view, and that quit the app
+
+
+def test_a_closed_pipe_is_not_a_traceback() -> None:
+    """`bptutor train | head -3`: the reader leaves early; no BrokenPipeError traceback."""
+    exe = shutil.which("bptutor")
+    cmd = [exe] if exe else [sys.executable, "-m", "bptutor.tui.cli"]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read: the first write fails with EPIPE
+    try:
+        result = subprocess.run(
+            [*cmd, "train", "--epochs", "200"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 0

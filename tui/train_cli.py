@@ -72,6 +72,17 @@ def _config(args: argparse.Namespace):  # -> TrainConfig (engine import kept laz
 
 
 def main(args: argparse.Namespace) -> int:
+    try:
+        return _main(args)
+    except BrokenPipeError:
+        # the reader went away (`bptutor train | head`): not an error, and no traceback; point
+        # stdout at devnull so the interpreter's final flush does not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(args: argparse.Namespace) -> int:
     problems = validate(args)
     if problems:
         for problem in problems:
