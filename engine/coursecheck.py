@@ -4,11 +4,13 @@ Like rustlings' `dev check`: load the course, then for every exercise and many s
 parameters, compute the expected answer, and check that the reference solution passes its own
 checker, that every declared mistake is different from the answer, fails the checker and is
 recognised by name, and that every derivative or gradient the engine computes agrees with
-central finite differences.
+central finite differences. It also reads every rendered text (prose, hints, options, messages,
+the shown solution) for signs a parameter made awkward, such as "+ −1" or "1·x".
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from bptutor.engine.exercises import (
 )
 from bptutor.engine.quantities import QUANTITIES
 
-__all__ = ["CheckReport", "check_course", "main"]
+__all__ = ["AWKWARD", "CheckReport", "awkward_spots", "check_course", "main", "rendered_texts"]
 
 FD_RTOL = 1e-4
 FD_ATOL = 1e-6
@@ -79,6 +81,51 @@ class _Problems:
             )
             out.append(f"{where}: {message} [{which}]")
         return out
+
+
+# Text a randomised parameter can produce that no one would write. Numbers multiplied out in a
+# worked example ("1·(−2)", "0·0.3") are fine; a coefficient 1 or 0 in front of a symbol is not.
+_SYMBOL = r"(?=[^\W\d]|[√∂∇]|\((?![−\-\d.]))"
+AWKWARD: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\+\s*[−-]"), "a plus sign followed by a minus"),
+    (re.compile(r"(?<![-−])[−-]\s*[−-](?![-−])"), "two minus signs in a row"),
+    (re.compile(r"[·*×^]\s*[−-]"), "a product or power with a bare negative number"),
+    (re.compile(r"(?<![\w.])1\s*[·*]\s*" + _SYMBOL), "a coefficient 1"),
+    (re.compile(r"(?<![\w.])0\s*[·*]\s*" + _SYMBOL), "a coefficient 0"),
+    (re.compile(r"(?:[^\W\d]|[)²³])\s*[+−-]\s*0(?![\w.,·*⁰-⁹])"), "a term + 0 or − 0"),
+)
+_AWKWARD_FIX = "use {name:+}, {name:()} or an expression parameter (lessons/README.md)"
+
+
+def awkward_spots(text: str) -> list[tuple[str, str]]:
+    """(what, excerpt) for every awkward sign in a rendered text; [] when it reads well."""
+    out = []
+    for pattern, what in AWKWARD:
+        for m in pattern.finditer(text):
+            start, end = max(0, m.start() - 20), min(len(text), m.end() + 20)
+            out.append((what, text[start:end].replace("\n", " ").strip()))
+    return out
+
+
+def rendered_texts(inst: Instance) -> dict[str, str]:
+    """Every text of an instance the learner can read, by key (as in the lesson file)."""
+    texts = {"title": inst.title, "text": inst.text, "prompt": inst.prompt}
+    texts.update({f"hints[{i}]": h for i, h in enumerate(inst.hints, 1)})
+    texts["explanation"] = inst.explanation
+    texts.update({f"exercise.options[{i}]": o for i, o in enumerate(inst.choices, 1)})
+    texts.update({f"exercise.feedback[{i}]": f for i, f in enumerate(inst.feedback, 1)})
+    texts.update(
+        {f"exercise.mistakes[{i}].message": m.message for i, m in enumerate(inst.mistakes, 1)}
+    )
+    if inst.kind not in ("choice", "train", None):
+        texts["solution"] = str(inst.solution)
+    return texts
+
+
+def _check_rendering(inst: Instance, where: str, seed: int, problems: _Problems) -> None:
+    for key, text in rendered_texts(inst).items():
+        for what, excerpt in awkward_spots(text):
+            problems.add(where, f"{key} shows {what}; {_AWKWARD_FIX}", seed, f'"{excerpt}"')
 
 
 def _label(lesson: Lesson) -> str:
@@ -221,6 +268,7 @@ def check_course(course: Course, seeds: int = 50) -> CheckReport:
                 except ExerciseError as exc:
                     problems.add(where, str(exc), seed)
                     continue
+                _check_rendering(inst, where, seed, problems)
                 if ex is None:
                     continue  # prose: drawing and filling in the text for every seed is enough
                 try:

@@ -31,6 +31,7 @@ __all__ = [
     "instantiate",
     "interpolate",
     "rng_for",
+    "tidy",
 ]
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -161,6 +162,90 @@ def _parse_expr(text: str, variables: tuple[str, ...] | None, key: str) -> Any:
     return expr
 
 
+# --- tidy expressions for display ---------------------------------------------------------------
+
+
+def tidy(expr: Any) -> Any:
+    """An equivalent expression that reads as a person would write it, for display only.
+
+    Parameters land in expressions as literal numbers, so `"{a}*x^3 + {b}*x"` with b = −1 is
+    `2*x^3 + (-1)*x`. Rebuilt with the engine's simplifying constructors plus sign rules it is
+    `2*x^3 - x`: a factor 1 and a term 0 are dropped, `+ (−c)·u` becomes `− c·u`, `− (−c)`
+    becomes `+ c`, and numbers come first in a product. The value is unchanged (lessons check
+    confirms that the tidied reference solution passes the checker).
+    """
+    from bptutor.engine import expr as E
+
+    def split(e: Any) -> tuple[bool, Any]:
+        """(negative, magnitude) with e == −magnitude when negative."""
+        if isinstance(e, E.Num) and e.value < 0:
+            return True, E.Num(-e.value)
+        if isinstance(e, E.Neg):
+            return True, e.arg
+        if isinstance(e, E.BinOp) and e.op in ("*", "/"):
+            neg_left, left = split(e.left)
+            if neg_left:
+                return True, (E.mul if e.op == "*" else E.div)(left, e.right)
+            neg_right, right = split(e.right) if e.op == "*" else (False, e.right)
+            if neg_right:
+                return True, E.mul(e.left, right)
+        return False, e
+
+    def plus(a: Any, b: Any) -> Any:
+        if a == E.ZERO:
+            return b
+        negative, mag = split(b)
+        if negative:
+            return minus(a, mag)
+        return E.add(a, b)
+
+    def minus(a: Any, b: Any) -> Any:
+        if a == E.ZERO:
+            negative, mag = split(b)
+            return mag if negative else E.neg(b)
+        negative, mag = split(b)
+        if negative:
+            return plus(a, mag)
+        return E.sub(a, b)
+
+    def negate(e: Any) -> Any:
+        """−e with the sign on the leading factor: −2·x·y rather than −(2·x·y)."""
+        if isinstance(e, E.Num):
+            return E.Num(-e.value) if e.value else e
+        if isinstance(e, E.BinOp) and e.op in ("*", "/"):
+            return E._mk(E.BinOp, e.op, negate(e.left), e.right)
+        return E.neg(e)
+
+    def times(a: Any, b: Any) -> Any:
+        neg_a, a = split(a)
+        neg_b, b = split(b)
+        out = E.mul(a, b)
+        return negate(out) if neg_a != neg_b else out
+
+    def walk(e: Any) -> Any:
+        if isinstance(e, E.Neg):
+            return E.neg(walk(e.arg))
+        if isinstance(e, E.Call):
+            return E.call(e.fn, walk(e.arg))
+        if isinstance(e, E.BinOp):
+            a, b = walk(e.left), walk(e.right)
+            if e.op == "+":
+                return plus(a, b)
+            if e.op == "-":
+                return minus(a, b)
+            if e.op == "*":
+                return times(a, b)
+            if e.op == "/":
+                return E.div(a, b)
+            return E.power(a, b)
+        return e
+
+    try:
+        return walk(expr)
+    except RecursionError:  # pragma: no cover - lesson expressions are small
+        return expr
+
+
 # --- interpolation ------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|\{|\}")
@@ -253,21 +338,76 @@ def _lookup(content: str, env: Mapping[str, Any], key: str) -> tuple[Any, str | 
     return value, spec
 
 
+def _number(value: Any, spec: str, key: str, content: str) -> str:
+    """A scalar with a Python format spec (empty: format_number), Unicode minus."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = float(value)
+    if not isinstance(value, int | float | np.floating | np.integer) or isinstance(value, bool):
+        raise ExerciseError(
+            f'{key}: "{{{content}}}" formats a number, but {content.split(":")[0].strip()} is '
+            f"not a single number (pick an entry with [i] or [i,j])"
+        )
+    if not spec:
+        return format_number(float(value))
+    try:
+        return format(float(value), spec).replace("-", "−")
+    except (TypeError, ValueError):
+        raise ExerciseError(f'{key}: "{{{content}}}" has a bad format spec') from None
+
+
+def show_expression(value: Any) -> str:
+    """An expression (or expression parameter) in Unicode, tidied: 2·x³ − x, not 2·x³ + −1·x."""
+    exprs = getattr(value, "exprs", None)
+    if exprs is not None:
+        text = ", ".join(tidy(e).to_unicode() for e in exprs)
+        return f"({text})" if getattr(value, "vector", False) else text
+    return tidy(value).to_unicode()
+
+
 def _prose_value(value: Any, spec: str | None, key: str, content: str) -> str:
+    if spec is not None:
+        spec = spec.strip()
+    if spec and spec[0] == "+":  # a signed term: "+ 3" or "− 3"
+        rest = spec[1:]
+        if hasattr(value, "to_unicode") and not rest:
+            shown = show_expression(value)
+            if shown.startswith("−"):
+                return "− " + shown[1:]
+            return "+ " + shown
+        text = _number(value, rest, key, content)
+        if text.startswith("−"):
+            return "− " + text[1:]
+        return "+ " + text
+    if spec == "()":  # in parentheses when negative: (−2), but 2
+        if hasattr(value, "to_unicode"):
+            shown = show_expression(value)
+            return shown if _is_atom(shown) else f"({shown})"
+        text = _number(value, "", key, content)
+        return f"({text})" if text.startswith("−") else text
     if spec:
-        try:
-            return format(float(value), spec).replace("-", "−")
-        except (TypeError, ValueError):
-            raise ExerciseError(f'{key}: "{{{content}}}" has a bad format spec') from None
+        return _number(value, spec, key, content)
     if isinstance(value, str):
         return value
     if hasattr(value, "to_unicode"):
-        return value.to_unicode()
+        return show_expression(value)
     if isinstance(value, np.ndarray):
         return format_number(float(value)) if value.ndim == 0 else _inline_array(value)
     if isinstance(value, int | float | np.floating | np.integer):
         return format_number(float(value))
     raise ExerciseError(f'{key}: "{{{content}}}" is a {type(value).__name__}, it cannot be shown')
+
+
+def _is_atom(shown: str) -> bool:
+    """A shown expression that needs no brackets as a factor: x, 3, x², eʸ, σ(z), but not −x."""
+    if shown.startswith("−"):
+        return False
+    depth = 0
+    for ch in shown:
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and ch in "+−·/ ":
+            return False
+    return True
 
 
 def interpolate(text: str, env: Mapping[str, Any], key: str) -> str:
@@ -562,7 +702,7 @@ def _exercise_fields(ex: ExerciseSpec, env: dict[str, Any], on_call: Any) -> dic
             "variables": tuple(variables),
             "expected": expected,
             "mistakes": tuple(mistakes),
-            "solution": expected.to_plain(),
+            "solution": tidy(expected).to_plain(),
             "_shown_answer": expected,
         }
     # value / vector / matrix

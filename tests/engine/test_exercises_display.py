@@ -1,0 +1,71 @@
+"""How numbers and expressions read in lesson text: tidied expressions, signed terms, negative
+numbers in parentheses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bptutor.engine.checking import check_expression
+from bptutor.engine.coursecheck import awkward_spots
+from bptutor.engine.exercises import ExerciseError, interpolate, show_expression, tidy
+from bptutor.engine.expr import parse
+from bptutor.engine.quantities import Function
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("(2)*x^3 + (-1)*x", "2·x³ − x"),
+        ("(1)*x^2*y + (-2)*y^3", "x²·y − 2·y³"),
+        ("(-22) + (35)*(x - (-2))", "−22 + 35·(x + 2)"),
+        ("(5) + (-3)*(x - (-2)) + (0)*(y - (1)) + (4)*(z - (1))", "5 − 3·(x + 2) + 4·(z − 1)"),
+        ("(1)*y1 + (-2)*y2", "y1 − 2y2"),
+        ("(-1)*x", "−x"),
+        ("x - (0)", "x"),
+        ("(0) + (-1)*x^2", "−x²"),
+        ("(-2)*x^2*y - (-3)*y", "−2·x²·y + 3y"),
+        ("x*(-2)", "−2·x"),
+        ("exp((-1)*x)", "exp(−x)"),
+        ("(4)*t + (-2)", "4t − 2"),
+    ],
+)
+def test_tidy_reads_as_written_by_hand(text: str, shown: str) -> None:
+    expr = parse(text)
+    tidied = tidy(expr)
+    assert tidied.to_unicode() == shown
+    assert awkward_spots(tidied.to_unicode()) == []
+    assert awkward_spots(tidied.to_plain()) == []
+    # the same function, by the checker's own standard
+    variables = sorted(expr.free_variables())
+    assert check_expression(tidied.to_plain(), text, variables).correct
+
+
+def _env(**values: object) -> dict[str, object]:
+    return dict(values)
+
+
+def test_signed_term_and_parenthesised_negative() -> None:
+    env = _env(b=-1.0, c=3.0, x0=-2.0, x1=2.0, u=-0.25)
+    assert interpolate("3·x² {b:+}", env, "text") == "3·x² − 1"
+    assert interpolate("3·x² {c:+}", env, "text") == "3·x² + 3"
+    assert interpolate("{u:+.2f}", env, "text") == "− 0.25"
+    assert interpolate("2·{x0:()}·{x1:()}", env, "text") == "2·(−2)·2"
+    assert interpolate("{c} − {u:()}", env, "text") == "3 − (−0.25)"
+
+
+def test_expression_parameters_show_tidied_with_the_same_specs() -> None:
+    f = Function((parse("(-1)*y^3"),), ("y",))
+    g = Function((parse("(1)*x^2"),), ("x",))
+    env = _env(f=f, g=g)
+    assert interpolate("p = x·y {f:+}", env, "text") == "p = x·y − y³"
+    assert interpolate("{f:()}·x and {g:()}·y", env, "text") == "(−y³)·x and x²·y"
+    assert show_expression(g) == "x²"
+    vec = Function((parse("(1)*a + (-1)*b"), parse("(0)*a + b")), ("a", "b"), vector=True)
+    assert show_expression(vec) == "(a − b, b)"
+
+
+def test_a_format_spec_needs_a_number() -> None:
+    W = np.eye(2)
+    with pytest.raises(ExerciseError, match="not a single number"):
+        interpolate("{W:+}", _env(W=W), "text")
+    assert interpolate("{W[1,2]:()}", _env(W=W), "text") == "0"
