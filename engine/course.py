@@ -277,7 +277,7 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         if not variables:
             raise r.fail(f"{key}.variables", 'is missing (expected a list such as ["x", "y"])')
         for v in variables:
-            if not NAME_PATTERN.match(v):
+            if not _is_variable_name(v):
                 raise r.fail(f"{key}.variables", f'"{v}" is not a valid variable name')
         return ParamSpec(name, "expr", texts=tuple(texts), variables=variables, vector=vector)
     if dist == "value":
@@ -346,6 +346,25 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
     )
 
 
+def _canonical(name: str | None) -> str | None:
+    from bptutor.engine.expr import canonical_name
+
+    return None if name is None else canonical_name(name)
+
+
+def _is_variable_name(name: str) -> bool:
+    """A name the expression parser reads as one variable: x, y1, W_2, or ŷ (read as y_hat)."""
+    if NAME_PATTERN.match(name):
+        return True
+    from bptutor.engine.expr import ParseError, Var, parse
+
+    try:
+        parsed = parse(name, variables=None)
+    except ParseError:
+        return False
+    return isinstance(parsed, Var) and parsed.name == _canonical(name)
+
+
 def _contains_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return True
@@ -411,14 +430,14 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
     variables = r.strings(table, "variables", p)
     if variables is not None:
         for v in variables:
-            if not NAME_PATTERN.match(v):
+            if not _is_variable_name(v):
                 raise r.fail(f"{p}variables", f'"{v}" is not a valid variable name')
     function = wrt = answer = None
     call = None
     if kind == "derivative":
         function = r.string(table, "function", p)
         wrt = r.string(table, "wrt", p)
-        if variables is not None and wrt not in variables:
+        if variables is not None and _canonical(wrt) not in {_canonical(v) for v in variables}:
             raise r.fail(f"{p}wrt", f'"{wrt}" is not one of the variables {list(variables)}')
     else:
         answer = r.string(table, "answer", p)

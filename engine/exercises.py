@@ -136,7 +136,7 @@ def draw_params(
                 _parse_expr(interpolate_expr(t, env, f"{key}.expr"), spec.variables, f"{key}.expr")
                 for t in spec.texts
             )
-            env[spec.name] = Function(exprs, spec.variables, spec.vector)
+            env[spec.name] = Function(exprs, canonical_names(spec.variables), spec.vector)
         else:
             env[spec.name] = _draw_random(spec, rng, key)
     return env
@@ -145,9 +145,18 @@ def draw_params(
 # --- expressions --------------------------------------------------------------------------------
 
 
+def canonical_names(variables: Any) -> tuple[str, ...]:
+    """Declared variable names as the parser reads them: ["ŷ", "y"] is ("y_hat", "y")."""
+    from bptutor.engine.expr import canonical_name
+
+    return tuple(canonical_name(str(v)) for v in variables)
+
+
 def _parse_expr(text: str, variables: tuple[str, ...] | None, key: str) -> Any:
     from bptutor.engine.expr import ParseError, parse
 
+    if variables is not None:
+        variables = canonical_names(variables)
     try:
         expr = parse(text, variables=list(variables)) if variables is not None else parse(text)
     except ParseError as exc:
@@ -678,11 +687,12 @@ def _exercise_fields(ex: ExerciseSpec, env: dict[str, Any], on_call: Any) -> dic
             f_text = interpolate_expr(ex.function, env, "exercise.function")
             function = _parse_expr(f_text, ex.variables, "exercise.function")
             variables = ex.variables or tuple(sorted(function.free_variables()))
-            if ex.wrt not in variables:
+            wrt = canonical_names([ex.wrt])[0]
+            if wrt not in canonical_names(variables):
                 raise ExerciseError(
                     f'exercise.wrt "{ex.wrt}" is not a variable of the function {list(variables)}'
                 )
-            expected = function.diff(ex.wrt)
+            expected = function.diff(wrt)
         else:
             assert ex.answer is not None and ex.variables is not None
             a_text = interpolate_expr(ex.answer, env, "exercise.answer")

@@ -154,10 +154,12 @@ def _eval(expr: Any, f: Function, p: np.ndarray) -> float:
 
 
 def _var(f: Function, wrt: Value) -> str:
-    if not isinstance(wrt, str) or wrt not in f.variables:
-        names = ", ".join(repr(v) for v in f.variables)
-        raise ValueError(f"the variable must be one of {names} (quoted), got {_describe(wrt)}")
-    return wrt
+    from bptutor.engine.expr import canonical_name
+
+    if isinstance(wrt, str) and canonical_name(wrt) in f.variables:
+        return canonical_name(wrt)  # 'ŷ' names the variable y_hat
+    names = ", ".join(repr(v) for v in f.variables)
+    raise ValueError(f"the variable must be one of {names} (quoted), got {_describe(wrt)}")
 
 
 _H = 1e-5

@@ -1,11 +1,14 @@
 """How numbers and expressions read in lesson text: tidied expressions, signed terms, negative
-numbers in parentheses."""
+numbers in parentheses, and declared variables such as ŷ mapped to the parser's names."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 from bptutor.engine.checking import check_expression
+from bptutor.engine.course import load_lesson
 from bptutor.engine.coursecheck import awkward_spots
 from bptutor.engine.exercises import ExerciseError, interpolate, show_expression, tidy
 from bptutor.engine.expr import parse
@@ -69,3 +72,55 @@ def test_a_format_spec_needs_a_number() -> None:
     with pytest.raises(ExerciseError, match="not a single number"):
         interpolate("{W:+}", _env(W=W), "text")
     assert interpolate("{W[1,2]:()}", _env(W=W), "text") == "0"
+
+
+HAT_LESSON = """
+id = "hat"
+title = "Hat"
+summary = "A variable declared as ŷ."
+
+[params]
+y0 = { int = [1, 3] }
+E = { expr = "(y - ŷ)^2 / 2", variables = ["y", "ŷ"] }
+
+[[steps]]
+id = "d"
+title = "dE/dŷ"
+text = "E = {E}"
+hints = ["The chain rule."]
+explanation = "{answer}"
+
+[steps.exercise]
+kind = "derivative"
+function = "{E}"
+wrt = "ŷ"
+variables = ["y", "ŷ"]
+mistakes = [{ name = "sign", answer = "y - ŷ", message = "Sign." }]
+
+[[steps]]
+id = "v"
+title = "At a point"
+text = "At y = {y0}, ŷ = 0.5."
+hints = ["Put the numbers in."]
+explanation = "{answer}"
+
+[steps.exercise]
+kind = "value"
+answer = "partial(E, 'ŷ', [y0, 0.5])"
+"""
+
+
+def test_declared_y_hat_is_the_parsers_y_hat(tmp_path: Path) -> None:
+    from bptutor.engine.exercises import instantiate
+
+    path = tmp_path / "hat.toml"
+    path.write_text(HAT_LESSON, encoding="utf-8")
+    lesson = load_lesson(path)
+    inst = instantiate(lesson, lesson.step("d"), 0)
+    assert inst.text == "E = (y − ŷ)²/2"
+    assert inst.expected.evaluate({"y": 1.0, "y_hat": 3.0}) == pytest.approx(2.0)
+    assert inst.check("ŷ - y").correct
+    assert inst.check("y_hat - y").correct
+    assert inst.check("y - ŷ").mistake == "sign"
+    value = instantiate(lesson, lesson.step("v"), 0)
+    assert value.expected == pytest.approx(0.5 - value.params["y0"])
