@@ -14,11 +14,6 @@ from bptutor.engine.course import builtin_course_dir, load_course
 from bptutor.engine.coursecheck import check_course, main
 from bptutor.engine.exercises import instantiate
 
-# These checks need the answer checker and the expression engine (issue 3); until both are on
-# main the module is skipped rather than failing for a missing dependency.
-pytest.importorskip("bptutor.engine.expr")
-pytest.importorskip("bptutor.engine.checking")
-
 README = builtin_course_dir() / "README.md"
 
 
