@@ -56,6 +56,41 @@ def test_builtin_course_loads_completely() -> None:
                 assert len(step.hints) >= 1 and step.explanation, (lesson.id, step.id)
 
 
+# The slips in the notes the course follows, each taught as a "spot the error" choice: (lesson,
+# step, the right option's letter, words the right option must contain).
+NOTES_SLIPS = [
+    ("derivatives", "spot-the-error", "b", "f(x)"),  # (2) approximates f, not f′
+    ("partials", "spot-the-error", "a", "f(x, y)"),  # (4) the same, in two variables
+    ("linear_jacobian", "spot-error", "b", "Aᵀ·∇_x f"),  # 1.3: the Jacobian of x = A·y is Aᵀ
+    ("kronecker", "spot-error", "b", "1 when k = j"),  # (14) swaps the delta's cases
+    ("grad-w2", "spot-the-error", "a", "minus is counted twice"),  # (17)-(18) lose a sign
+    ("grad-w2", "what-is-20", "b", "−∇_W2 E"),  # so (19)-(20) are the negative gradient
+    ("grad-w1", "shape-35", "b", "(W2ᵀ ∘ f′(z))·xᵀ"),  # (35) has the shapes wrong
+    ("training", "notes-sign", "b", "rises"),  # descending along (20) and (35) climbs
+]
+
+
+@pytest.mark.parametrize(("lesson_id", "step_id", "letter", "words"), NOTES_SLIPS)
+def test_the_notes_slips_are_taught(lesson_id: str, step_id: str, letter: str, words: str) -> None:
+    lesson = load_course().lesson(lesson_id)
+    assert lesson is not None
+    step = lesson.step(step_id)
+    assert step is not None and step.exercise is not None and step.exercise.kind == "choice"
+    assert step.exercise.correct == "abcdefgh".index(letter)
+    assert words in step.exercise.options[step.exercise.correct]
+
+
+def test_the_true_gradients_carry_the_sign_the_notes_lose() -> None:
+    course = load_course()
+    w2 = course.lesson("grad-w2").step("gradient")
+    assert "∇_W2 E = −(1/L)·Σₗ (y⁽ˡ⁾ − ŷ⁽ˡ⁾)·a⁽ˡ⁾ᵀ" in w2.text
+    assert w2.exercise.answer == "grad_W2(net, X, y)"
+    w1 = course.lesson("grad-w1").step("shape-35")
+    assert "∇_W1 E = −(1/L)·Σₗ (y − ŷ)·(W2ᵀ ∘ f′(z))·xᵀ" in w1.explanation
+    formula = course.lesson("grad-w1").step("entry-formula")
+    assert formula.exercise.answer == "-r*w*s*x"
+
+
 def test_every_builtin_exercise_round_trips() -> None:
     """The reference solution passes; every declared mistake fails and is named."""
     course = load_course()
