@@ -139,9 +139,33 @@ async def test_wrong_answer_hint_right_answer_then_resume(data_dir: Path) -> Non
         screen = again.screen
         assert isinstance(screen, LessonScreen)
         assert screen.lesson.id == target.lesson.id
-        expected = ProgressStore(data_dir).summarize(target.lesson).first_open_step
-        assert expected > target.step_index or expected == 0
-        assert screen.step_index == expected
+        assert screen.step_index == target.step_index + 1
+
+
+async def test_continue_returns_to_the_step_left_off_not_the_first_unsolved(
+    data_dir: Path,
+) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app)
+        # skip ahead without answering: the target stays unsolved
+        await pilot.press("ctrl+n", "ctrl+n")
+        await pilot.pause()
+        left_at = screen.step_index
+        assert left_at == target.step_index + 2
+        await pilot.press("ctrl+q")
+
+    again = make_app(data_dir)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        status = text_of(again.screen.query_one("#map-status", Static))
+        assert f"step {left_at + 1} of" in status
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(again.screen, LessonScreen)
+        assert again.screen.lesson.id == target.lesson.id
+        assert again.screen.step_index == left_at
 
 
 async def test_preview_and_unreadable_answer_is_not_counted(data_dir: Path) -> None:
@@ -160,6 +184,34 @@ async def test_preview_and_unreadable_answer_is_not_counted(data_dir: Path) -> N
         verdict = text_of(screen.query_one("#verdict", Static))
         assert verdict.startswith("?") and "not counted" in verdict
         assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 0
+
+
+async def test_hints_run_out_politely_and_the_verdict_stays_in_view(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app)
+        hints = target.inst.hints
+        assert hints, "every exercise has hints"
+        for _ in hints:
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+        await pilot.press("ctrl+t")  # one more than there are
+        await pilot.pause()
+        assert "last hint" in text_of(screen.query_one("#verdict", Static))
+        assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).hints_used == len(
+            hints
+        )
+        await pilot.press("ctrl+r", "ctrl+r")  # the notes grow: solution and explanation
+        await pilot.pause()
+        feedback = screen.query_one("#feedback")
+        await type_answer(pilot, screen, str(target.inst.solution))
+        assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
+        assert feedback.scroll_y == 0  # the verdict, at the top of the pane, is in view
+        for _ in range(4):  # wrong answers on a solved step: no nudge towards the solution
+            await type_answer(pilot, screen, wrong_answer(target.inst))
+        verdict = text_of(screen.query_one("#verdict", Static))
+        assert verdict.startswith("✗") and "ctrl+r" not in verdict
 
 
 async def test_solution_on_request_is_marked_revealed(data_dir: Path) -> None:

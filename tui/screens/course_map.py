@@ -142,7 +142,15 @@ class CourseMapScreen(Screen[None]):
         last = store.last_position
         ids = [lesson.id for lesson in lessons]
         start = ids.index(last[0]) if last and last[0] in ids else 0
-        # the lesson left off first (at its first open step), then the next ones not done yet
+        if last and last[0] in ids:  # the very step left off (the next one if it is solved)
+            lesson = lessons[start]
+            steps = [step.id for step in lesson.steps]
+            if store.summarize(lesson).state != STATE_DONE and last[1] in steps:
+                at = steps.index(last[1])
+                if store.step(lesson.id, last[1]).solved and at + 1 < len(steps):
+                    at += 1
+                return start, at
+        # else the first open step of that lesson or of the next one not done yet
         for index in [*range(start, len(lessons)), *range(0, start)]:
             summary = store.summarize(lessons[index])
             if summary.state != STATE_DONE:

@@ -43,8 +43,12 @@ def answer_placeholder(inst: Any) -> str:
         return f"{rows}×{cols}, row by row: [{body}]"
     if kind == "value":
         return "a number, e.g. -0.25"
-    variables = ", ".join(inst.variables or ())
-    return f"an expression in {variables}, e.g. x*exp(y)" if variables else "an expression"
+    names = tuple(inst.variables or ())
+    if not names:
+        return "an expression"
+    a, b = names[0], names[-1]
+    example = f"3*{a}^2 - exp({a})" if a == b else f"{a}*exp({b})"
+    return f"an expression in {', '.join(names)}, e.g. {example}"
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,32 @@ def safe_verdict(method: Any, answer: str) -> Any:
 
 
 def shape_label(inst: Any) -> str:
+    """What the answer's shape is, in words ("3 entries", "2×3")."""
     shape = tuple(inst.expected_shape or ())
-    return " (" + "×".join(str(n) for n in shape) + ")" if shape else ""
+    if len(shape) == 1:
+        return f"{shape[0]} entries" if shape[0] != 1 else "1 entry"
+    return "×".join(str(n) for n in shape)
+
+
+def prompt_with_shape(prompt: str, inst: Any) -> str:
+    """The prompt with the shape before its "=": "J (2×3) =", so it never reads as a value."""
+    label = shape_label(inst)
+    if not label:
+        return prompt
+    head = prompt.rstrip()
+    if head.endswith("="):
+        return f"{head[:-1].rstrip()} ({label}) ="
+    return f"{head} ({label})"
+
+
+def fit_header(left: Text, right: Text, width: int) -> Text:
+    """`left` cut with … so that `right` (the step's status) always shows within `width`."""
+    room = width - right.cell_len
+    if left.cell_len > room:
+        left = left.copy()
+        left.truncate(max(room - 1, 1))
+        left.append("…")
+    return left + right
 
 
 class LessonScreen(Screen[None]):
@@ -171,7 +199,9 @@ class LessonScreen(Screen[None]):
         verdict = self.query_one("#verdict", VerdictView)
         verdict.show_note("")
         if kind in ANSWER_KINDS:
-            self.query_one("#prompt", Label).update(str(self.inst.prompt) + shape_label(self.inst))
+            self.query_one("#prompt", Label).update(
+                prompt_with_shape(str(self.inst.prompt), self.inst)
+            )
             answer.placeholder = answer_placeholder(self.inst)
             answer.value = ""
             self._update_preview("")
@@ -208,15 +238,21 @@ class LessonScreen(Screen[None]):
         title = getattr(step, "title", "") or ""
         if title:
             header.append(f": {title}")
+        status = Text()
         if self.kind is not None:
             if progress.solved:
-                header.append("  ✓ solved", style="bold")
+                status.append("  ✓ solved", style="bold")
             elif progress.attempts:
                 tries = "try" if progress.attempts == 1 else "tries"
-                header.append(f"  {progress.attempts} {tries}")
+                status.append(f"  {progress.attempts} {tries}")
             if progress.revealed:
-                header.append("  (solution shown)")
-        self.query_one("#lesson-header", Static).update(header)
+                status.append("  (solution shown)")
+        widget = self.query_one("#lesson-header", Static)
+        width = (widget.content_size.width or self.app.size.width - 2) - 1
+        widget.update(fit_header(header, status, width))
+
+    def on_resize(self) -> None:
+        self._update_header()  # the status part must stay visible at any width
 
     async def _update_notes(self, *, revealed: bool = False, explain: bool = False) -> None:
         """Hints shown so far, the solution when revealed, the explanation once earned."""
@@ -285,10 +321,12 @@ class LessonScreen(Screen[None]):
             self.solved = True
             self._last_correct = answer
             view.show_verdict(verdict, suffix=" " + self._next_hint())
-        else:
-            view.show_verdict(verdict, attempts=progress.attempts)
+        else:  # no "ctrl+r shows the solution" nudge on a step already solved
+            view.show_verdict(verdict, attempts=0 if progress.solved else progress.attempts)
         self._update_header()
         await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+        # the verdict sits at the top of the feedback pane: bring it into view
+        self.query_one("#feedback", VerticalScroll).scroll_home(animate=False)
         self.post_message(AnswerChecked(lesson.id, step.id, answer, verdict, counted))
         self.post_message(ProgressChanged(lesson.id))
 
@@ -300,9 +338,7 @@ class LessonScreen(Screen[None]):
         if action == "next_step":
             return None if self.step_index >= len(self.lesson.steps) - 1 else True
         if action == "hint":
-            if kind is None or not self._hints():
-                return False
-            return None if self.hints_shown >= len(self._hints()) else True
+            return kind is not None and bool(self._hints())
         if action == "solution":
             return kind not in (None, "train")
         if action == "train":
@@ -330,6 +366,11 @@ class LessonScreen(Screen[None]):
     async def action_hint(self) -> None:
         hints = self._hints()
         if self.hints_shown >= len(hints):
+            self.query_one("#verdict", VerdictView).show_note(
+                "That was the last hint. ctrl+r shows the solution."
+                if not self.solved
+                else "That was the last hint."
+            )
             return
         self.tutor.store.record_hint(self.lesson.id, self.step.id)
         self.tutor.show_store_notices()

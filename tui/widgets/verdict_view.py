@@ -11,23 +11,6 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-MAX_ENTRIES_LISTED = 8
-
-
-def describe_entries(entries: tuple[tuple[int, ...], ...]) -> str:
-    """Entries as a learner counts them (1-based, as in the notes' W_ij)."""
-    parts = []
-    for index in entries[:MAX_ENTRIES_LISTED]:
-        if len(index) == 1:
-            parts.append(f"entry {index[0] + 1}")
-        else:
-            parts.append("(" + ", ".join(str(i + 1) for i in index) + ")")
-    more = len(entries) - MAX_ENTRIES_LISTED
-    text = ", ".join(parts)
-    if more > 0:
-        text += f" and {more} more"
-    return text
-
 
 def render_verdict(verdict: Any, *, attempts: int = 0, reveal_after: int = 3) -> Text:
     """A verdict as rich Text (no markup: the checker's message is shown verbatim)."""
@@ -42,16 +25,10 @@ def render_verdict(verdict: Any, *, attempts: int = 0, reveal_after: int = 3) ->
         text.append(str(verdict.message))
         text.append(" (not counted)", style="dim")
         return text
+    # the checker's message already names the mistake or lists the entries that are off
+    # (1-based); verdict.mistake is an id for progress files, not words for a learner
     text.append("✗ Not quite. ", style="bold")
     text.append(str(verdict.message))
-    if verdict.mistake:
-        text.append("\n  Mistake: ", style="bold")
-        text.append(str(verdict.mistake).replace("_", " "))
-    entries = tuple(getattr(verdict, "wrong_entries", ()) or ())
-    if entries:
-        label = "Entries off (row, col): " if len(entries[0]) > 1 else "Off: "
-        text.append(f"\n  {label}", style="bold")
-        text.append(describe_entries(entries))
     if attempts >= reveal_after:
         text.append(f"\n  {attempts} tries so far: ctrl+r shows the solution.", style="dim")
     return text
