@@ -87,7 +87,9 @@ class BptutorApp(App[int]):
         if not self.store.welcomed:
             from bptutor.tui.screens.welcome import WelcomeScreen
 
-            self.push_screen(WelcomeScreen(data_dir=self.store.data_dir))
+            self.push_screen(
+                WelcomeScreen(data_dir=self.store.data_dir), callback=self._after_welcome
+            )
         if self.course_loaded:
             self._show_course_errors()
         else:
@@ -118,12 +120,19 @@ class BptutorApp(App[int]):
         self._show_course_errors()
         self.post_message(CourseLoaded(course))
 
+    def _after_welcome(self, _: object = None) -> None:
+        if self.course_loaded:
+            self._show_course_errors()  # held back while the welcome was up
+
     def _show_course_errors(self) -> None:
         from bptutor.tui.screens.too_small import TooSmallScreen
+        from bptutor.tui.screens.welcome import WelcomeScreen
 
         errors = tuple(getattr(self.course, "errors", ()) or ())
         if not errors:
             return
+        if any(isinstance(screen, WelcomeScreen) for screen in self.screen_stack):
+            return  # one box at a time: shown once the welcome is dismissed
         from bptutor.tui.screens.course_errors import CourseErrorsScreen
 
         small = isinstance(self.screen, TooSmallScreen)

@@ -341,6 +341,27 @@ async def test_custom_course_with_a_broken_lesson_lists_the_error(tmp_path: Path
         assert isinstance(app.screen, LessonScreen)
 
 
+async def test_first_launch_with_a_broken_course_shows_one_box_at_a_time(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "index.toml").write_text(
+        'format_version = 1\ntitle = "Custom"\nlessons = ["good", "broken"]\n'
+    )
+    (course / "good.toml").write_text(GOOD_LESSON)
+    (course / "broken.toml").write_text(BROKEN_LESSON)
+    app = make_app(tmp_path / "data", lessons=course, welcomed=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert not any(isinstance(s, CourseErrorsScreen) for s in app.screen_stack)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseErrorsScreen)  # right after the welcome
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+
+
 async def test_missing_lessons_dir_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     app = make_app(tmp_path / "data", lessons=tmp_path / "nowhere")
     async with app.run_test(size=SIZE) as pilot:
