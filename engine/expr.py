@@ -44,8 +44,16 @@ _SUPERSCRIPTS = {
     "⁸": "8",
     "⁹": "9",
     "⁻": "-",
+    "⁺": "+",
+    "⁽": "(",
+    "⁾": ")",
 }
+# every small Latin letter Unicode has as a superscript (there is no superscript q)
+_SUPER_LETTERS = dict(zip("ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ", "abcdefghijklmnoprstuvwxyz", strict=True))
+_SUPERSCRIPTS.update(_SUPER_LETTERS)
 _TO_SUPER = {v: k for k, v in _SUPERSCRIPTS.items()}
+_NOT_A_LIST = "a single expression is expected here, not a list"
+_MAX_SUPER_SHOWN = 3  # an exponent of up to 3 such characters prints raised: eʸ, e⁻ᶻ, xⁿ⁻¹
 
 
 def canonical_name(name: str) -> str:
@@ -384,11 +392,31 @@ def _describe_char(ch: str) -> str:
 
 
 def _is_name_char(ch: str, first: bool) -> bool:
+    if ch in _SUPERSCRIPTS:
+        return False
     if ch in _ALIASES:
         return True
     if ch == "_" or (ch.isalpha() and ch.isidentifier()):
         return True
     return not first and ch.isdigit() and ch.isascii()
+
+
+def _superscript_tokens(run: str, col: int, space: bool) -> list[Token]:
+    """A run of superscripts is an exponent: x² is x^(2), eʸ is e^(y), xⁿ⁻¹ is x^(n-1)."""
+    plain = "".join(_SUPERSCRIPTS[c] for c in run)
+    try:
+        inner = tokenize(plain)[:-1]  # one character each, so columns just shift
+    except ParseError as exc:
+        raise ParseError(exc.message, col + (exc.column or 1) - 1) from None
+    if not inner or all(t.kind in "()" for t in inner):
+        raise ParseError("a superscript needs something raised, like x² or eʸ", col)
+    if inner[-1].kind == "op":
+        last = run[inner[-1].col - 1]
+        raise ParseError(f"the superscript ends after “{last}”: something is missing", col)
+    out = [Token("op", "^", col, space), Token("(", "(", col, False)]
+    out += [Token(t.kind, t.text, col + t.col - 1, t.space_before) for t in inner]
+    out.append(Token(")", ")", col + len(run) - 1, False))
+    return out
 
 
 def tokenize(text: str) -> list[Token]:
@@ -409,14 +437,7 @@ def tokenize(text: str) -> list[Token]:
             j = i
             while j < n and text[j] in _SUPERSCRIPTS:
                 j += 1
-            digits = "".join(_SUPERSCRIPTS[c] for c in text[i:j])
-            tokens.append(Token("op", "^", col, space))
-            if digits.startswith("-"):
-                tokens.append(Token("op", "-", col, False))
-                digits = digits[1:]
-            if not digits or not digits.isdigit():
-                raise ParseError("a superscript needs digits, like x² or x⁻¹", col)
-            tokens.append(Token("num", digits, col, False))
+            tokens.extend(_superscript_tokens(text[i:j], col, space))
             i, space = j, False
             continue
         if (ch.isdigit() and ch.isascii()) or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
@@ -549,11 +570,11 @@ class _Parser:
         prev = self.tokens[self.pos - 1] if self.pos else None
         if t.kind == "end":
             if prev is not None and prev.kind == "op":
-                return ParseError(f"the answer ends after {prev.text}: something is missing")
+                return ParseError(f"the answer ends after “{prev.text}”: something is missing")
             return ParseError("the answer ends too early: something is missing")
-        what = t.text
+        what = f"“{t.text}”"
         if prev is not None and prev.kind in ("op", "(", "[", ",", ";"):
-            return ParseError(f"unexpected {what} after {prev.text}", t.col)
+            return ParseError(f"unexpected {what} after “{prev.text}”", t.col)
         if prev is None:
             return ParseError(f"unexpected {what} at the start", t.col)
         return ParseError(f"unexpected {what}", t.col)
@@ -577,10 +598,12 @@ class _Parser:
         t = self.tok
         if t.kind != "end":
             if t.kind == ")":
-                raise ParseError("there is a ) without a matching (", t.col)
-            if t.kind in ("[", "]", ",", ";"):
+                raise ParseError("there is a “)” without a matching “(”", t.col)
+            if t.kind in (",", ";"):
+                raise ParseError(_NOT_A_LIST, t.col)
+            if t.kind in ("[", "]"):
                 raise ParseError(
-                    f"unexpected {t.text}: a single expression is expected here", t.col
+                    f"unexpected “{t.text}”: a single expression is expected here", t.col
                 )
             raise self.fail_here()
         return e
@@ -614,7 +637,7 @@ class _Parser:
                 left = self.check_tree(_mk(BinOp, t.text, left, right))
             elif t.kind in ("num", "name", "(") and not self._entry_break():
                 if t.kind == "num" and not t.space_before and self._ends_with_number(left):
-                    raise ParseError(f"unexpected number {t.text}", t.col)
+                    raise ParseError(f"unexpected number “{t.text}”", t.col)
                 right = self.power_(allow_unary_exp=True)
                 left = self.check_tree(_mk(BinOp, "*", left, right))
             else:
@@ -654,9 +677,9 @@ class _Parser:
             try:
                 value = float(t.text)
             except ValueError:
-                raise ParseError(f"{t.text} is not a number", t.col) from None
+                raise ParseError(f"“{t.text}” is not a number", t.col) from None
             if not math.isfinite(value):
-                raise ParseError(f"{t.text} is too large", t.col)
+                raise ParseError(f"“{t.text}” is too large", t.col)
             return Num(value)
         if t.kind == "(":
             self.advance()
@@ -667,7 +690,9 @@ class _Parser:
             self.leave()
             if self.tok.kind != ")":
                 if self.tok.kind == "end":
-                    raise ParseError(f"the ( at column {t.col} is never closed")
+                    raise ParseError(f"the “(” at column {t.col} is never closed")
+                if self.tok.kind in (",", ";"):
+                    raise ParseError(_NOT_A_LIST, self.tok.col)
                 raise self.fail_here()
             self.advance()
             return e
@@ -692,6 +717,33 @@ class _Parser:
         raise self.fail_here()
 
     # arrays
+    def tuples_as_brackets(self) -> None:
+        """Read a parenthesised list as a vector: (6, 6, -8) is [6, 6, -8].
+
+        Only parentheses holding a "," or ";" of their own change (they cannot be grouping),
+        and never a function's: exp(1, 2) stays an error. So ((1, 2), (3, 4)) is a matrix.
+        """
+        stack: list[int] = []
+        listing: dict[int, bool] = {}
+        pairs: list[tuple[int, int]] = []
+        for k, t in enumerate(self.tokens):
+            if t.kind in ("(", "["):
+                stack.append(k)
+                listing[k] = False
+            elif t.kind in (")", "]") and stack:
+                start = stack.pop()
+                opened = self.tokens[start]
+                before = self.tokens[start - 1] if start else None
+                is_call = before is not None and before.kind == "name" and before.text in FUNCTIONS
+                if opened.kind == "(" and t.kind == ")" and listing[start] and not is_call:
+                    pairs.append((start, k))
+            elif t.kind in (",", ";") and stack:
+                listing[stack[-1]] = True
+        for start, end in pairs:
+            for k, kind in ((start, "["), (end, "]")):
+                t = self.tokens[k]
+                self.tokens[k] = Token(kind, t.text, t.col, t.space_before, t.space_after)
+
     def parse_array(self) -> list[list[Expr]] | list[Expr]:
         """Rows of entries; a flat list for a plain vector like [1, 2]."""
         if self.tok.kind == "[":
@@ -699,7 +751,7 @@ class _Parser:
             result = self._array_body(open_tok)
             if self.tok.kind != "]":
                 if self.tok.kind == "end":
-                    raise ParseError(f"the [ at column {open_tok.col} is never closed")
+                    raise ParseError(f"the “[” at column {open_tok.col} is never closed")
                 raise self.fail_here()
             self.advance()
         else:
@@ -718,7 +770,7 @@ class _Parser:
                 self.leave()
                 if self.tok.kind != "]":
                     if self.tok.kind == "end":
-                        raise ParseError(f"the [ at column {inner.col} is never closed")
+                        raise ParseError(f"the “[” at column {inner.col} is never closed")
                     raise self.fail_here()
                 self.advance()
                 rows.append(row)
@@ -748,13 +800,13 @@ class _Parser:
                 if self.tok.kind in ("]", ";", "end") and entries:
                     break
                 if self.tok.kind == "," and not entries:
-                    raise ParseError("an entry is missing before ,", self.tok.col)
+                    raise ParseError("an entry is missing before “,”", self.tok.col)
                 entries.append(self.additive())
                 if self.tok.kind == ",":
                     self.advance()
                     if self.tok.kind in ("]", ";", "end"):
                         raise ParseError(
-                            "an entry is missing after ,", self.tokens[self.pos - 1].col
+                            "an entry is missing after “,”", self.tokens[self.pos - 1].col
                         )
                     continue
                 if self.tok.kind in ("]", ";", "end"):
@@ -816,7 +868,8 @@ class ArrayExpr:
 
 
 def parse_array(text: str, variables: Iterable[str] | None = ()) -> ArrayExpr:
-    """Parse a vector or matrix: [1, 2], [1 2], [1, 2; 3, 4], [[1,2],[3,4]], or a bare 1, 2."""
+    """Parse a vector or matrix: [1, 2], [1 2], [1, 2; 3, 4], [[1,2],[3,4]], a bare 1, 2, or a
+    parenthesised (1, 2) as the notes write points and vectors."""
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
     vars_ = None if variables is None else [_ALIASES.get(v, v) for v in variables]
@@ -824,6 +877,7 @@ def parse_array(text: str, variables: Iterable[str] | None = ()) -> ArrayExpr:
         raise ParseError("the answer is empty")
     try:
         p = _Parser(text, vars_)
+        p.tuples_as_brackets()
         kind, rows = p.parse_array()
     except RecursionError:
         raise ParseError("too deeply nested") from None
@@ -900,6 +954,41 @@ def _num_uni(v: float) -> str:
     return s.replace("-", "−")
 
 
+def _small_whole(v: float) -> bool:
+    return math.isfinite(v) and v == int(v) and 0 <= v < 1000
+
+
+def _raised(r: Expr) -> str | None:
+    """An exponent in superscripts when it reads unambiguously: x², x⁻¹, eʸ, e⁻ᶻ, xⁿ⁻¹.
+
+    Whole numbers below 1000 (or their negatives), or up to 3 characters made of one-letter
+    variables, digits, + and −. The parser reads the result back as the same tree.
+    """
+    if isinstance(r, Num) and _small_whole(r.value):
+        return "".join(_TO_SUPER[c] for c in str(int(r.value)))
+    if isinstance(r, Neg) and isinstance(r.arg, Num) and _small_whole(r.arg.value):
+        return "⁻" + "".join(_TO_SUPER[c] for c in str(int(r.arg.value)))
+    stack: list[Expr] = [r]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Var):
+            if len(node.name) != 1 or node.name not in _TO_SUPER:
+                return None
+        elif isinstance(node, Num):
+            if node.value != int(node.value) or node.value < 0:
+                return None
+        elif isinstance(node, Neg):
+            stack.append(node.arg)
+        elif isinstance(node, BinOp) and node.op in "+-":
+            stack += [node.left, node.right]
+        else:
+            return None
+    text = _plain(r).replace(" ", "")
+    if len(text) > _MAX_SUPER_SHOWN or not all(c in _TO_SUPER for c in text):
+        return None
+    return "".join(_TO_SUPER[c] for c in text)
+
+
 def _uni(e: Expr) -> str:
     if isinstance(e, Num):
         return _num_uni(e.value)
@@ -923,11 +1012,9 @@ def _uni(e: Expr) -> str:
     if e.op == "^":
         if lp <= 4:
             left = f"({left})"
-        r = e.right
-        if isinstance(r, Num) and r.value == int(r.value) and 0 <= r.value < 1000:
-            return left + "".join(_TO_SUPER[c] for c in str(int(r.value)))
-        if isinstance(r, Neg) and isinstance(r.arg, Num) and r.arg.value == int(r.arg.value):
-            return left + "⁻" + "".join(_TO_SUPER[c] for c in str(int(r.arg.value)))
+        raised = _raised(e.right)
+        if raised is not None:
+            return left + raised
         if rp < 5:
             right = f"({right})"
         return f"{left}^{right}"

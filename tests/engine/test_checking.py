@@ -167,7 +167,9 @@ def test_ragged_and_invalid_arrays():
 
 def test_preview_shows_how_it_was_read():
     assert preview("2x y", "expression", XY).read_as == "2x·y"
-    assert preview("e^-z+1", "expression", ["z"]).read_as == "e^(−z) + 1"
+    assert preview("e^-z+1", "expression", ["z"]).read_as == "e⁻ᶻ + 1"
+    assert preview("xⁿ⁻¹", "expression", ["x", "n"]).read_as == "xⁿ⁻¹"
+    assert preview("e^(2z)", "expression", ["z"]).read_as == "e^(2z)"
     assert preview("x*exp(y)", "expression", XY).read_as == "x·exp(y)"
     v = preview("x +* y", "expression", XY)
     assert v.status == "invalid" and "column 4" in v.message

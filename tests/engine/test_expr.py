@@ -67,11 +67,11 @@ def test_subscripted_and_multi_letter_names():
 @pytest.mark.parametrize(
     ("text", "message", "column"),
     [
-        ("x +* y", "unexpected * after +", 4),
+        ("x +* y", "unexpected “*” after “+”", 4),
         ("q + x", "“q” is not known here", 1),
-        ("x + ", "ends after +", None),
+        ("x + ", "ends after “+”", None),
         ("(x + y", "never closed", None),
-        ("x + y)", "without a matching (", 6),
+        ("x + y)", "“)” without a matching “(”", 6),
         ("exp x", "parentheses", 1),
         ("x\x00", "NUL", 2),
     ],
@@ -121,7 +121,7 @@ def test_evaluate_is_vectorised():
 
 def test_printing():
     e = parse("x e^y", ["x", "y"])
-    assert e.to_unicode() == "x·e^y"
+    assert e.to_unicode() == "x·eʸ"
     assert parse("x*exp(y)", ["x", "y"]).to_unicode() == "x·exp(y)"
     assert parse("x^2 + sigma(z)", V).to_unicode() == "x² + σ(z)"
     assert parse("x*exp(y)", ["x", "y"]).to_plain() == "x*exp(y)"
@@ -197,3 +197,94 @@ def test_derivative_agrees_with_central_difference(text, x, y):
     if not all(np.isfinite([up, down, exact])) or abs(exact) > 1e6:
         return
     assert exact == pytest.approx((up - down) / (2 * h), rel=1e-4, abs=1e-5)
+
+
+SUPER_LETTERS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "plain", "shown"),
+    [
+        ("eʸ", ["x", "y"], "e^y", "eʸ"),
+        ("x·eʸ", ["x", "y"], "x*e^y", "x·eʸ"),
+        ("e⁻ᶻ", ["z"], "e^(-z)", "e⁻ᶻ"),
+        ("e⁻ᶻ+1", ["z"], "e^(-z) + 1", "e⁻ᶻ + 1"),
+        ("xⁿ⁻¹", ["x", "n"], "x^(n - 1)", "xⁿ⁻¹"),
+        ("x⁽ⁿ⁻¹⁾", ["x", "n"], "x^(n - 1)", "xⁿ⁻¹"),
+        ("n xⁿ⁻¹", ["x", "n"], "n*x^(n - 1)", "n·xⁿ⁻¹"),
+        ("2ˣ", ["x"], "2^x", "2ˣ"),
+        ("x²y", ["x", "y"], "x^2*y", "x²·y"),
+        ("x⁻¹", ["x"], "x^(-1)", "x⁻¹"),
+        ("eˣ⁺ʸ", ["x", "y"], "e^(x + y)", "eˣ⁺ʸ"),
+        ("e^(-z)", ["z"], "e^(-z)", "e⁻ᶻ"),
+        ("e^(2y)", ["y"], "e^(2*y)", "e^(2y)"),
+        ("e^pi", ["x"], "e^pi", "e^π"),
+    ],
+)
+def test_superscript_exponents_read_as_powers(text, variables, plain, shown):
+    e = parse(text, variables)
+    assert e.to_plain() == plain
+    assert e.to_unicode() == shown
+    assert parse(shown, variables) == e  # what the app shows can be typed back
+
+
+@pytest.mark.parametrize("letter", list(SUPER_LETTERS))
+def test_every_superscript_letter_is_an_exponent(letter):
+    import unicodedata
+
+    name = unicodedata.normalize("NFKC", letter)
+    e = parse("2" + letter, [name])
+    assert e == parse(f"2^{name}", [name])
+    assert float(e.evaluate({name: 3.0})) == 8.0
+    assert e.to_unicode() == "2" + letter
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        ("x⁻", "superscript ends after “⁻”", 2),
+        ("eʸ", "“y” is not known here", 2),  # y is not declared: the column points at ʸ
+    ],
+)
+def test_superscript_errors(text, message, column):
+    with pytest.raises(ParseError) as info:
+        parse(text, ["x"])
+    assert message in info.value.message
+    assert info.value.column == column
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(6, 6, -8)", [6, 6, -8]),
+        ("(6, 6, −8)", [6, 6, -8]),
+        ("((1, 2), (3, 4))", [[1, 2], [3, 4]]),
+        ("[(1, 2), (3, 4)]", [[1, 2], [3, 4]]),
+        ("(1, 2; 3, 4)", [[1, 2], [3, 4]]),
+        ("((1 + 2)*3, 4)", [9, 4]),
+    ],
+)
+def test_parenthesised_lists_are_vectors(text, expected):
+    got = parse_array(text).evaluate()
+    np.testing.assert_allclose(got, np.array(expected, dtype=float))
+
+
+@pytest.mark.parametrize("text", ["(6, 6, -8)", "6, 6", "(x, y)", "exp(1, 2)"])
+def test_a_list_where_one_expression_is_expected(text):
+    with pytest.raises(ParseError) as info:
+        parse(text, ["x", "y"])
+    assert info.value.message == "a single expression is expected here, not a list"
+
+
+@pytest.mark.parametrize(
+    "text", ["x +* y", "x + ", "x + y)", "(x, y", "[1, 2] 3", "(2)3", "1..2", "x ^ ^ y", ", x"]
+)
+def test_tokens_in_messages_are_quoted(text):
+    with pytest.raises(ParseError) as info:
+        parse(text, ["x", "y"])
+    msg = info.value.message
+    # every token the message names is in “quotes”: never "unexpected ,," or "after +"
+    for word in ("unexpected ", "after ", "before "):
+        if word in msg:
+            rest = msg.split(word, 1)[1]
+            assert rest.startswith(("“", "number “")), msg
