@@ -26,7 +26,8 @@ class Verdict:
 
     status: str  # "correct" | "incorrect" | "invalid"
     correct: bool
-    message: str
+    message: str  # the substance, never empty unless correct; no "Right."/"Not quite.":
+    # the app says that itself
     mistake: str | None = None
     read_as: str | None = None
     wrong_entries: tuple[tuple[int, ...], ...] = ()
@@ -135,7 +136,7 @@ def check_number(
         value, read = got
         exp = float(expected)
         if _close(value, exp, rtol, atol):
-            return Verdict("correct", True, "Correct.", None, read)
+            return Verdict("correct", True, "", None, read)
         for m in mistakes:
             try:
                 mv = np.asarray(m.expected, dtype=float)
@@ -146,7 +147,7 @@ def check_number(
         auto = _auto_mistake(value, exp, rtol, atol)
         if auto:
             return Verdict("incorrect", False, auto[1], auto[0], read)
-        return Verdict("incorrect", False, f"Not quite: {read} is not the right value.", None, read)
+        return Verdict("incorrect", False, f"{read} is not the right value.", None, read)
     except Exception as exc:  # pragma: no cover - defensive: never crash on input
         return _invalid(f"This answer could not be checked ({type(exc).__name__}).")
 
@@ -160,13 +161,14 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return f"{shape[0]}×{shape[1]}"
 
 
-def _entries_text(idx: Sequence[tuple[int, ...]]) -> str:
+def _entries_text(idx: Sequence[tuple[int, ...]], capital: bool = False) -> str:
     names = ["(" + ",".join(str(i + 1) for i in t) + ")" for t in idx[:6]]
     if len(idx) > 6:
         names.append("others")
+    word = "Entr" if capital else "entr"
     if len(names) == 1:
-        return f"entry {names[0]} is"
-    return "entries " + ", ".join(names[:-1]) + " and " + names[-1] + " are"
+        return f"{word}y {names[0]} is"
+    return f"{word}ies " + ", ".join(names[:-1]) + " and " + names[-1] + " are"
 
 
 def check_array(
@@ -233,14 +235,14 @@ def check_array(
             )
         ok = _close(got, exp, rtol, atol)
         if np.all(ok):
-            return Verdict("correct", True, "Correct.", None, read)
+            return Verdict("correct", True, "", None, read)
         wrong = tuple(tuple(int(i) for i in t) for t in np.argwhere(~ok))
         square = exp.ndim == 2 and exp.shape[0] == exp.shape[1]
         auto = _auto_mistake(got, exp, rtol, atol, square=square)
         if auto:
             return Verdict("incorrect", False, auto[1], auto[0], read, wrong)
         return Verdict(
-            "incorrect", False, f"Not quite: {_entries_text(wrong)} off.", None, read, wrong
+            "incorrect", False, f"{_entries_text(wrong, capital=True)} off.", None, read, wrong
         )
     except Exception as exc:  # pragma: no cover - defensive
         return _invalid(f"This answer could not be checked ({type(exc).__name__}).")
@@ -314,7 +316,7 @@ def check_expression(
             )
         av, bv = a[valid], b[valid]
         if np.all(_close(av, bv, rtol, atol)):
-            return Verdict("correct", True, "Correct.", None, read)
+            return Verdict("correct", True, "", None, read)
         for m in mistakes:
             try:
                 if isinstance(m.expected, str | Expr):
@@ -333,12 +335,11 @@ def check_expression(
             return Verdict("incorrect", False, auto[1], auto[0], read)
         i = int(np.flatnonzero(valid)[0])
         where = ", ".join(f"{v} = {_fmt(float(env[v][i]))}" for v in variables)
-        at = f" at {where}" if where else ""
+        gives = f"your expression gives {_fmt(a[i])} but the answer is {_fmt(b[i])}."
         return Verdict(
             "incorrect",
             False,
-            f"Not quite: {at.strip() + ', ' if at else ''}your expression gives {_fmt(a[i])} "
-            f"but the answer is {_fmt(b[i])}.",
+            f"At {where}, {gives}" if where else gives[0].upper() + gives[1:],
             None,
             read,
         )

@@ -47,7 +47,7 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "value": ("answer", "rtol", "atol", "mistakes"),
     "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
     "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
-    "choice": ("options", "correct", "feedback"),
+    "choice": ("options", "correct", "feedback", "shuffle"),
     "train": (
         "dataset",
         "hidden",
@@ -116,6 +116,7 @@ class ExerciseSpec:
     options: tuple[str, ...] = ()
     correct: int | None = None  # choice: 0-based index of the right option
     feedback: tuple[str, ...] = ()
+    shuffle: bool = True  # choice: options in a per-learner order (false: as written)
     mistakes: tuple[MistakeSpec, ...] = ()
     train: dict[str, Any] = field(default_factory=dict)
 
@@ -420,12 +421,16 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
                 f"{p}feedback",
                 f"must have one message per option ({len(options)}), has {len(feedback)}",
             )
+        shuffle = table.get("shuffle", True)
+        if not isinstance(shuffle, bool):
+            raise r.fail(f"{p}shuffle", f"must be true or false, not {_tname(shuffle)}")
         return ExerciseSpec(
             kind,
             prompt=prompt,
             options=options,
             correct=letters.index(correct.lower()),
             feedback=feedback,
+            shuffle=shuffle,
         )
     variables = r.strings(table, "variables", p)
     if variables is not None:

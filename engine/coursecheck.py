@@ -5,7 +5,9 @@ parameters, compute the expected answer, and check that the reference solution p
 checker, that every declared mistake is different from the answer, fails the checker and is
 recognised by name, and that every derivative or gradient the engine computes agrees with
 central finite differences. It also reads every rendered text (prose, hints, options, messages,
-the shown solution) for signs a parameter made awkward, such as "+ −1" or "1·x".
+the shown solution) for signs a parameter made awkward, such as "+ −1" or "1·x", for messages
+that open with a verdict ("Right: …", which the app already says), and, in a choice step whose
+options are shuffled, for references to an option by its letter.
 """
 
 from __future__ import annotations
@@ -29,7 +31,17 @@ from bptutor.engine.exercises import (
 )
 from bptutor.engine.quantities import QUANTITIES
 
-__all__ = ["AWKWARD", "CheckReport", "awkward_spots", "check_course", "main", "rendered_texts"]
+__all__ = [
+    "AWKWARD",
+    "OPTION_LETTER",
+    "VERDICT_OPENING",
+    "CheckReport",
+    "awkward_spots",
+    "check_course",
+    "main",
+    "option_letter_refs",
+    "rendered_texts",
+]
 
 FD_RTOL = 1e-4
 FD_ATOL = 1e-6
@@ -112,8 +124,10 @@ def rendered_texts(inst: Instance) -> dict[str, str]:
     texts = {"title": inst.title, "text": inst.text, "prompt": inst.prompt}
     texts.update({f"hints[{i}]": h for i, h in enumerate(inst.hints, 1)})
     texts["explanation"] = inst.explanation
-    texts.update({f"exercise.options[{i}]": o for i, o in enumerate(inst.choices, 1)})
-    texts.update({f"exercise.feedback[{i}]": f for i, f in enumerate(inst.feedback, 1)})
+    # choices are in the learner's order: name them by their place in the file
+    order = inst.choice_order or tuple(range(len(inst.choices)))
+    texts.update({f"exercise.options[{order[k] + 1}]": o for k, o in enumerate(inst.choices)})
+    texts.update({f"exercise.feedback[{order[k] + 1}]": f for k, f in enumerate(inst.feedback)})
     texts.update(
         {f"exercise.mistakes[{i}].message": m.message for i, m in enumerate(inst.mistakes, 1)}
     )
@@ -122,10 +136,56 @@ def rendered_texts(inst: Instance) -> dict[str, str]:
     return texts
 
 
+# The app says "✓ Right." / "✗ Not quite." before every message: a message that says it again
+# reads "✓ Right. Right: …". Messages state the substance.
+VERDICT_OPENING = re.compile(
+    r"^\s*(right|correct|incorrect|not quite|wrong|yes|no|exactly|indeed|well done|good)"
+    r"\s*[:,.!;—–]",
+    re.IGNORECASE,
+)
+# A reference to an option by its letter ("option b", "(c)", "answer a"): meaningless once the
+# options are shuffled per learner.
+OPTION_LETTER = re.compile(
+    r"(?<![\w′)])\(([a-z])\)|\b(?:option|options|answer|choice|choices)\s+\(?([a-z])\b\)?",
+    re.IGNORECASE,
+)
+
+
+def option_letter_refs(text: str, n_options: int) -> list[str]:
+    """Excerpts of `text` that name one of the first `n_options` options by its letter."""
+    out = []
+    for m in OPTION_LETTER.finditer(text):
+        letter = (m.group(1) or m.group(2)).lower()
+        if letter in "abcdefghijklmnopqrstuvwxyz"[:n_options]:
+            start, end = max(0, m.start() - 20), min(len(text), m.end() + 20)
+            out.append(text[start:end].replace("\n", " ").strip())
+    return out
+
+
 def _check_rendering(inst: Instance, where: str, seed: int, problems: _Problems) -> None:
-    for key, text in rendered_texts(inst).items():
+    texts = rendered_texts(inst)
+    for key, text in texts.items():
         for what, excerpt in awkward_spots(text):
             problems.add(where, f"{key} shows {what}; {_AWKWARD_FIX}", seed, f'"{excerpt}"')
+        if (
+            key == "explanation" or key.startswith(("exercise.feedback", "exercise.mistakes"))
+        ) and (m := VERDICT_OPENING.match(text)):
+            problems.add(
+                where,
+                f'{key} starts with "{m.group(1)}": the app already says right or not quite, '
+                "so start with the substance",
+                seed,
+            )
+    if inst.kind == "choice" and inst.choice_order != tuple(range(len(inst.choices))):
+        for key, text in texts.items():
+            for excerpt in option_letter_refs(text, len(inst.choices)):
+                problems.add(
+                    where,
+                    f"{key} names an option by its letter, but the options are shuffled per "
+                    "learner: name it by what it says (or set shuffle = false)",
+                    seed,
+                    f'"{excerpt}"',
+                )
 
 
 def _label(lesson: Lesson) -> str:
@@ -214,7 +274,8 @@ def _check_instance(
                 continue
             v = inst.check(str(i + 1))
             if v.correct:
-                problems.add(where, f"the wrong option {i + 1} passes the checker", seed)
+                n = (inst.choice_order[i] if inst.choice_order else i) + 1  # as in the file
+                problems.add(where, f"the wrong option {n} passes the checker", seed)
         return
     if inst.kind == "train":
         if inst.train_config is None:

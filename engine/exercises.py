@@ -497,6 +497,7 @@ class Instance:
     expected: Any = None  # Expr, float, ndarray or the 0-based index of the right choice
     mistakes: tuple[DeclaredMistake, ...] = ()
     feedback: tuple[str, ...] = ()
+    choice_order: tuple[int, ...] = ()  # choices[k] is option choice_order[k] of the file
     rtol: float = 5e-3
     atol: float = 5e-4
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -536,9 +537,11 @@ class Instance:
             option = f"{LETTERS[index]}) {self.choices[index]}"
             said = self.feedback[index] if self.feedback else ""
             if index == self.expected:
-                return _verdict("correct", said or "Right.", read_as=option)
+                return _verdict("correct", said, read_as=option)
             return _verdict(
-                "incorrect", said or "Not this one: read the options again.", read_as=option
+                "incorrect",
+                said or f"Option {LETTERS[index]} does not hold: read the options again.",
+                read_as=option,
             )
         if self.kind == "train":
             return _verdict("correct", "Open the training view and watch the loss fall.")
@@ -650,7 +653,8 @@ def instantiate(lesson: Lesson, step: Step, seed: int, *, on_call: Any = None) -
     if ex is None:
         explanation = interpolate(step.explanation, env, "explanation")
         return Instance(kind=None, prompt="", explanation=explanation, **base)
-    fields = _exercise_fields(ex, env, on_call)
+    order_rng = rng_for(seed, lesson.id, step.id, "choice-order")
+    fields = _exercise_fields(ex, env, on_call, order_rng)
     shown = fields.pop("_shown_answer")
     explanation = interpolate(step.explanation, {**env, "answer": shown}, "explanation")
     prompt_text = ex.prompt if ex.prompt is not None else _DEFAULT_PROMPTS[ex.kind]
@@ -658,7 +662,9 @@ def instantiate(lesson: Lesson, step: Step, seed: int, *, on_call: Any = None) -
     return Instance(kind=ex.kind, prompt=prompt, explanation=explanation, **base, **fields)
 
 
-def _exercise_fields(ex: ExerciseSpec, env: dict[str, Any], on_call: Any) -> dict[str, Any]:
+def _exercise_fields(
+    ex: ExerciseSpec, env: dict[str, Any], on_call: Any, order_rng: np.random.Generator
+) -> dict[str, Any]:
     kind = ex.kind
     if kind == "choice":
         options = tuple(
@@ -668,12 +674,21 @@ def _exercise_fields(ex: ExerciseSpec, env: dict[str, Any], on_call: Any) -> dic
             interpolate(f, env, f"exercise.feedback[{i}]") for i, f in enumerate(ex.feedback, 1)
         )
         assert ex.correct is not None
+        # each learner sees the options in their own order, so the letter of the right one
+        # tells nothing; options, feedback and the right index move together
+        n = len(options)
+        order = tuple(int(i) for i in order_rng.permutation(n)) if ex.shuffle else tuple(range(n))
+        right = order.index(ex.correct)
+        options = tuple(options[i] for i in order)
+        if feedback:
+            feedback = tuple(feedback[i] for i in order)
         return {
             "choices": options,
             "feedback": feedback,
-            "expected": ex.correct,
-            "solution": LETTERS[ex.correct],
-            "_shown_answer": f"{LETTERS[ex.correct]}) {options[ex.correct]}",
+            "choice_order": order,
+            "expected": right,
+            "solution": LETTERS[right],
+            "_shown_answer": f"{LETTERS[right]}) {options[right]}",
         }
     if kind == "train":
         return {"train_config": _train_config(ex.train), "_shown_answer": ""}

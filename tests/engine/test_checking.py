@@ -261,3 +261,40 @@ def test_variable_declared_as_y_hat_symbol():
     assert v.correct
     assert check_expression("y_hat - y", "ŷ - y", ["ŷ", "y"]).correct
     assert check_expression("y - ŷ", "ŷ - y", ["ŷ", "y"]).mistake == "sign"
+
+
+VERDICT_WORDS = ("right", "correct", "not quite", "wrong", "incorrect", "yes", "no:", "no.")
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        lambda: check_expression("x", "x*exp(y)", XY, point={"x": 1.0, "y": 0.0}),
+        lambda: check_expression("x + 1", "x", ["x"]),
+        lambda: check_expression("2", "3", []),
+        lambda: check_number("0.3", 0.25),
+        lambda: check_number("-0.25", 0.25),
+        lambda: check_array("[1, 2, 9]", [1, 2, 3]),
+        lambda: check_array("[1, 5; 9, 4]", [[1, 2], [3, 4]]),
+        lambda: check_array("[1, 2]", [1, 2, 3]),
+        lambda: check_expression("x +", "x", ["x"]),
+    ],
+)
+def test_messages_are_the_substance_not_a_verdict(verdict):
+    """The app says "✓ Right." / "✗ Not quite." itself: a message never starts with one."""
+    v = verdict()
+    assert not v.correct and v.message
+    assert not v.message.lower().startswith(VERDICT_WORDS), v.message
+    assert v.message[0].isupper() or not v.message[0].isalpha(), v.message
+
+
+def test_wrong_values_are_stated_plainly():
+    v = check_expression("x + 1", "x", ["x"], point={"x": 0.54})
+    assert v.message == "At x = 0.54, your expression gives 1.54 but the answer is 0.54."
+    assert check_number("0.3", 0.25).message == "0.3 is not the right value."
+    assert check_array("[1, 2, 9]", [1, 2, 3]).message == "Entry (3) is off."
+
+
+def test_correct_answers_need_no_message():
+    for v in (check_expression("x", "x", ["x"]), check_number("1", 1), check_array("[1]", [1])):
+        assert v.correct and not v.message.lower().startswith(VERDICT_WORDS)

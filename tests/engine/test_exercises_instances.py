@@ -50,8 +50,8 @@ mistakes = [{ name = "sign", answer = "neg(answer)", message = "Sign!" }]
 id = "pick"
 title = "Pick"
 text = "Which?"
-hints = ["The second."]
-explanation = "b."
+hints = ["The even one."]
+explanation = "It is {answer}."
 
 [steps.exercise]
 kind = "choice"
@@ -111,12 +111,77 @@ def test_prose_shows_matrices_entries_and_literal_braces(lesson) -> None:
 
 def test_choice_accepts_letter_or_number_and_gives_feedback(lesson) -> None:
     inst = instantiate(lesson, lesson.step("pick"), 0)
-    assert inst.kind == "choice" and inst.choices == ("one", "two", "three")
-    assert inst.check("b").correct and inst.check(" 2 ").correct and inst.check("B)").correct
-    wrong = inst.check("c")
-    assert not wrong.correct and wrong.message == "no, three"
+    assert inst.kind == "choice" and sorted(inst.choices) == ["one", "three", "two"]
+    right = inst.choices.index("two")  # the file's "b", wherever this learner sees it
+    letter = "abc"[right]
+    assert inst.expected == right and inst.solution == letter
+    assert inst.check(letter).correct and inst.check(f" {right + 1} ").correct
+    assert inst.check(letter.upper() + ")").correct
+    three = "abc"[inst.choices.index("three")]
+    wrong = inst.check(three)
+    assert not wrong.correct and wrong.message == "no, three"  # feedback moves with its option
+    assert wrong.read_as == f"{three}) three"
+    one = inst.check("abc"[inst.choices.index("one")])
+    assert not one.correct and one.message == "no, one"
     assert inst.check("7").status == "invalid" and "a–c" in inst.check("7").message
-    assert inst.solution == "b"
+    assert inst.explanation == f"It is {letter}) two."  # {answer} names this learner's letter
+
+
+def test_choice_order_depends_on_the_learner_and_stays_consistent(lesson) -> None:
+    step = lesson.step("pick")
+    letters = set()
+    for seed in range(40):
+        inst = instantiate(lesson, step, seed)
+        assert inst == instantiate(lesson, step, seed)  # deterministic per seed
+        assert sorted(inst.choice_order) == [0, 1, 2]
+        assert inst.choices == tuple(("one", "two", "three")[i] for i in inst.choice_order)
+        assert inst.choices[inst.expected] == "two"
+        assert inst.check(inst.solution).correct
+        for k in range(3):
+            if k != inst.expected:
+                assert not inst.check(str(k + 1)).correct
+        letters.add(inst.solution)
+    assert letters == {"a", "b", "c"}  # the letter of the right answer tells nothing
+
+
+def test_right_letters_are_spread_over_the_real_course() -> None:
+    from collections import Counter
+
+    course = load_course()
+    counts: Counter[str] = Counter()
+    for seed in range(30):
+        for lesson in course.lessons:
+            for step in lesson.steps:
+                if step.exercise is not None and step.exercise.kind == "choice":
+                    counts[instantiate(lesson, step, seed).solution] += 1
+    total = sum(counts.values())
+    for letter in "abc":
+        assert counts[letter] > total / 6, counts
+
+
+def test_shuffle_false_keeps_the_written_order(tmp_path: Path) -> None:
+    pinned = LESSON.replace('correct = "b"\n', 'correct = "b"\nshuffle = false\n')
+    assert pinned != LESSON
+    (tmp_path / "index.toml").write_text(
+        'format_version = 1\ntitle = "T"\nlessons = ["demo"]\n', encoding="utf-8"
+    )
+    (tmp_path / "demo.toml").write_text(pinned, encoding="utf-8")
+    lesson = load_course(tmp_path).lesson("demo")
+    for seed in range(10):
+        inst = instantiate(lesson, lesson.step("pick"), seed)
+        assert inst.choices == ("one", "two", "three") and inst.solution == "b"
+        assert inst.feedback == ("no, one", "", "no, three")
+
+
+def test_shuffle_must_be_a_boolean(tmp_path: Path) -> None:
+    bad = LESSON.replace('correct = "b"\n', 'correct = "b"\nshuffle = "no"\n')
+    (tmp_path / "index.toml").write_text(
+        'format_version = 1\ntitle = "T"\nlessons = ["demo"]\n', encoding="utf-8"
+    )
+    (tmp_path / "demo.toml").write_text(bad, encoding="utf-8")
+    course = load_course(tmp_path)
+    assert course.lesson("demo") is None
+    assert any("shuffle" in e and "true or false" in e for e in course.errors)
 
 
 def test_format_number_and_bracket_matrix() -> None:

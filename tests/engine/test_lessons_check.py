@@ -200,3 +200,66 @@ def test_cli_reports_a_broken_lesson(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(write_course(tmp_path, {"small": broken}), seeds=2, out=out) == 1
     assert 'exercise.kind "valeu" is not one of' in out.getvalue()
+
+
+CHOICE = """
+id = "pick"
+title = "Pick"
+summary = "A choice."
+
+[[steps]]
+id = "which"
+title = "Which"
+text = "Which one is even?"
+hints = ["HINT"]
+explanation = "EXPLANATION"
+
+[steps.exercise]
+kind = "choice"
+options = ["one", "two", "three"]
+correct = "b"
+feedback = ["FEEDBACK", "", ""]
+"""
+
+
+def _choice_problems(tmp_path: Path, **texts: str) -> list[str]:
+    lesson = CHOICE
+    for key, value in texts.items():
+        lesson = lesson.replace(key.upper(), value)
+    lesson = lesson.replace("HINT", "Two is even.").replace("EXPLANATION", "It is {answer}.")
+    lesson = lesson.replace("FEEDBACK", "One is odd.")
+    return check_course(load_course(write_course(tmp_path, {"pick": lesson})), seeds=5).problems
+
+
+def test_a_clean_choice_step_passes(tmp_path: Path) -> None:
+    assert _choice_problems(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("hint", "Option b is the one."),
+        ("explanation", "The answer is (b): two."),
+        ("feedback", "Look at answer b again."),
+    ],
+)
+def test_option_letters_in_a_shuffled_choice_are_reported(
+    tmp_path: Path, key: str, text: str
+) -> None:
+    problems = _choice_problems(tmp_path, **{key: text})
+    assert problems and all("names an option by its letter" in p for p in problems), problems
+    pinned = CHOICE.replace('correct = "b"\n', 'correct = "b"\nshuffle = false\n')
+    lesson = pinned.replace(key.upper(), text).replace("HINT", "x").replace("FEEDBACK", "y")
+    lesson = lesson.replace("EXPLANATION", "z")
+    assert check_course(load_course(write_course(tmp_path, {"pick": lesson})), seeds=5).ok
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [("feedback", "No: one is odd."), ("explanation", "Right: it is {answer}.")],
+)
+def test_messages_that_open_with_a_verdict_are_reported(
+    tmp_path: Path, key: str, text: str
+) -> None:
+    problems = _choice_problems(tmp_path, **{key: text})
+    assert len(problems) == 1 and "the app already says right or not quite" in problems[0]
