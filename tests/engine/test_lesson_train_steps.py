@@ -1,0 +1,67 @@
+"""The built-in course's train steps do what their prose promises: the loss never rises over
+the configured epochs, and it ends far below where it started."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bptutor.engine.course import load_course
+from bptutor.engine.datasets import load_dataset
+from bptutor.engine.exercises import instantiate
+from bptutor.engine.training import train
+
+TRAIN_STEPS = [
+    (lesson, step)
+    for lesson in load_course().lessons
+    for step in lesson.steps
+    if step.exercise is not None and step.exercise.kind == "train"
+]
+
+
+def losses_of(config) -> np.ndarray:
+    """The run the training view shows for this config (same data, weights and updates)."""
+    ds = load_dataset(config.dataset, seed=config.seed)
+    net = config.make_network(ds.X.shape[1], ds.y.shape[1])
+    steps = train(
+        net,
+        ds.X,
+        ds.y,
+        learning_rate=config.learning_rate,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        seed=config.seed,
+    )
+    return np.array([s.loss for s in steps])
+
+
+def test_the_course_has_a_train_step() -> None:
+    assert TRAIN_STEPS
+
+
+@pytest.mark.parametrize(("lesson", "step"), TRAIN_STEPS, ids=lambda x: getattr(x, "id", ""))
+def test_train_step_loss_never_rises_and_ends_low(lesson, step) -> None:
+    config = instantiate(lesson, step, 0).train_config
+    losses = losses_of(config)
+    assert len(losses) == config.epochs and np.all(np.isfinite(losses))
+    ratios = losses[1:] / losses[:-1]
+    worst = int(np.argmax(ratios))
+    assert ratios[worst] <= 1.0, (
+        f"the loss rises from {losses[worst]:.3g} (epoch {worst + 1}) "
+        f"to {losses[worst + 1]:.3g} (epoch {worst + 2})"
+    )
+    assert losses[-1] < 1e-4 * losses[0], f"ends at {losses[-1]:.3g} from {losses[0]:.3g}"
+
+
+def test_xor_step_falls_fast_then_plateaus_then_plunges() -> None:
+    """Lesson 12's prose: "a quick fall, a slow stretch, then a plunge towards 0"."""
+    lesson = load_course().lesson("training")
+    step = lesson.step("train-xor")
+    config = instantiate(lesson, step, 0).train_config
+    assert config.dataset == "xor"
+    losses = losses_of(config)
+    start = losses[0]
+    quick = losses[9]  # after 10 epochs
+    stretch_end = losses[39]  # 30 more epochs
+    assert quick < 0.7 * start  # the quick fall
+    assert stretch_end > 0.85 * quick  # the slow stretch: under 15 % in 30 epochs
+    assert losses[-1] < 1e-6 * stretch_end  # the plunge
