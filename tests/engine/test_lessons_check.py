@@ -263,3 +263,39 @@ def test_messages_that_open_with_a_verdict_are_reported(
 ) -> None:
     problems = _choice_problems(tmp_path, **{key: text})
     assert len(problems) == 1 and "the app already says right or not quite" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "step_id", "point", "words"),
+    [
+        ("derivatives", "linear-approx", lambda p: [p["x1"]], "tangent line"),
+        ("gradient", "estimate", lambda p: p["p1"], "linear estimate"),
+    ],
+)
+def test_the_exact_value_instead_of_the_estimate_is_named(
+    lesson_id: str, step_id: str, point, words: str
+) -> None:
+    """Typing f at the new point (exactly) instead of the linear estimate gets a kind message."""
+    from bptutor.engine.exercises import plain_number
+
+    lesson = load_course().lesson(lesson_id)
+    step = lesson.step(step_id)
+    evaluate = quantities.QUANTITIES["evaluate"].func
+    for seed in range(25):
+        inst = instantiate(lesson, step, seed)
+        exact = float(evaluate(inst.params["f"], point(inst.params)))
+        v = inst.check(plain_number(exact))
+        assert not v.correct and v.mistake == "exact value", (seed, v)
+        assert words in v.message
+        assert inst.check(inst.solution).correct
+
+
+def test_the_new_value_instead_of_the_change_is_named() -> None:
+    from bptutor.engine.exercises import plain_number
+
+    lesson = load_course().lesson("gradient")
+    step = lesson.step("predicted-change")
+    for seed in range(25):
+        inst = instantiate(lesson, step, seed)
+        v = inst.check(plain_number(inst.params["f0"] + inst.expected))
+        assert v.mistake == "new value" and "only for the change" in v.message, (seed, v)
