@@ -162,7 +162,11 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def _entries_text(idx: Sequence[tuple[int, ...]], capital: bool = False) -> str:
-    names = ["(" + ",".join(str(i + 1) for i in t) + ")" for t in idx[:6]]
+    # 1-based as in the notes: "entry 3" of a vector, "entry (2,3)" of a matrix
+    names = [
+        str(t[0] + 1) if len(t) == 1 else "(" + ",".join(str(i + 1) for i in t) + ")"
+        for t in idx[:6]
+    ]
     if len(idx) > 6:
         names.append("others")
     word = "Entr" if capital else "entr"

@@ -292,7 +292,7 @@ def test_wrong_values_are_stated_plainly():
     v = check_expression("x + 1", "x", ["x"], point={"x": 0.54})
     assert v.message == "At x = 0.54, your expression gives 1.54 but the answer is 0.54."
     assert check_number("0.3", 0.25).message == "0.3 is not the right value."
-    assert check_array("[1, 2, 9]", [1, 2, 3]).message == "Entry (3) is off."
+    assert check_array("[1, 2, 9]", [1, 2, 3]).message == "Entry 3 is off."
 
 
 def test_correct_answers_need_no_message():
