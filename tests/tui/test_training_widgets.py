@@ -107,6 +107,55 @@ def _values(n: int, m: int, biases: bool = True) -> DiagramValues:
     )
 
 
+DIAGRAM_WIDTH_AT_80 = 78  # the diagram widget's width on an 80-column screen (padding 0 1)
+
+
+def _every_value_shown(v: DiagramValues, text: str, backward: bool, w: int = 5) -> None:
+    """Each number the diagram is meant to show appears, formatted, in ``text``."""
+
+    def shown(value: float) -> bool:
+        return fmt(value, w).strip() in text
+
+    if backward:
+        quantities = [*v.dW1.ravel(), *v.dW2.ravel(), *v.delta_hidden, *v.delta_out, *v.fprime]
+    else:
+        quantities = [*v.x, *v.W1.ravel(), *v.W2.ravel(), *v.z, *v.a, *v.y_hat, *v.y]
+        quantities += [] if v.b1 is None else [*v.b1, *v.b2]
+    missing = [q for q in quantities if not shown(q)]
+    assert not missing, (missing, text)
+    assert "…" not in text, text
+
+
+@pytest.mark.parametrize("backward", [False, True])
+@pytest.mark.parametrize(("n", "m", "biases"), [(3, 2, False), (3, 2, True), (2, 3, True)])
+def test_the_lessons_networks_show_every_value_at_80_columns(
+    n: int, m: int, biases: bool, backward: bool
+) -> None:
+    """The notes' 3-2-1 and lesson 12's XOR 2-3-1: all of it readable in 78 columns."""
+    v = _values(n, m, biases=biases)
+    text = render_diagram(v, backward=backward, width=DIAGRAM_WIDTH_AT_80, height=8).plain
+    lines = text.split("\n")
+    assert len(lines) <= 8
+    assert max(len(line) for line in lines) <= DIAGRAM_WIDTH_AT_80, text
+    _every_value_shown(v, text, backward)
+    if not backward:  # the output node: ŷ, y and its bias each labelled
+        assert f"ŷ {fmt(v.y_hat[0], 5)}" in text and f"y {fmt(v.y[0], 5)}" in text
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_a_narrow_diagram_drops_detail_before_cropping_and_marks_a_crop(backward: bool) -> None:
+    v = _values(2, 3)
+    text = render_diagram(v, backward=backward, width=58, height=8).plain  # a 60-column screen
+    lines = text.split("\n")
+    assert max(len(line) for line in lines) <= 58, text
+    assert "…" not in text, text  # 2-3-1 still fits whole once z / f′ go
+    for d in v.delta_hidden if backward else v.a:
+        assert fmt(d, 5).strip() in text
+    tight = render_diagram(v, backward=backward, width=30, height=8).plain
+    assert max(len(line) for line in tight.split("\n")) <= 30
+    assert "…" in tight  # a cut is marked, never passed off as the whole picture
+
+
 @pytest.mark.parametrize("backward", [False, True])
 def test_diagram_of_the_lessons_321_network_fits_80_columns(backward: bool) -> None:
     v = _values(3, 2, biases=False)

@@ -89,6 +89,10 @@ def fmt(value: float, width: int = 5) -> str:
     would show most of those as +0.00 or overflow the column.
     """
     v = float(value)
+    if 0.1 <= abs(v) < 10:  # the common case (weights, activations): fixed point is the best
+        text = f"{v:+.{width - 3}f}"
+        if len(text) == width:
+            return text
     if not np.isfinite(v):
         return ("nan" if np.isnan(v) else ("+inf" if v > 0 else "-inf")).rjust(width)
     best: tuple[float, str] | None = None
@@ -117,25 +121,64 @@ def _nums(values: np.ndarray, width: int) -> str:
 def render_diagram(
     values: DiagramValues | None, *, backward: bool = False, width: int = 80, height: int = 8
 ) -> Text:
-    """The diagram as text, at most ``width`` x ``height`` (larger networks are summarised)."""
+    """The diagram as text, at most ``width`` x ``height`` (larger networks are summarised).
+
+    Every value is shown whenever the layout can make it fit: the output node first goes on
+    one line (ŷ, y and its bias), then stacks them in a column; then the hidden units lose z
+    (forward) or f′ (backward) and the inputs' values move to the title. Only when even that is
+    too wide are lines cropped, ending in "…" so a cut never passes for the whole picture.
+    """
     if values is None:
         return Text("(no network yet)")
-    v = values
+    best: list[str] = []
+    for level in range(4):
+        lines = _layout(values, backward, width, height, level)
+        if max(len(line) for line in lines) <= width:
+            break
+        if not best or max(map(len, lines)) < max(map(len, best)):
+            best = lines
+    else:
+        lines = [line if len(line) <= width else line[: width - 1] + "…" for line in best]
+    text = Text(no_wrap=True, overflow="crop")
+    text.append(lines[0] + "\n", style="bold")
+    text.append(lines[1] + "\n", style="dim")
+    text.append("\n".join(lines[2:]))
+    return text
+
+
+def _layout(v: DiagramValues, backward: bool, width: int, height: int, level: int) -> list[str]:
+    """Title, header and the diagram's rows at a level of detail (0 = everything on one line).
+
+    1: the output node stacked (y above ŷ, its bias below); 2: also no z (forward) or f′
+    (backward) on the hidden units; 3: also the inputs' values in the title, not the column.
+    """
     n, m, k = v.W1.shape[1], v.W1.shape[0], v.W2.shape[0]
     w = 5 if width < 100 else 6
+    stacked, lean, x_in_title = level >= 1, level >= 2, level >= 3
     which = f"example {v.example + 1}/{v.n_examples} (e: next)"
-    if backward:
+    if x_in_title:  # short: the title has to fit as narrow a width as the rows do
+        xs = ", ".join(fmt(x, w).strip() for x in v.x)
+        title = f"{'backward' if backward else 'forward'} · {which} · x = ({xs})"
+        if len(title) > width:  # the key is in the help and TRAINING_KEYS too
+            title = title.replace(" (e: next)", "")
+    elif backward:
         title = f"backward · {which} · δ on nodes · ∂E/∂W on edges"
+        if lean:
+            title = f"backward · {which} · δ, ∂E/∂W"
     else:
         title = f"forward · {which} · f = {v.activation} · row i of W(1) feeds hᵢ"
+        if lean:
+            title = f"forward · {which} · f = {v.activation}"
     rows_avail = max(1, height - 2)
     # hidden units shown; the rest summarised in one line
     shown_m = max(1, rows_avail - 1) if m > rows_avail else m
     shown_n = min(n, rows_avail)
     shown_k = min(k, rows_avail)
-    n_rows = max(shown_n, shown_m + (1 if shown_m < m else 0), shown_k)
 
-    inputs = [f"x{_sub(j + 1)} {fmt(v.x[j], w)}" for j in range(shown_n)]
+    inputs = [
+        f"x{_sub(j + 1)}" if x_in_title else f"x{_sub(j + 1)} {fmt(v.x[j], w)}"
+        for j in range(shown_n)
+    ]
     if shown_n < n:
         inputs[-1] = f"… {n - shown_n + 1} more"
     edges1: list[str] = []
@@ -144,13 +187,17 @@ def render_diagram(
     for i in range(shown_m):
         if backward:
             e1 = _nums(v.dW1[i], w)
-            h = f"h{_sub(i + 1)} δ {fmt(v.delta_hidden[i], w)} f′ {fmt(v.fprime[i], w)}"
+            h = f"h{_sub(i + 1)} δ {fmt(v.delta_hidden[i], w)}"
+            if not lean:
+                h += f" f′ {fmt(v.fprime[i], w)}"
             e2 = " ".join(fmt(v.dW2[o, i], w) for o in range(k))
         else:
             e1 = _nums(v.W1[i], w)
             if v.b1 is not None:
                 e1 += f" b{fmt(v.b1[i], w)}"
-            h = f"h{_sub(i + 1)} z {fmt(v.z[i], w)} a {fmt(v.a[i], w)}"
+            h = f"h{_sub(i + 1)} a {fmt(v.a[i], w)}"
+            if not lean:
+                h = f"h{_sub(i + 1)} z {fmt(v.z[i], w)} a {fmt(v.a[i], w)}"
             e2 = " ".join(fmt(v.W2[o, i], w) for o in range(k))
         edges1.append(e1)
         hidden.append(h)
@@ -161,25 +208,44 @@ def render_diagram(
         name, vals = ("δ", v.delta_hidden[rest]) if backward else ("a", v.a[rest])
         lo, hi = fmt(vals.min(), w), fmt(vals.max(), w)
         summary = f"… {m - shown_m} more hidden units, {name} in [{lo}, {hi}]"
-    outputs: list[str] = []
-    out_bias: list[str] = []
+
+    # the output column: (text, joined to the bus) per row, from out_row0 on
+    out_cells: list[tuple[str, bool]] = []
     for o in range(shown_k):
+        label = "ŷ" if k == 1 else f"ŷ{_sub(o + 1)}"
+        has_b2 = v.b2 is not None and not backward
         if backward:
-            outputs.append(f"ŷ−y δ {fmt(v.delta_out[o], w)}")
+            node = f"δ {fmt(v.delta_out[o], w)}" if stacked else f"ŷ−y δ {fmt(v.delta_out[o], w)}"
+            out_cells.append((node, True))
+        elif stacked:
+            out_cells.append((f"y {fmt(v.y[o], w)}", False))
+            out_cells.append((f"{label} {fmt(v.y_hat[o], w)}", True))
+            if has_b2:
+                out_cells.append((f"b{fmt(v.b2[o], w)}", False))
         else:
-            label = "ŷ" if k == 1 else f"ŷ{_sub(o + 1)}"
-            outputs.append(f"{label} {fmt(v.y_hat[o], w)} y {fmt(v.y[o], w)}")
-        out_bias.append(f" b{fmt(v.b2[o], w)}" if v.b2 is not None and not backward else "")
+            node = f"{label} {fmt(v.y_hat[o], w)} y {fmt(v.y[o], w)}"
+            if has_b2:
+                node += f" b{fmt(v.b2[o], w)}"
+            out_cells.append((node, True))
+    out_cells = out_cells[:rows_avail]
+    joined = [i for i, (_, j) in enumerate(out_cells) if j]
+    # the (first) node sits level with the middle hidden unit when the rows allow it
+    first = joined[0] if joined else 0
+    out_row0 = (
+        max(0, (shown_m - 1) // 2 - first) if stacked else max(0, (shown_m - len(out_cells)) // 2)
+    )
+    out_row0 = min(out_row0, max(0, rows_avail - len(out_cells)))
+    n_unit_rows = shown_m + (1 if summary else 0)
+    n_rows = max(shown_n, n_unit_rows, out_row0 + len(out_cells))
 
     def col(items: list[str]) -> list[str]:
         wid = max((len(s) for s in items), default=0)
         return [s.ljust(wid) for s in items] + [" " * wid] * (n_rows - len(items))
 
     c_in, c_e1, c_h, c_e2 = col(inputs), col(edges1), col(hidden), col(edges2)
-    n_unit_rows = shown_m + (1 if summary else 0)
-    out_row0 = max(0, (shown_m - len(outputs)) // 2)
     left_rows = max(len(inputs), n_unit_rows)
-    right_rows = max(shown_m, out_row0 + len(outputs))
+    right_rows = max(shown_m, out_row0 + (joined[-1] + 1 if joined else 0))
+    middle_width = len(c_e1[0]) + len(c_h[0]) + len(c_e2[0]) + 6
     lines: list[str] = []
     for r in range(n_rows):
         left = _junction(r, left_rows, r < len(inputs), r < n_unit_rows)
@@ -190,25 +256,19 @@ def render_diagram(
         else:
             middle = ""
         out_idx = r - out_row0
-        has_out = 0 <= out_idx < len(outputs)
-        right = _junction(r, right_rows, r < shown_m, has_out)
-        if r < shown_m or r < right_rows:
-            middle = middle.ljust(len(c_e1[0]) + len(c_h[0]) + len(c_e2[0]) + 6)
-        line = f"{c_in[r]} {left} {middle} {right}{' ▶ ' + outputs[out_idx] if has_out else ''}"
-        if has_out and len(line) + len(out_bias[out_idx]) <= width:  # the bias only if it fits
-            line += out_bias[out_idx]
-        lines.append(line.rstrip())
+        cell, on_bus = out_cells[out_idx] if 0 <= out_idx < len(out_cells) else ("", False)
+        right = _junction(r, right_rows, r < shown_m, on_bus)
+        if cell or r < right_rows:
+            middle = middle.ljust(middle_width)
+        out = f" {'▶' if on_bus else ' '} {cell}" if cell else ""
+        lines.append(f"{c_in[r]} {left} {middle} {right}{out}".rstrip())
     label_e1 = "∂E/∂W(1)" if backward else "W(1)"
     label_e2 = "∂E/∂W(2)" if backward else "W(2)"
     header = (
         f"{'input'.ljust(len(c_in[0]))}   {label_e1.ljust(len(c_e1[0]))}   "
         f"{'hidden'.ljust(len(c_h[0]))}   {label_e2.ljust(len(c_e2[0]))}     output"
-    )
-    text = Text(no_wrap=True, overflow="crop")
-    text.append(title[:width] + "\n", style="bold")
-    text.append(header[:width].rstrip() + "\n", style="dim")
-    text.append("\n".join(line[:width] for line in lines))
-    return text
+    ).rstrip()
+    return [title, header, *lines]
 
 
 def _junction(r: int, rows: int, left: bool, right: bool) -> str:
@@ -256,6 +316,7 @@ class NetworkDiagram(TextLinesWidget):
         super().__init__(name=name, id=id, classes=classes)
         self._values: DiagramValues | None = None
         self._shown_plain: str | None = None
+        self._renders: dict[tuple[int, int], Text] = {}
         self.max_rows = 8
 
     @property
@@ -264,10 +325,11 @@ class NetworkDiagram(TextLinesWidget):
 
     def set_values(self, values: DiagramValues | None) -> None:
         """Show these values at the next refresh (relayout: the row count may change)."""
-        rows_before = self._rows()
-        self._values = values
-        rows_changed = self._rows() != rows_before
         width, height = self.size
+        rows_before = self._rows(width)
+        self._values = values
+        self._renders.clear()
+        rows_changed = self._rows(width) != rows_before
         plain = self.build_text(width, height).plain if width and height else None
         if not rows_changed and plain is not None and plain == self._shown_plain:
             return  # same digits as on screen (a settled net): no repaint
@@ -276,18 +338,32 @@ class NetworkDiagram(TextLinesWidget):
 
     def watch_backward(self) -> None:
         self._shown_plain = None
-        self.invalidate()
+        self._renders.clear()
+        self.invalidate(layout=True)  # the stacked output may need another row
 
-    def _rows(self) -> int:
+    def _render(self, width: int, height: int) -> Text:
+        """``render_diagram`` of the current values, once per (width, height) and update."""
+        key = (width, min(height, self.max_rows))
+        text = self._renders.get(key)
+        if text is None:
+            text = render_diagram(self._values, backward=self.backward, width=width, height=key[1])
+            self._renders[key] = text
+        return text
+
+    def _rows(self, width: int) -> int:
+        """Lines the diagram takes at ``width`` (the output node may stack when narrow)."""
         if self._values is None:
             return 1
-        n, m = self._values.W1.shape[1], self._values.W1.shape[0]
-        return 2 + min(max(n, m), self.max_rows - 2)
+        if width <= 0:
+            n, m = self._values.W1.shape[1], self._values.W1.shape[0]
+            return 2 + min(max(n, m), self.max_rows - 2)
+        return len(self._render(width, self.max_rows).plain.split("\n"))
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return self._rows()
+        return self._rows(width)
 
     def build_text(self, width: int, height: int) -> Text:
-        return render_diagram(
-            self._values, backward=self.backward, width=width, height=min(height, self.max_rows)
-        )
+        natural = self._render(width, self.max_rows)
+        if height >= len(natural.plain.split("\n")):
+            return natural  # the usual case: the widget is as tall as the diagram
+        return self._render(width, height)  # squeezed: summarise into fewer rows
