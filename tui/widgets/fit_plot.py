@@ -131,12 +131,15 @@ def render_fit_plot(
     fig.theme("clear")
     fig.plotsize(max(10, width), max(4, height))
     fig.scatter(values.X[:, 0].tolist(), values.y.tolist(), marker="dot", color="blue")
+    lo, hi = float(np.min(values.y)), float(np.max(values.y))
+    pad = 0.25 * (hi - lo) if hi > lo else 1.0
     pred = values.grid_y
     finite = np.isfinite(pred)
     if finite.any():
-        fig.plot(values.grid_x[finite].tolist(), pred[finite].tolist(), marker="hd", color="red")
-    lo, hi = float(np.min(values.y)), float(np.max(values.y))
-    pad = 0.25 * (hi - lo) if hi > lo else 1.0
+        # clipped to the frame: plotext draws a line cell by cell out to its end point, so an
+        # unclipped wild prediction (1e6 after a bad mini-batch step) would take seconds
+        shown = np.clip(pred[finite], lo - pad, hi + pad)
+        fig.plot(values.grid_x[finite].tolist(), shown.tolist(), marker="hd", color="red")
     fig.ylim(lo - pad, hi + pad)  # a wild fit must not squash the data into one row
     from bptutor.tui.widgets.loss_plot import short_number, value_ticks
 
