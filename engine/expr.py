@@ -344,6 +344,17 @@ def mul(a: Expr, b: Expr) -> Expr:
     return _mk(BinOp, "*", a, b)
 
 
+def _leading_coefficient(e: Expr) -> tuple[float, Expr] | None:
+    """(c, rest) with e == c·rest when e is a product chain that starts with a number."""
+    if isinstance(e, BinOp) and e.op == "*":
+        if isinstance(e.left, Num):
+            return e.left.value, e.right
+        inner = _leading_coefficient(e.left)
+        if inner is not None:
+            return inner[0], mul(inner[1], e.right)
+    return None
+
+
 def div(a: Expr, b: Expr) -> Expr:
     if _is_num(a, 0):
         return ZERO
@@ -353,6 +364,12 @@ def div(a: Expr, b: Expr) -> Expr:
         return _fold(a.value / b.value) or _mk(BinOp, "/", a, b)
     if isinstance(a, Neg):
         return neg(div(a.arg, b))
+    if isinstance(b, Num) and b.value != 0:  # (2·u·s)/2 -> u·s: the ½ of E cancels the 2
+        split = _leading_coefficient(a)
+        if split is not None:
+            folded = _fold(split[0] / b.value)
+            if folded is not None:
+                return mul(folded, split[1])
     return _mk(BinOp, "/", a, b)
 
 

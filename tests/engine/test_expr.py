@@ -288,3 +288,13 @@ def test_tokens_in_messages_are_quoted(text):
         if word in msg:
             rest = msg.split(word, 1)[1]
             assert rest.startswith(("“", "number “")), msg
+
+
+def test_a_number_divided_out_of_a_product_is_folded():
+    # the ½ of the cost cancels the 2 of the power rule, as on paper
+    assert parse("(y - p)^2/2").diff("p").to_plain() == "-(y - p)"
+    d = parse("(y - u*s)^2/2").diff("u")
+    assert "2" not in d.to_plain()
+    env = {"y": 1.3, "u": 0.7, "s": -0.4}
+    assert d.evaluate(env) == pytest.approx(-(1.3 - 0.7 * -0.4) * -0.4)
+    assert parse("6*x/4").diff("x").to_plain() == "1.5"
