@@ -1,10 +1,11 @@
 """How much the live training view costs: `python bench/training_ui.py`.
 
-In one process:
-1. the same training headless (a bare loop over the engine's ``train`` iterator, keeping the
-   loss history like the view does) and inside the running app (Textual ``run_test``, headless
-   driver, 80x24): epochs/second in both (target: UI-live >= 80 % of headless);
-2. the loss plot's refresh time (downsample + plotext build + text) with 100 and with 100,000
+In one process, one app (Textual ``run_test``, headless driver, 80x24, the training view):
+1. epochs/second of the same training headless (a bare loop over the engine's ``train``
+   iterator that keeps the loss history like the view does, run in a thread while the app sits
+   idle with training paused) and UI-live (the view training and redrawing), in alternating
+   chunks so each pair sees the same machine load (target: UI-live >= 80 % of headless);
+2. the loss plot's refresh time (downsample + plotext + text) with 100 and with 100,000
    epochs of history (target: within 1.5x of each other, each < 15 ms);
 3. the CPU share of the UI thread while training runs (``time.thread_time`` in the event-loop
    thread vs wall time) and the share the training thread gets;
@@ -20,6 +21,7 @@ import asyncio
 import statistics
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -118,18 +120,18 @@ async def save_screenshot(path: str) -> int:
         return epoch
 
 
-async def ui_live(seconds: float) -> dict[str, float]:
+async def ui_live(seconds: float, pairs: int = 1) -> dict[str, Any]:
+    """Alternate headless and UI-live chunks of ``seconds`` each, ``pairs`` times, in one app.
+
+    Headless chunks run the bare loop in a thread while the app stays open but idle (training
+    paused), so both halves of a pair see the same machine load within a second or two of each
+    other; their ratio is far steadier on a shared machine than separate runs minutes apart.
+    The order within a pair alternates to cancel drift.
+    """
     from bptutor.engine.training import TrainConfig
     from bptutor.tui.screens.training import TrainingProgressed, TrainingScreen
     from bptutor.tui.widgets.loss_plot import LossPlot
     from textual.app import App
-
-    progress_messages = 0
-
-    def hook(message: object) -> None:
-        nonlocal progress_messages
-        if isinstance(message, TrainingProgressed):
-            progress_messages += 1
 
     class Host(App[None]):
         ENABLE_COMMAND_PALETTE = False
@@ -141,42 +143,62 @@ async def ui_live(seconds: float) -> dict[str, float]:
     seen: set[tuple[int, int]] = set()  # (run, epoch): one per message (ids get reused)
 
     def counting_hook(message: object) -> None:
-        if isinstance(message, TrainingProgressed) and (message.run_id, message.epoch) not in seen:
+        if isinstance(message, TrainingProgressed):
             seen.add((message.run_id, message.epoch))
-            hook(message)
 
+    headless: list[float] = []
+    live: list[float] = []
+    ui_cpu: list[float] = []
+    process_cpu: list[float] = []
+    messages: list[float] = []
+    pause_ms: list[float] = []
     async with app.run_test(size=(80, 24), message_hook=counting_hook) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, TrainingScreen)
-        app.simulate_key("space")
-        while not screen.running:
-            await asyncio.sleep(0.005)
-        await asyncio.sleep(0.5)  # warm up
-        e0, w0 = screen.epoch, time.perf_counter()
-        u0, p0 = time.thread_time(), time.process_time()
-        m0 = progress_messages
-        await asyncio.sleep(seconds)
-        e1, w1 = screen.epoch, time.perf_counter()
-        u1, p1 = time.thread_time(), time.process_time()
-        m1 = progress_messages
+
+        async def live_chunk() -> None:
+            app.simulate_key("space")
+            while not screen.running:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.3)  # warm up: the first redraws after a start
+            e0, w0 = screen.epoch, time.perf_counter()
+            u0, p0 = time.thread_time(), time.process_time()
+            m0 = len(seen)
+            await asyncio.sleep(seconds)
+            e1, w1 = screen.epoch, time.perf_counter()
+            u1, p1 = time.thread_time(), time.process_time()
+            wall = w1 - w0
+            live.append((e1 - e0) / wall)
+            ui_cpu.append((u1 - u0) / wall)
+            process_cpu.append((p1 - p0) / wall)
+            messages.append((len(seen) - m0) / wall)
+            # pause latency: key posted -> worker stopped
+            t_key = time.perf_counter()
+            app.simulate_key("space")
+            while screen.running:
+                await asyncio.sleep(0.0005)
+            pause_ms.append(1000 * (time.perf_counter() - t_key))
+            stopped_epoch = screen.epoch
+            await asyncio.sleep(0.1)
+            assert screen.epoch == stopped_epoch, "training went on after the pause"
+
+        async def headless_chunk() -> None:
+            headless.append(await asyncio.to_thread(headless_epochs_per_second, seconds))
+
+        for i in range(pairs):
+            order = (headless_chunk, live_chunk) if i % 2 == 0 else (live_chunk, headless_chunk)
+            for chunk in order:
+                await chunk()
         plot = screen.query_one(LossPlot)
         plot_size = (plot.size.width, plot.size.height)
-        # pause latency: key posted -> worker stopped
-        t_key = time.perf_counter()
-        app.simulate_key("space")
-        while screen.running:
-            await asyncio.sleep(0.0005)
-        pause_ms = 1000 * (time.perf_counter() - t_key)
-        stopped_epoch = screen.epoch
-        await asyncio.sleep(0.2)
-        assert screen.epoch == stopped_epoch, "training went on after the pause"
-    wall = w1 - w0
     return {
-        "eps": (e1 - e0) / wall,
-        "ui_cpu": (u1 - u0) / wall,
-        "process_cpu": (p1 - p0) / wall,
-        "messages_per_s": (m1 - m0) / wall,
+        "headless": headless,
+        "live": live,
+        "ratios": [lv / h for lv, h in zip(live, headless, strict=True)],
+        "ui_cpu": ui_cpu,
+        "process_cpu": process_cpu,
+        "messages_per_s": messages,
         "pause_ms": pause_ms,
         "plot_w": plot_size[0],
         "plot_h": plot_size[1],
@@ -185,28 +207,20 @@ async def ui_live(seconds: float) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per mode")
+    parser.add_argument("--seconds", type=float, default=1.5, help="length of each chunk")
     parser.add_argument(
-        "--rounds",
+        "--pairs",
         type=int,
-        default=5,
-        help="alternate headless and UI-live this many times; the best of each is reported "
-        "(other processes on the machine only ever slow a round down)",
+        default=12,
+        help="headless / UI-live chunk pairs (alternating); medians are reported",
     )
     parser.add_argument("--screenshot", metavar="PATH", help="save an SVG of the view mid-run")
     args = parser.parse_args(argv)
 
-    rounds = []
-    for _ in range(max(1, args.rounds)):
-        headless = headless_epochs_per_second(args.seconds)
-        rounds.append((headless, asyncio.run(ui_live(args.seconds))))
-    best_headless = max(h for h, _ in rounds)
-    live = max((lv for _, lv in rounds), key=lambda lv: lv["eps"])
-    per_round = [lv["eps"] / h for h, lv in rounds]
-    # each round's two halves ran back to back under the same machine load: their ratio is the
-    # fairest figure on a shared machine (best-of-N of each side is printed alongside)
-    ratio = statistics.median(per_round)
-    size = (int(live["plot_w"]), int(live["plot_h"]))
+    run = asyncio.run(ui_live(args.seconds, max(1, args.pairs)))
+    med = statistics.median
+    ratio = med(run["ratios"])
+    size = (int(run["plot_w"]), int(run["plot_h"]))
     history = real_history(100_000)
     refresh = {
         (n, log): plot_refresh_ms(size, history[:n], log) for n in (100, 100_000) for log in (0, 1)
@@ -215,13 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     def verdict(ok: bool) -> str:
         return "ok" if ok else "MISSED"
 
+    pairs = len(run["ratios"])
     print(f"training view benchmark (xor 2-4-1 tanh, 80x24, python {sys.version.split()[0]})")
-    print(f"  headless            {best_headless:10,.0f} epochs/s (best of {len(rounds)})")
-    print(f"  UI live             {live['eps']:10,.0f} epochs/s (best of {len(rounds)})")
+    print(f"  headless            {med(run['headless']):10,.0f} epochs/s (median of {pairs})")
+    print(f"  UI live             {med(run['live']):10,.0f} epochs/s (median of {pairs})")
     print(
-        f"  UI live / headless  {100 * ratio:5.0f} %  median of the rounds"
-        f" ({', '.join(f'{100 * r:.0f} %' for r in per_round)}); target >= 80 %:"
-        f" {verdict(ratio >= 0.8)}"
+        f"  UI live / headless  {100 * ratio:5.0f} %  median of the pairs"
+        f" (quartiles {100 * _quantile(run['ratios'], 0.25):.0f}-"
+        f"{100 * _quantile(run['ratios'], 0.75):.0f} %); target >= 80 %: {verdict(ratio >= 0.8)}"
     )
     for log in (0, 1):
         t100, t100k = refresh[(100, log)], refresh[(100_000, log)]
@@ -231,17 +246,26 @@ def main(argv: list[str] | None = None) -> int:
             f" {t100k:6.2f} ms at 100,000 (plot {size[0]}x{size[1]}; ratio {spread:.2f},"
             f" target <= 1.5 and < 15 ms: {verdict(spread <= 1.5 and max(t100, t100k) < 15)})"
         )
+    ui_cpu, process_cpu = med(run["ui_cpu"]), med(run["process_cpu"])
     print(
-        f"  UI thread CPU       {100 * live['ui_cpu']:5.1f} % of wall time"
-        f"  (whole process {100 * live['process_cpu']:.0f} %,"
-        f" training thread ~{100 * (live['process_cpu'] - live['ui_cpu']):.0f} %)"
+        f"  UI thread CPU       {100 * ui_cpu:5.1f} % of wall time"
+        f"  (whole process {100 * process_cpu:.0f} %,"
+        f" training thread ~{100 * (process_cpu - ui_cpu):.0f} %)"
     )
-    print(f"  progress messages   {live['messages_per_s']:5.1f} per second (target <= ~10)")
-    print(f"  pause               {live['pause_ms']:5.1f} ms from key to stopped worker (<= 100)")
+    print(f"  progress messages   {med(run['messages_per_s']):5.1f} per second (target <= ~10)")
+    print(
+        f"  pause               {med(run['pause_ms']):5.1f} ms median, {max(run['pause_ms']):.1f}"
+        " ms worst, from key to stopped worker (<= 100)"
+    )
     if args.screenshot:
         epoch = asyncio.run(save_screenshot(args.screenshot))
         print(f"  screenshot          {args.screenshot} (moons, running, near epoch {epoch})")
     return 0
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 if __name__ == "__main__":

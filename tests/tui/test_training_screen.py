@@ -113,13 +113,16 @@ async def test_running_advances_the_epoch_and_the_plotted_loss() -> None:
         first_losses = plot.losses.copy()
         await wait_for(pilot, lambda: shown_epoch(screen) > first + 50)
         assert "running" in status(screen) and "epochs/s" in status(screen)
-        # the plot draws the history the status talks about, and it grew
-        assert len(plot.losses) == shown_epoch(screen) > len(first_losses)
+        # the plot draws the history (up to PLOT_INTERVAL behind the status), and it grows
+        await wait_for(pilot, lambda: len(plot.losses) > len(first_losses))
+        assert len(plot.losses) <= shown_epoch(screen)
         assert plot.render_text().plain != empty_plot
         # XOR with lr 0.5 learns: the loss falls
         assert plot.losses[-1] < plot.losses[0]
         await press_live(pilot, "space")
         await wait_for(pilot, lambda: no_training_left(pilot.app))
+        # paused: the plot shows exactly the epochs the status reports
+        await wait_for(pilot, lambda: len(plot.losses) == shown_epoch(screen) == screen.epoch)
 
 
 async def test_pause_stops_the_counter_and_step_advances_by_one() -> None:
@@ -355,3 +358,156 @@ async def test_an_engine_error_in_the_worker_is_shown_not_raised(
             screen.query_one("#training-message", Static).content
         )
         await wait_for(pilot, lambda: no_training_left(pilot.app))
+
+
+def screen_lines(widget: object) -> list[str]:
+    """What a widget shows on screen, line by line (its rendered strips, as drawn)."""
+    return [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("backward", [False, True])
+async def test_the_lessons_xor_231_network_is_fully_readable_with_the_plot(
+    size: tuple[int, int], backward: bool
+) -> None:
+    """Lesson 12's train step (XOR, 2-3-1 tanh, biases): plot, map and every diagram value."""
+    from bptutor.tui.widgets.network_diagram import diagram_values, fmt
+
+    screen = TrainingScreen(xor_config(hidden=3, epochs=500))
+    async with Host(screen).run_test(size=size) as pilot:
+        await pilot.press("s", "s", "s")
+        if backward:
+            await pilot.press("v")
+        await pilot.pause()
+        plot = screen.query_one(LossPlot)
+        diagram = screen.query_one(NetworkDiagram)
+        assert plot.size.height >= 10 and plot.size.width >= 40
+        assert screen.query_one(DataView).size.width >= 22
+        # the diagram is on screen above the footer, as tall as its text, nothing cut
+        assert diagram.region.bottom <= size[1] - 1
+        shown = "\n".join(screen_lines(diagram))
+        assert shown == diagram.render_text().plain.rstrip("\n") or all(
+            a.rstrip() == b.rstrip()
+            for a, b in zip(shown.split("\n"), diagram.render_text().plain.split("\n"), strict=True)
+        )
+        assert "…" not in shown
+        v = diagram_values(screen.net, screen.X, screen.y, 0)
+        w = 5 if diagram.size.width < 100 else 6
+        if backward:
+            numbers = [*v.dW1.ravel(), *v.dW2.ravel(), *v.delta_hidden, *v.delta_out]
+        else:
+            numbers = [*v.W1.ravel(), *v.b1, *v.W2.ravel(), *v.z, *v.a, *v.y_hat, *v.y, *v.b2]
+        missing = [x for x in numbers if fmt(x, w).strip() not in shown]
+        assert not missing, (missing, shown)
+        assert "e: next" in shown  # the example key, which the footer has no room for
+
+
+async def test_the_notes_321_network_fits_the_diagram_at_80_columns() -> None:
+    """No data set has 3 inputs, but the diagram widget on this screen must hold the notes'
+    3-2-1 network (sigmoid, no biases) whole."""
+    from bptutor.engine.training import TrainConfig as Config
+    from bptutor.tui.widgets.network_diagram import diagram_values, fmt
+
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        net = Config(hidden=2, activation="sigmoid", biases=False).make_network(3, 1)
+        X = np.array([[0.5, -1.0, 2.0]])
+        values = diagram_values(net, X, np.array([[1.0]]), 0)
+        diagram = screen.query_one(NetworkDiagram)
+        diagram.set_values(values)
+        await pilot.pause()
+        shown = "\n".join(screen_lines(diagram))
+        assert len(shown.split("\n")) == len(diagram.render_text().plain.split("\n"))
+        numbers = [*values.x, *values.W1.ravel(), *values.W2.ravel(), *values.z, *values.a]
+        numbers += [*values.y_hat, *values.y]
+        missing = [x for x in numbers if fmt(x, 5).strip() not in shown]
+        assert not missing and "…" not in shown, shown
+        assert diagram.region.bottom <= SIZE[1] - 1
+
+
+async def test_every_key_is_discoverable_and_listed_in_training_keys() -> None:
+    from bptutor.tui.screens.training import TRAINING_KEYS
+    from textual.widgets._footer import FooterKey
+
+    listed = dict(TRAINING_KEYS)
+    # derived from BINDINGS: every binding's key is in the list, every action once
+    actions = {b.action for b in TrainingScreen.BINDINGS}
+    assert len(TRAINING_KEYS) == len(actions)
+    labels = " / ".join(listed)
+    for key in ("space", "s", "r", "+", "=", "-", "m", "M", "a", "d", "b", "l", "v", "e", "esc"):
+        assert key in labels.split(" / "), key
+    assert all(what and len(what) <= 50 for what in listed.values())
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        in_footer = {k.action for k in screen.query(FooterKey) if k.region.width}
+        hidden = [b for b in TrainingScreen.BINDINGS if b.action not in in_footer]
+        diagram_text = screen.query_one(NetworkDiagram).render_text().plain
+        for binding in hidden:
+            # a key the footer cannot hold at 80 columns is hinted on screen instead, or is an
+            # alias of a shown one (= for +)
+            aliased = any(b.action == binding.action and b.show for b in TrainingScreen.BINDINGS)
+            assert aliased or f"{binding.key}: " in diagram_text, binding
+        before = screen._example
+        await pilot.press("e")
+        assert screen._example == (before + 1) % len(screen.X)
+        assert "example 2/4" in screen.query_one(NetworkDiagram).render_text().plain
+
+
+async def test_divergence_says_how_many_presses_reach_the_suggested_rate() -> None:
+    screen = TrainingScreen(xor_config(learning_rate=1000))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: screen.diverged)
+        text = str(screen.query_one("#training-message", Static).content)
+        match = re.search(r"Press - (once|\d+ times) for lr (\S+?),", text)
+        assert match, text
+        presses = 1 if match.group(1) == "once" else int(match.group(1).split()[0])
+        suggested = float(match.group(2))
+        assert suggested == 100 and "e.g. 100" in text  # the engine's advice, reachable
+        await pilot.press(*["minus"] * presses)
+        assert screen.learning_rate == suggested
+        await pilot.press("r")  # a fresh start clears the message
+        assert str(screen.query_one("#training-message", Static).content) == ""
+        assert not screen.diverged and screen.epoch == 0
+
+
+async def test_the_plot_redraws_less_often_than_the_status_while_running() -> None:
+    from bptutor.tui.screens.training import PLOT_INTERVAL, POST_INTERVAL
+
+    posts: list[float] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, TrainingProgressed):
+            posts.append(time.perf_counter())
+
+    screen = TrainingScreen(xor_config())
+    async with Host(screen).run_test(size=SIZE, message_hook=hook) as pilot:
+        plot = screen.query_one(LossPlot)
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: shown_epoch(screen) > 0)
+        plot_v, started = plot._version, time.perf_counter()
+        await pilot.pause(1.0)
+        elapsed = time.perf_counter() - started
+        plot_redraws = plot._version - plot_v
+        statuses = sum(1 for t in posts if t >= started)
+        await press_live(pilot, "space")
+        assert 1 <= plot_redraws <= elapsed / PLOT_INTERVAL + 1
+        assert plot_redraws < statuses <= elapsed / POST_INTERVAL + 2
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
+
+
+async def test_quitting_the_app_mid_run_leaves_no_training_thread() -> None:
+    screen = TrainingScreen(xor_config())
+    app = Host(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: shown_epoch(screen) > 0)
+        assert training_threads()
+        app.exit()
+        await pilot.pause(0.1)
+    deadline = time.perf_counter() + 1.0
+    while training_threads() and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    assert not training_threads()

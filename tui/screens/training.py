@@ -4,7 +4,13 @@ Training runs in a thread worker that loops over the engine's ``train`` iterator
 never touches a widget: every 0.1 s at most it posts a ``TrainingProgressed`` (which collapses
 with older ones still queued) carrying the loss history so far and snapshots of the diagram and
 data-view values it computed itself. The UI therefore redraws about ten times a second whatever
-the training speed.
+the training speed (the loss plot, the dearest widget, every PLOT_INTERVAL = 0.2 s of those).
+
+After posting, the worker stands aside (waits on an event, at most DRAW_WAIT) while the screen
+builds the new drawing, so the UI's burst of work does not fight the worker for the GIL: with
+one GIL, every UI wake-up during training forces a hand-over, and on a busy machine each
+hand-over stalls the worker until the OS schedules the UI thread. bench/training_ui.py measures
+the effect (bench/README.md).
 
 Epochs are taken under a lock (a few per hold), and the worker checks for cancellation before
 every epoch inside that lock, so after ``_stop_run`` returns no further epoch can happen: pause,
@@ -43,6 +49,7 @@ __all__ = [
     "LEARNING_RATES",
     "PLAYGROUND_EPOCHS",
     "POST_INTERVAL",
+    "TRAINING_KEYS",
     "LossHistory",
     "TrainingProgressed",
     "TrainingScreen",
@@ -64,6 +71,10 @@ POST_INTERVAL = 0.1
 PLAYGROUND_EPOCHS = 1_000_000
 """The playground's run length: the history costs 8 bytes an epoch, so a run left alone stops
 after this many (space continues for as many again)."""
+PLOT_INTERVAL = 0.2
+"""Seconds between loss-plot redraws while training runs (the status follows every post)."""
+DRAW_WAIT = 0.03
+"""Longest the worker waits, after posting progress, for the screen to have drawn it."""
 EPOCHS_PER_LOCK = 32
 LOCK_SECONDS = 0.004  # a slow epoch (big net, mini-batches) ends the batch early
 
@@ -100,8 +111,11 @@ class LossHistory:
         return float(self._buf[self._n - 1]) if self._n else None
 
 
-class TrainingProgressed(Message):
-    """The worker's latest state; a newer one replaces any still waiting in the queue."""
+class TrainingProgressed(Message, bubble=False):
+    """The worker's latest state; a newer one replaces any still waiting in the queue.
+
+    It does not bubble: ten a second are for the screen alone, not for the app too.
+    """
 
     def __init__(
         self,
@@ -113,8 +127,11 @@ class TrainingProgressed(Message):
         history: np.ndarray,
         diagram: DiagramValues | None,
         data_view: DataViewValues | None,
+        drawn: threading.Event | None = None,
     ) -> None:
         super().__init__()
+        self.drawn = drawn
+        """Set by the screen once this state is on screen (the worker waits for it)."""
         self.run_id = run_id
         self.epoch = epoch
         self.loss = loss
@@ -155,6 +172,7 @@ class _Run:
     epochs: int
     history: LossHistory
     lock: threading.Lock
+    drawn: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
 def _format_count(n: float) -> str:
@@ -220,22 +238,79 @@ class TrainingScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # short descriptions: all of these fit one 80-column footer
-        Binding("space", "toggle_run", "run", id="training.toggle_run"),
-        Binding("s", "step", "step", id="training.step"),
-        Binding("r", "reset", "reset", id="training.reset"),
-        Binding("plus", "lr_up", "lr", id="training.lr_up", group=_LR_GROUP),
-        Binding("minus", "lr_down", "lr", id="training.lr_down", group=_LR_GROUP),
-        Binding("equals_sign", "lr_up", "lr up", id="training.lr_up_alt", show=False),
-        Binding("m", "hidden_down", "m", id="training.hidden_down", group=_HIDDEN_GROUP),
-        Binding("M", "hidden_up", "m", id="training.hidden_up", group=_HIDDEN_GROUP),
-        Binding("a", "cycle_activation", "act", id="training.activation"),
-        Binding("d", "cycle_dataset", "data", id="training.dataset"),
-        Binding("b", "toggle_batch", "batch", id="training.batch"),
-        Binding("l", "toggle_log", "log", id="training.log_scale"),
-        Binding("v", "toggle_backward", "grad", id="training.backward"),
-        Binding("e", "next_example", "next example", id="training.example", show=False),
-        Binding("escape", "leave", "back", id="training.leave"),
+        # short descriptions: all the shown ones fit one 80-column footer; the tooltip is the
+        # long form (TRAINING_KEYS, the app's help). `e` is hinted in the diagram's title.
+        Binding("space", "toggle_run", "run", id="training.toggle_run", tooltip="run / pause"),
+        Binding("s", "step", "step", id="training.step", tooltip="train one epoch"),
+        Binding("r", "reset", "reset", id="training.reset", tooltip="new initial weights, epoch 0"),
+        Binding(
+            "plus",
+            "lr_up",
+            "lr",
+            id="training.lr_up",
+            group=_LR_GROUP,
+            tooltip="larger learning rate",
+        ),
+        Binding(
+            "minus",
+            "lr_down",
+            "lr",
+            id="training.lr_down",
+            group=_LR_GROUP,
+            tooltip="smaller learning rate",
+        ),
+        Binding(
+            "equals_sign",
+            "lr_up",
+            "lr up",
+            id="training.lr_up_alt",
+            show=False,
+            tooltip="larger learning rate",
+        ),
+        Binding(
+            "m",
+            "hidden_down",
+            "m",
+            id="training.hidden_down",
+            group=_HIDDEN_GROUP,
+            tooltip="fewer hidden units",
+        ),
+        Binding(
+            "M",
+            "hidden_up",
+            "m",
+            id="training.hidden_up",
+            group=_HIDDEN_GROUP,
+            tooltip="more hidden units",
+        ),
+        Binding(
+            "a",
+            "cycle_activation",
+            "act",
+            id="training.activation",
+            tooltip="next activation (sigmoid, tanh, relu)",
+        ),
+        Binding("d", "cycle_dataset", "data", id="training.dataset", tooltip="next data set"),
+        Binding(
+            "b", "toggle_batch", "batch", id="training.batch", tooltip="full batch / mini-batch"
+        ),
+        Binding("l", "toggle_log", "log", id="training.log_scale", tooltip="log-scale loss"),
+        Binding(
+            "v",
+            "toggle_backward",
+            "grad",
+            id="training.backward",
+            tooltip="diagram: forward values / errors and gradients",
+        ),
+        Binding(
+            "e",
+            "next_example",
+            "next example",
+            id="training.example",
+            show=False,
+            tooltip="diagram: next example",
+        ),
+        Binding("escape", "leave", "back", id="training.leave", tooltip="leave the view"),
     ]
 
     running: reactive[bool] = reactive(False, bindings=True)
@@ -264,6 +339,8 @@ class TrainingScreen(Screen[None]):
         self._block = PLAYGROUND_EPOCHS if self.playground else int(self.config.epochs)
         self.target_epochs = self._block
         self._lock = threading.Lock()
+        self._drawn = threading.Event()
+        self._plot_drawn_at = 0.0
         self._worker: Worker[None] | None = None
         self._run_id = 0
         self._active_run: int | None = None
@@ -323,6 +400,9 @@ class TrainingScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._plot = self.query_one(LossPlot)
+        self._diagram = self.query_one(NetworkDiagram)
+        self._data_view = self.query_one(DataView)
         self._ready = True
         self._set_message(self._message)
         self._show_current()
@@ -369,6 +449,7 @@ class TrainingScreen(Screen[None]):
             lock=self._lock,
         )
         self._active_run = run.run_id
+        self._drawn = run.drawn
         self.finished = False
         self.running = True
         self._grid_shape = self.query_one(DataView).grid_shape()
@@ -383,6 +464,7 @@ class TrainingScreen(Screen[None]):
             # inside that lock, so once we hold it no epoch can follow. (Taking the lock first
             # could wait long: a busy worker re-takes a released lock before we wake up.)
             worker.cancel()
+            self._drawn.set()  # a worker waiting for a redraw wakes up and sees the flag
             with self._lock:
                 pass
         self._worker = None
@@ -436,6 +518,7 @@ class TrainingScreen(Screen[None]):
                 if not stop and step is not None and now - last_post >= POST_INTERVAL:
                     rate = (step.epoch - last_epoch) / (now - last_post)
                     diagram, data = self._snapshots(run.net, run.X, run.y)
+                    run.drawn.clear()
                     self.post_message(
                         TrainingProgressed(
                             run.run_id,
@@ -446,13 +529,18 @@ class TrainingScreen(Screen[None]):
                             run.history.view(),
                             diagram,
                             data,
+                            run.drawn,
                         )
                     )
                     last_post, last_epoch = now, step.epoch
-                    # hand the GIL over now so the UI draws this promptly; between posts the
-                    # interpreter's switch interval (5 ms) bounds how long the UI waits for it
-                    # (dropping it every epoch measured 40 % slower training for no visible gain)
-                    time.sleep(0)
+                    # Step aside until the screen has drawn this (at most DRAW_WAIT): the UI
+                    # then runs its whole update without fighting for the GIL. Otherwise every
+                    # one of its wake-ups forces a GIL hand-over, and on a busy machine each
+                    # hand-over stalls training until the OS schedules the UI thread.
+                    if DRAW_WAIT > 0:
+                        run.drawn.wait(DRAW_WAIT)
+                    else:
+                        time.sleep(0)
         except Exception as exc:  # shown to the learner, never a traceback
             reason, detail = "error", f"{type(exc).__name__}: {exc}"
         finally:
@@ -480,9 +568,16 @@ class TrainingScreen(Screen[None]):
     @on(TrainingProgressed)
     def _on_progress(self, message: TrainingProgressed) -> None:
         if message.run_id != self._active_run:
+            if message.drawn is not None:
+                message.drawn.set()
             return  # from a run already stopped: the UI has moved on
         self._epochs_per_second = message.epochs_per_second
-        self._show(message.history, message.diagram, message.data_view)
+        self._show(message.history, message.diagram, message.data_view, live=True)
+        # the costly part of the redraw (plotext, text to strips) now, while the worker waits
+        for widget in (self._plot, self._diagram, self._data_view):
+            widget.prepare()
+        if message.drawn is not None:  # the worker resumes (it waits DRAW_WAIT at most)
+            message.drawn.set()
 
     @on(TrainingStopped)
     def _on_stopped(self, message: TrainingStopped) -> None:
@@ -509,9 +604,14 @@ class TrainingScreen(Screen[None]):
             f"smaller learning rate than {_format_lr(self.learning_rate)}, "
             f"e.g. {_format_lr(smaller)}."
         )
+        presses = sum(1 for r in LEARNING_RATES if smaller <= r < self.learning_rate * (1 - 1e-9))
+        if presses == 0:  # already the smallest rate on the keys
+            self._set_message(f"{what} Press r to start again from new weights.")
+            return
+        how = "once" if presses == 1 else f"{presses} times"
         self._set_message(
-            f"{what} Press - to lower the rate, then space to go on from the last finite "
-            f"weights, or r to start again."
+            f"{what} Press - {how} for lr {_format_lr(smaller)}, then space to go on from the "
+            f"last finite weights, or r to start again."
         )
 
     # ---------------------------------------------------------------------- drawing
@@ -537,12 +637,24 @@ class TrainingScreen(Screen[None]):
         history: np.ndarray,
         diagram: DiagramValues | None,
         data: DataViewValues | None,
+        *,
+        live: bool = False,
     ) -> None:
+        """Put this state on screen; ``live`` (a running worker's progress) may skip the plot.
+
+        While training runs the loss plot is redrawn at most every PLOT_INTERVAL: it is the
+        dearest widget (plotext) and a curve moving 5 times a second looks just as live. The
+        status line and the diagram still follow every progress message; a pause or the end
+        of a run always draws the plot.
+        """
         self._shown_epoch = len(history)
         self._shown_loss = float(history[-1]) if len(history) else None
-        self.query_one(LossPlot).set_history(history)
-        self.query_one(NetworkDiagram).set_values(diagram)
-        view = self.query_one(DataView)
+        now = time.perf_counter()
+        if not live or now - self._plot_drawn_at >= PLOT_INTERVAL:
+            self._plot_drawn_at = now
+            self._plot.set_history(history)
+        self._diagram.set_values(diagram)
+        view = self._data_view
         view.set_class(data is None or data.kind == "none", "-none")
         view.set_values(data)
         self._update_status()
@@ -712,3 +824,22 @@ class TrainingScreen(Screen[None]):
     def action_leave(self) -> None:
         self._stop_run()
         self.dismiss(None)
+
+
+_KEY_NAMES = {"space": "space", "plus": "+", "minus": "-", "equals_sign": "=", "escape": "esc"}
+
+
+def _training_keys() -> tuple[tuple[str, str], ...]:
+    """(key label, what it does) per action of ``TrainingScreen.BINDINGS``, in their order;
+    keys bound to the same action share a row ("+ / =")."""
+    rows: dict[str, tuple[list[str], str]] = {}
+    for binding in TrainingScreen.BINDINGS:
+        assert isinstance(binding, Binding)
+        label = binding.key_display or _KEY_NAMES.get(binding.key, binding.key)
+        keys, _ = rows.setdefault(binding.action, ([], binding.tooltip or binding.description))
+        keys.append(label)
+    return tuple((" / ".join(keys), what) for keys, what in rows.values())
+
+
+TRAINING_KEYS: tuple[tuple[str, str], ...] = _training_keys()
+"""Every key of the training view and what it does, for the app's help screen."""

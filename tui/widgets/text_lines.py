@@ -51,12 +51,26 @@ class TextLinesWidget(Widget):
             strips.append(strip.crop_extend(0, width, base))
         return strips
 
-    def render_line(self, y: int) -> Strip:
+    def prepare(self) -> None:
+        """Build the strips for the current size now rather than when the screen repaints.
+
+        The training view calls this while its worker stands aside (see DRAW_WAIT in
+        screens/training.py), so the expensive part of a redraw never competes for the GIL.
+        """
         width, height = self.size
+        if width and height:
+            self._strips_for(width, height)
+
+    def _strips_for(self, width: int, height: int) -> list[Strip]:
         key = (self._version, width, height, self.app.theme)
         if key != self._strips_key:
             self._strips = self._build_strips(width, height)
             self._strips_key = key
+        return self._strips
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        self._strips_for(width, height)
         if y < len(self._strips):
             return self._strips[y]
         return Strip.blank(width, self.visual_style.rich_style)
