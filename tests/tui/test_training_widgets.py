@@ -201,3 +201,31 @@ def test_decision_map_marks_regions_and_examples_without_colour() -> None:
     assert lines[7][19] == "x"  # (1, -1): bottom right, class 1
     assert set(lines[3][:10]) == {MAP_CHARS[0]}
     assert set(lines[3][10:]) == {MAP_CHARS[-1]}
+
+
+def _cells(text: object) -> list[tuple[str, str]]:
+    """(character, style) per character: what a terminal would show."""
+    plain = text.plain.rstrip("\n")  # type: ignore[attr-defined]
+    styles = [""] * len(plain)
+    for span in text.spans:  # type: ignore[attr-defined]
+        for i in range(span.start, min(span.end, len(plain))):
+            styles[i] = str(span.style)
+    return list(zip(plain, styles, strict=True))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 100_000])
+@pytest.mark.parametrize("log_scale", [False, True])
+def test_figure_text_reads_plotext_exactly_as_its_ansi_output(n: int, log_scale: bool) -> None:
+    """The widget's fast path (plotext's cell matrix) draws what ``fig.build()`` prints."""
+    from bptutor.tui.widgets.loss_plot import draw_loss_plot, figure_text, render_loss_plot
+    from plotext._figure import _figure_class
+    from rich.text import Text
+
+    losses = np.exp(-np.linspace(0, 12, n)) * 3
+    fig = _figure_class()
+    ansi = render_loss_plot(losses, 49, 15, log_scale=log_scale, title="loss", figure=fig)
+    expected = Text.from_ansi(ansi, no_wrap=True)
+    draw_loss_plot(fig, losses, 49, 15, log_scale=log_scale, title="loss")
+    assert _cells(figure_text(fig)) == _cells(expected)
+    # the curve is coloured (plotext's cyan is colour 6), the frame and labels are not
+    assert any(style == "color(6)" for _, style in _cells(expected)) == (n > 0)

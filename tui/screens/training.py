@@ -650,13 +650,15 @@ class TrainingScreen(Screen[None]):
         self._shown_epoch = len(history)
         self._shown_loss = float(history[-1]) if len(history) else None
         now = time.perf_counter()
-        if not live or now - self._plot_drawn_at >= PLOT_INTERVAL:
+        plot_due = not live or now - self._plot_drawn_at >= PLOT_INTERVAL
+        if plot_due:
             self._plot_drawn_at = now
             self._plot.set_history(history)
         self._diagram.set_values(diagram)
         view = self._data_view
         view.set_class(data is None or data.kind == "none", "-none")
-        view.set_values(data)
+        if plot_due or data is None or data.kind != "fit":  # a fit is plotext too: same pace
+            view.set_values(data)
         self._update_status()
 
     def _update_status(self) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from bptutor.tui.widgets.loss_plot import figure_text, short_number, value_ticks
 from bptutor.tui.widgets.text_lines import TextLinesWidget
 from plotext._figure import _figure_class
 from rich.text import Text
@@ -22,6 +23,7 @@ __all__ = [
     "DataView",
     "DataViewValues",
     "data_view_values",
+    "draw_fit_plot",
     "render_decision_map",
     "render_fit_plot",
 ]
@@ -127,6 +129,12 @@ def render_fit_plot(
 ) -> str:
     """Data (dots) and the network's current fit (line) for a 1-D input, as plotext text."""
     fig = figure if figure is not None else _figure_class()
+    draw_fit_plot(fig, values, width, height)
+    return fig.build()
+
+
+def draw_fit_plot(fig: Any, values: DataViewValues, width: int, height: int) -> None:
+    """Set up plotext figure ``fig`` for the fit plot (then ``fig.build()`` or figure_text)."""
     fig.clear_figure()
     fig.theme("clear")
     fig.plotsize(max(10, width), max(4, height))
@@ -141,7 +149,6 @@ def render_fit_plot(
         shown = np.clip(pred[finite], lo - pad, hi + pad)
         fig.plot(values.grid_x[finite].tolist(), shown.tolist(), marker="hd", color="red")
     fig.ylim(lo - pad, hi + pad)  # a wild fit must not squash the data into one row
-    from bptutor.tui.widgets.loss_plot import short_number, value_ticks
 
     x0, x1 = float(values.grid_x[0]), float(values.grid_x[-1])
     for ticks, setter in (
@@ -150,7 +157,6 @@ def render_fit_plot(
     ):
         setter(ticks, [short_number(0.0 if abs(t) < 1e-12 else t) for t in ticks])
     fig.title("data · and fit ─")
-    return fig.build()
 
 
 class DataView(TextLinesWidget):
@@ -203,9 +209,8 @@ class DataView(TextLinesWidget):
         if v is None or v.kind == "none":
             text = Text("")
         elif v.kind == "fit":
-            text = Text.from_ansi(
-                render_fit_plot(v, width, height, self._figure), no_wrap=True, overflow="crop"
-            )
+            draw_fit_plot(self._figure, v, width, height)
+            text = figure_text(self._figure)
         else:
             text = Text(no_wrap=True, overflow="crop")
             text.append("regions ", style="bold")
