@@ -86,3 +86,17 @@ def test_help_lists_every_lesson_key_binding() -> None:
         if binding.show:  # type: ignore[union-attr]
             short = {"escape": "Esc", "f1": "F1"}.get(key, key)
             assert short in text or any(short in d for d in described), key
+
+
+def test_help_lists_every_training_key() -> None:
+    from bptutor.tui.screens.training import TrainingScreen
+
+    text = str(help_text()).split("Training view", 1)[1].split("Answer syntax", 1)[0]
+    for binding in TrainingScreen.BINDINGS:
+        key = binding.key  # type: ignore[union-attr]
+        if key.startswith("ctrl+"):  # app-wide keys (quit) are in the Keys section
+            continue
+        first = key.split(",")[0]
+        names = {"space": "space", "plus": "+", "minus": "-", "equals_sign": "=", "escape": "esc"}
+        label = names.get(first, first)
+        assert label in text, f"training key {key!r} missing from the help"

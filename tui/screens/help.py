@@ -60,7 +60,11 @@ def _section(title: str, rows: tuple[tuple[str, str], ...], width: int) -> Text:
 
 
 def help_text() -> Text:
+    from bptutor.tui.screens.training import TRAINING_KEYS  # the view's own BINDINGS
+
     text = _section("Keys", KEYS, 16)
+    text.append("\n")
+    text.append(_section("Training view", TRAINING_KEYS, 16))
     text.append("\n")
     text.append(_section("Answer syntax", SYNTAX, 25))
     text.append(
