@@ -183,6 +183,10 @@ async def test_preview_and_unreadable_answer_is_not_counted(data_dir: Path) -> N
         assert target.inst.check("2*(").status == "invalid"
         verdict = text_of(screen.query_one("#verdict", Static))
         assert verdict.startswith("?") and "not counted" in verdict
+        # the reason is said once, on the preview line right above the verdict
+        reason = str(target.inst.check("2*(").message)
+        assert reason[:30] in text_of(screen.query_one("#preview", Static)).replace("\n", " ")
+        assert reason[:30] not in verdict
         assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 0
 
 

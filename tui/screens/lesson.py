@@ -322,7 +322,11 @@ class LessonScreen(Screen[None]):
             self._last_correct = answer
             view.show_verdict(verdict, suffix=" " + self._next_hint())
         else:  # no "ctrl+r shows the solution" nudge on a step already solved
-            view.show_verdict(verdict, attempts=0 if progress.solved else progress.attempts)
+            view.show_verdict(
+                verdict,
+                attempts=0 if progress.solved else progress.attempts,
+                echo_invalid=self.kind not in ANSWER_KINDS,  # these have the preview line
+            )
         self._update_header()
         await self._update_notes(revealed=progress.revealed, explain=progress.solved)
         # the verdict sits at the top of the feedback pane: bring it into view

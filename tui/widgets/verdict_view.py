@@ -12,7 +12,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 
-def render_verdict(verdict: Any, *, attempts: int = 0, reveal_after: int = 3) -> Text:
+def render_verdict(
+    verdict: Any, *, attempts: int = 0, reveal_after: int = 3, echo_invalid: bool = True
+) -> Text:
     """A verdict as rich Text (no markup: the checker's message is shown verbatim)."""
     text = Text()
     if verdict.status == "correct":
@@ -21,6 +23,10 @@ def render_verdict(verdict: Any, *, attempts: int = 0, reveal_after: int = 3) ->
             text.append(str(verdict.message))
         return text
     if verdict.status == "invalid":
+        if not echo_invalid:  # the preview line right above already says what is wrong
+            text.append("? Could not read that", style="bold")
+            text.append(" (see the line above; not counted).", style="dim")
+            return text
         text.append("? Could not read that: ", style="bold")
         text.append(str(verdict.message))
         text.append(" (not counted)", style="dim")
@@ -41,8 +47,11 @@ class VerdictView(Static):
     VerdictView { height: auto; }
     """
 
-    def show_verdict(self, verdict: Any, *, attempts: int = 0, suffix: str = "") -> None:
-        self.update(render_verdict(verdict, attempts=attempts) + Text(suffix))
+    def show_verdict(
+        self, verdict: Any, *, attempts: int = 0, suffix: str = "", echo_invalid: bool = True
+    ) -> None:
+        rendered = render_verdict(verdict, attempts=attempts, echo_invalid=echo_invalid)
+        self.update(rendered + Text(suffix))
         self.set_class(verdict.status == "correct", "-correct")
         self.set_class(verdict.status == "incorrect", "-incorrect")
         self.set_class(verdict.status == "invalid", "-invalid")
