@@ -215,8 +215,16 @@ def main(argv: list[str] | None = None) -> int:
         help="headless / UI-live chunk pairs (alternating); medians are reported",
     )
     parser.add_argument("--screenshot", metavar="PATH", help="save an SVG of the view mid-run")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also measure with the worker's draw hand-over and the plot throttle off "
+        "(DRAW_WAIT = PLOT_INTERVAL = 0), in rounds alternating with the normal setting",
+    )
     args = parser.parse_args(argv)
 
+    if args.compare:
+        compare(args.seconds, max(2, args.pairs))
     run = asyncio.run(ui_live(args.seconds, max(1, args.pairs)))
     med = statistics.median
     ratio = med(run["ratios"])
@@ -261,6 +269,33 @@ def main(argv: list[str] | None = None) -> int:
         epoch = asyncio.run(save_screenshot(args.screenshot))
         print(f"  screenshot          {args.screenshot} (moons, running, near epoch {epoch})")
     return 0
+
+
+def compare(seconds: float, pairs: int) -> None:
+    """UI-live / headless with the two measures off and on, alternating rounds of 4 pairs."""
+    import bptutor.tui.screens.training as training
+
+    normal = (training.DRAW_WAIT, training.PLOT_INTERVAL)
+    settings = {"off (DRAW_WAIT = PLOT_INTERVAL = 0)": (0.0, 0.0), "on (as shipped)": normal}
+    ratios: dict[str, list[float]] = {name: [] for name in settings}
+    ui_cpu: dict[str, list[float]] = {name: [] for name in settings}
+    try:
+        for _ in range(max(1, pairs // 4)):
+            for name, (wait, interval) in settings.items():
+                training.DRAW_WAIT, training.PLOT_INTERVAL = wait, interval
+                run = asyncio.run(ui_live(seconds, 4))
+                ratios[name] += run["ratios"]
+                ui_cpu[name] += run["ui_cpu"]
+    finally:
+        training.DRAW_WAIT, training.PLOT_INTERVAL = normal
+    print("comparison (same run, alternating rounds):")
+    for name in settings:
+        print(
+            f"  {name:36s} UI live / headless {100 * statistics.median(ratios[name]):4.0f} %"
+            f" (quartiles {100 * _quantile(ratios[name], 0.25):.0f}-"
+            f"{100 * _quantile(ratios[name], 0.75):.0f} %),"
+            f" UI thread CPU {100 * statistics.median(ui_cpu[name]):.1f} %"
+        )
 
 
 def _quantile(values: list[float], q: float) -> float:
