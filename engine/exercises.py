@@ -387,6 +387,13 @@ def _prose_value(value: Any, spec: str | None, key: str, content: str) -> str:
         if text.startswith("−"):
             return "− " + text[1:]
         return "+ " + text
+    if spec == "^":  # an exponent: x{n:^} shows x³ (x^(2.5) when not a whole number)
+        number = float(value)
+        if number == 1:
+            return ""  # x¹ is x
+        if number.is_integer():
+            return str(int(number)).translate(_SUPERSCRIPT)
+        return "^(" + _number(value, "", key, content) + ")"
     if spec == "()":  # in parentheses when negative: (−2), but 2
         if hasattr(value, "to_unicode"):
             shown = show_expression(value)
@@ -404,6 +411,9 @@ def _prose_value(value: Any, spec: str | None, key: str, content: str) -> str:
     if isinstance(value, int | float | np.floating | np.integer):
         return format_number(float(value))
     raise ExerciseError(f'{key}: "{{{content}}}" is a {type(value).__name__}, it cannot be shown')
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def _is_atom(shown: str) -> bool:

@@ -56,6 +56,14 @@ def test_signed_term_and_parenthesised_negative() -> None:
     assert interpolate("{c} − {u:()}", env, "text") == "3 − (−0.25)"
 
 
+def test_exponent_spec_raises_whole_numbers() -> None:
+    env = _env(n=3, one=1, m=-2, h=2.5)
+    assert interpolate("x{n:^}·eˣ", env, "text") == "x³·eˣ"
+    assert interpolate("2·x{one:^}", env, "text") == "2·x"
+    assert interpolate("x{m:^}", env, "text") == "x⁻²"
+    assert interpolate("x{h:^}", env, "text") == "x^(2.5)"
+
+
 def test_expression_parameters_show_tidied_with_the_same_specs() -> None:
     f = Function((parse("(-1)*y^3"),), ("y",))
     g = Function((parse("(1)*x^2"),), ("x",))

@@ -51,6 +51,7 @@ class VerdictView(Static):
         self, verdict: Any, *, attempts: int = 0, suffix: str = "", echo_invalid: bool = True
     ) -> None:
         rendered = render_verdict(verdict, attempts=attempts, echo_invalid=echo_invalid)
+        rendered.rstrip()  # "✓ Right." + " Enter: next", not two spaces
         self.update(rendered + Text(suffix))
         self.set_class(verdict.status == "correct", "-correct")
         self.set_class(verdict.status == "incorrect", "-incorrect")
