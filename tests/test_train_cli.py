@@ -145,3 +145,35 @@ def test_a_closed_pipe_is_not_a_traceback() -> None:
         os.close(write_end)
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
     assert result.returncode == 0
+
+
+@pytest.mark.parametrize("columns", [80, 60, 40])
+def test_the_progress_bar_on_a_terminal_never_wraps(
+    columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line longer than the terminal wraps, and \\r then leaves a trail of old bars."""
+    import io
+    import os as os_module
+
+    from bptutor.tui.train_cli import _Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(
+        shutil,
+        "get_terminal_size",
+        lambda fallback=(80, 24): os_module.terminal_size((columns, 24)),
+    )
+    stream = Tty()
+    total = 200_000
+    progress = _Progress(total, stream)
+    for epoch in (1, 12_345, 99_999, 199_999, total):
+        progress._last = 0.0  # as if 0.1 s had passed
+        progress.update(epoch, 1.23456e-29, 123_456.7)
+    progress.close()
+    frames = stream.getvalue().split("\r")[1:]
+    assert len(frames) == 5
+    assert all(len(frame.rstrip("\n")) < columns for frame in frames), frames
+    assert "epoch 200,000/200,000" in frames[-1] or columns < 60

@@ -136,13 +136,17 @@ class _Progress:
             if now - self._last < 0.1 and epoch < self.total:
                 return
             self._last = now
-            width = max(10, min(40, shutil.get_terminal_size((80, 24)).columns - 45))
-            done = int(width * epoch / self.total)
-            bar = "#" * done + "." * (width - done)
-            self.stream.write(
-                f"\r[{bar}] {100 * epoch / self.total:3.0f}% epoch {epoch:,}/{self.total:,}"
-                f" loss {loss:.4g} {rate:,.0f}/s "
+            # one line that never wraps (a wrapped line would leave a trail: \r only returns
+            # to the start of the last row), padded so a shorter line covers a longer one
+            columns = max(20, shutil.get_terminal_size((80, 24)).columns) - 1
+            info = (
+                f" {100 * epoch / self.total:3.0f}% epoch {epoch:,}/{self.total:,}"
+                f" loss {loss:.4g} {rate:,.0f}/s"
             )
+            width = max(5, min(40, columns - len(info) - 2))
+            done = int(width * epoch / self.total)
+            line = f"[{'#' * done}{'.' * (width - done)}]{info}"
+            self.stream.write("\r" + line[:columns].ljust(columns))
             self.stream.flush()
         elif epoch * 10 >= self._next_tenth * self.total:
             while epoch * 10 >= self._next_tenth * self.total:
