@@ -162,9 +162,10 @@ def _layout(v: DiagramValues, backward: bool, width: int, height: int, level: in
         if len(title) > width:  # the key is in the help and TRAINING_KEYS too
             title = title.replace(" (e: next)", "")
     elif backward:
-        title = f"backward · {which} · δ on nodes · ∂E/∂W on edges"
-        if lean:
-            title = f"backward · {which} · δ, ∂E/∂W"
+        # E of this one example (no 1/L): the batch gradient is the mean of these
+        title = f"backward · {which} · δ on nodes · its ∂E/∂W on edges"
+        if lean or len(title) > width:
+            title = f"backward · {which} · δ, its ∂E/∂W"
     else:
         title = f"forward · {which} · f = {v.activation} · row i of W(1) feeds hᵢ"
         if lean:
