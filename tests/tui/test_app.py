@@ -322,7 +322,8 @@ BROKEN_LESSON = GOOD_LESSON.replace('id = "good"', 'id = "broken"').replace(
 )
 
 
-async def test_custom_course_with_a_broken_lesson_lists_the_error(tmp_path: Path) -> None:
+def half_broken_course(tmp_path: Path) -> Path:
+    """A custom course of two lessons, the second with a misspelt exercise kind."""
     course = tmp_path / "course"
     course.mkdir()
     (course / "index.toml").write_text(
@@ -330,6 +331,11 @@ async def test_custom_course_with_a_broken_lesson_lists_the_error(tmp_path: Path
     )
     (course / "good.toml").write_text(GOOD_LESSON)
     (course / "broken.toml").write_text(BROKEN_LESSON)
+    return course
+
+
+async def test_custom_course_with_a_broken_lesson_lists_the_error(tmp_path: Path) -> None:
+    course = half_broken_course(tmp_path)
     app = make_app(tmp_path / "data", lessons=course)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -346,13 +352,7 @@ async def test_custom_course_with_a_broken_lesson_lists_the_error(tmp_path: Path
 
 
 async def test_first_launch_with_a_broken_course_shows_one_box_at_a_time(tmp_path: Path) -> None:
-    course = tmp_path / "course"
-    course.mkdir()
-    (course / "index.toml").write_text(
-        'format_version = 1\ntitle = "Custom"\nlessons = ["good", "broken"]\n'
-    )
-    (course / "good.toml").write_text(GOOD_LESSON)
-    (course / "broken.toml").write_text(BROKEN_LESSON)
+    course = half_broken_course(tmp_path)
     app = make_app(tmp_path / "data", lessons=course, welcomed=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
