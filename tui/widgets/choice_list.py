@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.widgets import OptionList
@@ -12,13 +13,22 @@ from textual.widgets.option_list import Option
 LETTERS = string.ascii_lowercase
 
 
+def option_prompt(index: int, choice: str) -> Table:
+    """ "a) text", a long text wrapping under itself (a hanging indent), not under the letter."""
+    grid = Table.grid()
+    grid.add_column(width=3, no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(f"{LETTERS[index]})", style="bold"), Text(choice))
+    return grid
+
+
 class ChoiceList(OptionList):
     """An OptionList whose options are labelled a), b), ...; pressing a letter selects it."""
 
     def set_choices(self, choices: tuple[str, ...]) -> None:
         self.clear_options()
         self.add_options(
-            Option(Text.assemble((f"{LETTERS[i]}) ", "bold"), str(choice)), id=f"choice-{i}")
+            Option(option_prompt(i, str(choice)), id=f"choice-{i}")
             for i, choice in enumerate(choices[: len(LETTERS)])
         )
         self.highlighted = 0 if choices else None
