@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--epochs", type=int, default=2000, metavar="N", help="epochs (default 2000)"
     )
     train.add_argument(
-        "--lr", type=float, default=0.5, metavar="R", help="learning rate (default 0.5)"
+        "--lr", type=float, default=0.2, metavar="R", help="learning rate (default 0.2)"
     )
     train.add_argument(
         "--hidden", type=int, default=4, metavar="M", help="hidden units m (default 4)"
