@@ -218,6 +218,23 @@ async def test_hints_run_out_politely_and_the_verdict_stays_in_view(data_dir: Pa
         assert verdict.startswith("✗") and "ctrl+r" not in verdict
 
 
+async def test_a_verdict_never_sits_under_a_different_answer(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app)
+        wrong = wrong_answer(target.inst)
+        await type_answer(pilot, screen, wrong)
+        assert text_of(screen.query_one("#verdict", Static)).startswith("✗")
+        await pilot.press("enter")  # the same answer again: shown, not counted twice
+        await pilot.pause()
+        assert "not counted again" in text_of(screen.query_one("#verdict", Static))
+        assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 1
+        await type_keys(pilot, screen, "1")  # editing the answer: the old verdict goes
+        await pilot.pause()
+        assert text_of(screen.query_one("#verdict", Static)) == ""
+
+
 async def test_solution_on_request_is_marked_revealed(data_dir: Path) -> None:
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
@@ -394,7 +411,7 @@ async def test_small_terminal_asks_to_enlarge(data_dir: Path) -> None:
         assert "59×24" in text_of(app.screen.query_one("#too-small-text", Static))
 
 
-async def test_choice_by_letter(data_dir: Path) -> None:
+async def test_choice_by_letter_or_number(data_dir: Path) -> None:
     app = make_app(data_dir)
     target = first_step_of_kind(app.course, "choice")
     if target is None:
@@ -406,14 +423,19 @@ async def test_choice_by_letter(data_dir: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         _, screen = await open_target(pilot, app, target)
-        assert str(screen.query_one("#choices", OptionList).get_option_at_index(0).prompt)
+        assert screen.query_one("#choices", OptionList).option_count == len(letters)
         await pilot.press(wrong)
         await pilot.pause()
         assert text_of(screen.query_one("#verdict", Static)).startswith("✗")
-        await pilot.press(right)
+        await pilot.press("enter")  # "confirming" the same wrong option is not a second try
+        await pilot.pause()
+        assert "not counted again" in text_of(screen.query_one("#verdict", Static))
+        assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 1
+        await pilot.press(str(letters.index(right) + 1))  # by number: "2" is b)
         await pilot.pause()
         assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
-    assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).solved
+    saved = ProgressStore(data_dir).step(target.lesson.id, target.step.id)
+    assert saved.solved and saved.attempts == 2
 
 
 async def test_train_step_opens_the_training_view(data_dir: Path) -> None:

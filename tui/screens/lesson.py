@@ -129,6 +129,8 @@ class LessonScreen(Screen[None]):
         self.inst: Any = None
         self._reveal_armed = False
         self._last_correct: str | None = None
+        self._verdict_for: str | None = None  # the answer the verdict on screen is about
+        self._last_wrong: str | None = None  # the last answer counted as a wrong try
         self.set_reactive(LessonScreen.step_index, max(0, min(step_index, len(lesson.steps) - 1)))
 
     @property
@@ -171,6 +173,8 @@ class LessonScreen(Screen[None]):
         store = self.tutor.store
         self._reveal_armed = False
         self._last_correct = None
+        self._verdict_for = None
+        self._last_wrong = None
         try:
             self.inst = self.tutor.instantiate_step(lesson, step, self.tutor.seed)
             prose = str(self.inst.text)
@@ -282,6 +286,10 @@ class LessonScreen(Screen[None]):
     def _answer_changed(self, event: Input.Changed) -> None:
         if self.kind in ANSWER_KINDS:
             self._update_preview(event.value)
+            if self._verdict_for is not None and event.value.strip() != self._verdict_for:
+                # the verdict was about the answer before this edit: it would mislead now
+                self._verdict_for = None
+                self.query_one("#verdict", VerdictView).show_note("")
 
     @on(Input.Submitted, "#answer")
     async def _answer_submitted(self, event: Input.Submitted) -> None:
@@ -311,12 +319,17 @@ class LessonScreen(Screen[None]):
         lesson, step = self.lesson, self.step
         store = self.tutor.store
         verdict = safe_verdict(self.inst.check, answer)
-        counted = verdict.status != "invalid"
+        # the same wrong answer again (Enter pressed twice, a choice confirmed) is one try
+        repeated = not verdict.correct and answer == self._last_wrong
+        counted = verdict.status != "invalid" and not repeated
         if counted:
             store.record_attempt(lesson.id, step.id, answer, verdict.status, verdict.mistake)
             self.tutor.show_store_notices()
         progress = store.step(lesson.id, step.id)
         view = self.query_one("#verdict", VerdictView)
+        self._verdict_for = answer
+        if verdict.status == "incorrect":
+            self._last_wrong = answer
         if verdict.correct:
             self.solved = True
             self._last_correct = answer
@@ -326,6 +339,7 @@ class LessonScreen(Screen[None]):
                 verdict,
                 attempts=0 if progress.solved else progress.attempts,
                 echo_invalid=self.kind not in ANSWER_KINDS,  # these have the preview line
+                suffix=" (The same answer as before: not counted again.)" if repeated else "",
             )
         self._update_header()
         await self._update_notes(revealed=progress.revealed, explain=progress.solved)
@@ -395,6 +409,9 @@ class LessonScreen(Screen[None]):
             return
         store.record_reveal(self.lesson.id, self.step.id)
         self.tutor.show_store_notices()
+        if self._reveal_armed:  # the "press ctrl+r again" note has done its job
+            self._reveal_armed = False
+            self.query_one("#verdict", VerdictView).show_note("")
         self._update_header()
         await self._update_notes(revealed=True, explain=True)
         self.query_one("#feedback", VerticalScroll).scroll_end(animate=False)

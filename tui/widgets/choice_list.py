@@ -23,7 +23,7 @@ def option_prompt(index: int, choice: str) -> Table:
 
 
 class ChoiceList(OptionList):
-    """An OptionList whose options are labelled a), b), ...; pressing a letter selects it."""
+    """An OptionList whose options are labelled a), b), ...; a letter or its number selects."""
 
     def set_choices(self, choices: tuple[str, ...]) -> None:
         self.clear_options()
@@ -35,8 +35,13 @@ class ChoiceList(OptionList):
 
     async def _on_key(self, event: events.Key) -> None:
         char = (event.character or "").lower()
+        index: int | None = None
         if len(char) == 1 and char in LETTERS[: self.option_count]:
+            index = LETTERS.index(char)
+        elif len(char) == 1 and char.isdigit() and 1 <= int(char) <= self.option_count:
+            index = int(char) - 1  # "2" picks b), as the help and the README say
+        if index is not None:
             event.stop()
             event.prevent_default()
-            self.highlighted = LETTERS.index(char)
+            self.highlighted = index
             self.action_select()
