@@ -1,0 +1,37 @@
+"""Built-in lessons: the obvious wrong answer next to the right one is never accepted, and the
+learner is told kindly what it is (QA pass, seed 11)."""
+
+from __future__ import annotations
+
+from bptutor.engine import quantities
+from bptutor.engine.course import load_course
+from bptutor.engine.exercises import instantiate, plain_number
+
+SEEDS = range(60)
+
+
+def _instances(lesson_id: str, step_id: str):
+    lesson = load_course().lesson(lesson_id)
+    step = lesson.step(step_id)
+    for seed in SEEDS:
+        yield seed, instantiate(lesson, step, seed)
+
+
+def test_the_exact_derivative_is_not_the_central_difference() -> None:
+    for seed, inst in _instances("gradient-check", "central"):
+        v = inst.check(plain_number(float(inst.params["exact"])))
+        assert not v.correct and v.mistake == "exact value", (seed, v)
+        assert "central-difference estimate" in v.message
+        assert inst.check(inst.solution).correct
+        assert inst.check(plain_number(float(inst.params["fd"]))).correct
+
+
+def test_the_exact_value_is_not_the_tangent_plane_estimate() -> None:
+    evaluate = quantities.QUANTITIES["evaluate"].func
+    for seed, inst in _instances("partials", "plane-value"):
+        p = inst.params
+        exact = float(evaluate(p["g"], [p["x1"], p["dy"]]))
+        v = inst.check(plain_number(exact))
+        assert not v.correct and v.mistake == "exact value", (seed, v)
+        assert "tangent plane" in v.message
+        assert inst.check(inst.solution).correct
