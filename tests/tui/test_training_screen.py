@@ -511,3 +511,20 @@ async def test_quitting_the_app_mid_run_leaves_no_training_thread() -> None:
     while training_threads() and time.perf_counter() < deadline:
         time.sleep(0.01)
     assert not training_threads()
+
+
+def message_text(screen: TrainingScreen) -> str:
+    return str(screen.query_one("#training-message", Static).content)
+
+
+@pytest.mark.parametrize("key", ["a", "d", "m", "M", "r"])
+async def test_a_change_that_resets_the_weights_clears_the_divergence_message(key: str) -> None:
+    screen = TrainingScreen(xor_config(learning_rate=1000, hidden=3))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
+        assert "diverged" in message_text(screen)
+        await pilot.press(key)
+        assert screen.epoch == 0 and not screen.diverged
+        assert message_text(screen) == "" and "paused" in status(screen)
+        assert not screen.query_one("#training-message", Static).display

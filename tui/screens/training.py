@@ -380,6 +380,7 @@ class TrainingScreen(Screen[None]):
         self.history = LossHistory()
         self.diverged = False
         self.finished = False
+        self._set_message("")  # a divergence (or error) message is about the old weights
         self._epochs_per_second = 0.0
         self.target_epochs = self._block
 
@@ -738,7 +739,6 @@ class TrainingScreen(Screen[None]):
         self._show_current()
 
     def action_reset(self) -> None:
-        self._set_message("")
         self._restart_after(lambda: None, reset=True)
 
     def _set_lr(self, up: bool) -> None:
