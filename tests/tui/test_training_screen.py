@@ -528,3 +528,17 @@ async def test_a_change_that_resets_the_weights_clears_the_divergence_message(ke
         assert screen.epoch == 0 and not screen.diverged
         assert message_text(screen) == "" and "paused" in status(screen)
         assert not screen.query_one("#training-message", Static).display
+
+
+async def test_the_end_of_the_rate_range_is_one_short_notice_however_often_pressed() -> None:
+    screen = TrainingScreen(xor_config(learning_rate=LEARNING_RATES[-1]))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.press(*["plus"] * 6)
+        await pilot.pause(0.1)
+        notices = list(pilot.app._notifications)
+        assert len(notices) == 1, [n.message for n in notices]
+        assert "stays at 1000" in notices[0].message and notices[0].timeout <= 3
+        await pilot.press(*["minus"] * len(LEARNING_RATES), "minus")
+        await pilot.pause(0.1)
+        messages = [n.message for n in pilot.app._notifications]
+        assert len(messages) == 2 and "stays at 0.0001" in messages[-1]

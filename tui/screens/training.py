@@ -75,6 +75,8 @@ PLOT_INTERVAL = 0.2
 """Seconds between loss-plot redraws while training runs (the status follows every post)."""
 DRAW_WAIT = 0.03
 """Longest the worker waits, after posting progress, for the screen to have drawn it."""
+NOTICE_TIMEOUT = 3.0
+"""Seconds a notice of the view (e.g. the end of the learning-rate range) stays up."""
 EPOCHS_PER_LOCK = 32
 LOCK_SECONDS = 0.004  # a slow epoch (big net, mini-batches) ends the batch early
 
@@ -348,6 +350,7 @@ class TrainingScreen(Screen[None]):
         self._grid_shape = (24, 10)
         self._epochs_per_second = 0.0
         self._message = ""
+        self._notice: tuple[str, float] | None = None  # (text, when it goes away)
         self.diverged = False
         self.finished = False
         self._ready = False  # widgets exist (set in on_mount)
@@ -624,6 +627,14 @@ class TrainingScreen(Screen[None]):
         widget.update(text)
         widget.set_class(not text, "-empty")
 
+    def _notify_once(self, text: str) -> None:
+        """A short notice, not repeated while the same one is still up (held-down keys)."""
+        now = time.monotonic()
+        if self._notice is not None and self._notice[0] == text and now < self._notice[1]:
+            return
+        self._notice = (text, now + NOTICE_TIMEOUT)
+        self.notify(text, timeout=NOTICE_TIMEOUT, markup=False)
+
     def _show_current(self) -> None:
         """Redraw from the screen's own state (only while no worker runs)."""
         if not self._ready:
@@ -748,7 +759,9 @@ class TrainingScreen(Screen[None]):
         else:
             new = max((r for r in LEARNING_RATES if r < lr * (1 - 1e-9)), default=lr)
         if new == lr:
-            self.notify(f"The learning rate stays at {_format_lr(lr)} (the end of the range).")
+            self._notify_once(
+                f"The learning rate stays at {_format_lr(lr)} (the end of the range)."
+            )
             return
 
         def change() -> None:
