@@ -35,3 +35,17 @@ def test_the_exact_value_is_not_the_tangent_plane_estimate() -> None:
         assert not v.correct and v.mistake == "exact value", (seed, v)
         assert "tangent plane" in v.message
         assert inst.check(inst.solution).correct
+
+
+def test_the_swapped_index_in_a_hidden_weight_is_named() -> None:
+    """∂E/∂W1ⱼᵢ for ∂E/∂W1ᵢⱼ: an off-diagonal entry always, never mistaken for a sign slip."""
+    grad_w1 = quantities.QUANTITIES["grad_W1"].func
+    for seed, inst in _instances("grad-w1", "entry-one"):
+        p = inst.params
+        i, j = int(p["i"]), int(p["j"])
+        assert i != j
+        swapped = float(grad_w1(p["net"], p["x1"], p["y1"])[j - 1, i - 1])
+        v = inst.check(plain_number(swapped))
+        assert not v.correct and v.mistake == "swapped index", (seed, v)
+        assert f"entry ({j},{i})" in v.message
+        assert inst.check(plain_number(-float(inst.expected))).mistake == "sign", seed
