@@ -11,7 +11,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from bptutor.engine.training import TrainConfig
-from bptutor.tui.screens.training import LEARNING_RATES, TrainingProgressed, TrainingScreen
+from bptutor.tui.screens.training import (
+    LEARNING_RATES,
+    PROBE_EPOCHS,
+    TrainingProgressed,
+    TrainingScreen,
+)
 from bptutor.tui.widgets.fit_plot import DataView
 from bptutor.tui.widgets.loss_plot import LossPlot
 from bptutor.tui.widgets.network_diagram import NetworkDiagram
@@ -202,7 +207,7 @@ async def test_a_huge_learning_rate_diverges_with_a_message() -> None:
         message = screen.query_one("#training-message", Static)
         assert message.display and message.region.height >= 1
         text = str(message.content)
-        assert "diverged" in text and "smaller" in text and "1000" in text
+        assert "diverged" in text and "smaller than 1000" in text
         assert not screen.running and "diverged" in status(screen)
         await wait_for(pilot, lambda: no_training_left(pilot.app))
         stopped_at = screen.epoch
@@ -455,22 +460,34 @@ async def test_every_key_is_discoverable_and_listed_in_training_keys() -> None:
         assert "example 2/4" in screen.query_one(NetworkDiagram).render_text().plain
 
 
-async def test_divergence_says_how_many_presses_reach_the_suggested_rate() -> None:
+async def follow_the_divergence_advice(pilot: Pilot, screen: TrainingScreen) -> float:
+    """Press exactly what the divergence message says; returns the rate it named."""
+    text = message_text(screen)
+    match = re.search(r"Press - (once|\d+ times) for lr (\S+?), then space", text)
+    assert match, text
+    presses = 1 if match.group(1) == "once" else int(match.group(1).split()[0])
+    await pilot.press(*["minus"] * presses)
+    suggested = float(match.group(2))
+    assert screen.learning_rate == suggested
+    await press_live(pilot, "space")
+    return suggested
+
+
+async def test_divergence_advice_names_a_rate_that_then_trains() -> None:
     screen = TrainingScreen(xor_config(learning_rate=1000))
     async with Host(screen).run_test(size=SIZE) as pilot:
         await press_live(pilot, "space")
-        await wait_for(pilot, lambda: screen.diverged)
-        text = str(screen.query_one("#training-message", Static).content)
-        match = re.search(r"Press - (once|\d+ times) for lr (\S+?),", text)
-        assert match, text
-        presses = 1 if match.group(1) == "once" else int(match.group(1).split()[0])
-        suggested = float(match.group(2))
-        assert suggested == 100 and "e.g. 100" in text  # the engine's advice, reachable
-        await pilot.press(*["minus"] * presses)
-        assert screen.learning_rate == suggested
-        await pilot.press("r")  # a fresh start clears the message
-        assert str(screen.query_one("#training-message", Static).content) == ""
-        assert not screen.diverged and screen.epoch == 0
+        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
+        assert "the initial weights" in message_text(screen)
+        suggested = await follow_the_divergence_advice(pilot, screen)
+        assert suggested < 100  # the engine's lr/10 (100) diverges again from anywhere here
+        assert message_text(screen) == ""
+        await wait_for(pilot, lambda: screen.epoch > 2 * PROBE_EPOCHS or screen.diverged)
+        assert not screen.diverged and screen.running
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
+        losses = screen.history.view()
+        assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
 async def test_the_plot_redraws_less_often_than_the_status_while_running() -> None:
@@ -542,3 +559,44 @@ async def test_the_end_of_the_rate_range_is_one_short_notice_however_often_press
         await pilot.pause(0.1)
         messages = [n.message for n in pilot.app._notifications]
         assert len(messages) == 2 and "stays at 0.0001" in messages[-1]
+
+
+async def test_the_playgrounds_relu_sine_blow_up_can_be_followed_out_of() -> None:
+    """The QA path: d (sine), b (mini-batch), a (relu), + up to 1000, space. A mini-batch
+    epoch leaves weights of ~1e28 there, from which every rate diverges again."""
+    screen = TrainingScreen(None)
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await pilot.press("d", "b", "a", *["plus"] * len(LEARNING_RATES))
+        assert (screen.dataset_name, screen.activation, screen.learning_rate) == (
+            "sine",
+            "relu",
+            1000,
+        )
+        assert screen.batch_size is not None
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
+        assert np.abs(screen.net.params).max() > 1e20  # what the engine leaves behind
+        await follow_the_divergence_advice(pilot, screen)
+        assert np.abs(screen.net.params).max() < 100  # went back to sane weights
+        await wait_for(pilot, lambda: screen.epoch > 2 * PROBE_EPOCHS or screen.diverged)
+        assert not screen.diverged and screen.running
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: no_training_left(pilot.app))
+        losses = screen.history.view()
+        assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+
+
+async def test_after_a_divergence_the_advice_counts_the_presses_left_and_follows_batch() -> None:
+    screen = TrainingScreen(xor_config(learning_rate=1000))
+    async with Host(screen).run_test(size=SIZE) as pilot:
+        await press_live(pilot, "space")
+        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
+        first = re.search(r"Press - (\d+) times", message_text(screen))
+        assert first, message_text(screen)
+        await pilot.press("minus")
+        again = re.search(r"Press - (\d+) times|Press - once", message_text(screen))
+        assert again and "diverged" in status(screen)
+        assert again.group(0) == "Press - once" or int(again.group(1)) == int(first.group(1)) - 1
+        await pilot.press("b")  # still diverged: the advice is worked out for mini-batches
+        assert screen.batch_size is not None and "diverged" in status(screen)
+        assert "Press" in message_text(screen) and "diverged" in message_text(screen)

@@ -75,6 +75,10 @@ PLOT_INTERVAL = 0.2
 """Seconds between loss-plot redraws while training runs (the status follows every post)."""
 DRAW_WAIT = 0.03
 """Longest the worker waits, after posting progress, for the screen to have drawn it."""
+PROBE_EPOCHS = 200
+"""After a divergence, each smaller learning rate is tried for this many epochs (on a copy)."""
+PROBE_SECONDS = 0.5
+"""Longest the screen spends trying learning rates after a divergence."""
 NOTICE_TIMEOUT = 3.0
 """Seconds a notice of the view (e.g. the end of the learning-rate range) stays up."""
 EPOCHS_PER_LOCK = 32
@@ -111,6 +115,55 @@ class LossHistory:
 
     def last(self) -> float | None:
         return float(self._buf[self._n - 1]) if self._n else None
+
+    @classmethod
+    def from_values(cls, values: np.ndarray) -> LossHistory:
+        """A new history holding a copy of ``values`` (e.g. the start of an older one)."""
+        history = cls(max(1024, 2 * len(values)))
+        history._buf[: len(values)] = values
+        history._n = len(values)
+        return history
+
+
+class _SafeWeights:
+    """The last weights known to be fit to go on from, kept for after a divergence.
+
+    A divergence leaves the last *finite* weights, but those are often ~1e28 already (a
+    mini-batch epoch can blow them up before the engine sees it): no learning rate recovers
+    from there. So a copy is kept of the latest weights whose loss was at most twice the best
+    loss this network has had (its initial weights count). Copies are offered every progress
+    post (``offer``: the weights after ``epoch`` epochs); their loss becomes known one epoch
+    later, as ``history[epoch]``, and ``settle`` then keeps or drops them. Worker-side calls
+    happen under the screen's lock.
+    """
+
+    def __init__(self, params: np.ndarray, epoch: int) -> None:
+        self.params = np.array(params, dtype=float)
+        self.epoch = epoch
+        self._pending = np.empty_like(self.params)
+        self._pending_epoch: int | None = None
+        self._best = math.inf
+        self._seen = 0  # history entries already folded into _best
+
+    def offer(self, params: np.ndarray, epoch: int) -> None:
+        np.copyto(self._pending, params)
+        self._pending_epoch = epoch
+
+    def settle(self, history: np.ndarray) -> None:
+        n = len(history)
+        if n > self._seen:
+            new = history[self._seen :]
+            finite = new[np.isfinite(new)]
+            if finite.size:
+                self._best = min(self._best, float(finite.min()))
+            self._seen = n
+        k = self._pending_epoch
+        if k is not None and k < n:
+            loss = float(history[k])
+            if math.isfinite(loss) and loss <= 2 * self._best + 1e-12:
+                self.params, self._pending = self._pending, self.params
+                self.epoch = k
+            self._pending_epoch = None
 
 
 class TrainingProgressed(Message, bubble=False):
@@ -174,6 +227,7 @@ class _Run:
     epochs: int
     history: LossHistory
     lock: threading.Lock
+    safe: _SafeWeights
     drawn: threading.Event = dataclasses.field(default_factory=threading.Event)
 
 
@@ -383,6 +437,9 @@ class TrainingScreen(Screen[None]):
         self.history = LossHistory()
         self.diverged = False
         self.finished = False
+        self._safe = _SafeWeights(self.net.params, 0)
+        self._divergence: tuple[str, float] | None = None  # (what happened, the lr then)
+        self._suggested: float | None = None
         self._set_message("")  # a divergence (or error) message is about the old weights
         self._epochs_per_second = 0.0
         self.target_epochs = self._block
@@ -432,9 +489,12 @@ class TrainingScreen(Screen[None]):
         return False
 
     def _start_run(self) -> None:
-        if self.running or not self._weights_usable():
+        if self.running:
             return
-        self.diverged = False  # the engine kept the last finite weights: go on from them
+        self._go_back_if_diverged()
+        if not self._weights_usable():
+            return
+        self._safe.offer(self.net.params, self.epoch)
         if self.epoch >= self.target_epochs:
             self.target_epochs = self.epoch + self._block
         epochs = self.target_epochs - self.epoch
@@ -451,6 +511,7 @@ class TrainingScreen(Screen[None]):
             epochs=epochs,
             history=self.history,
             lock=self._lock,
+            safe=self._safe,
         )
         self._active_run = run.run_id
         self._drawn = run.drawn
@@ -518,8 +579,14 @@ class TrainingScreen(Screen[None]):
                             break
                         if clock() - held >= LOCK_SECONDS:
                             break
-                now = clock()
-                if not stop and step is not None and now - last_post >= POST_INTERVAL:
+                    now = clock()
+                    post = not stop and step is not None and now - last_post >= POST_INTERVAL
+                    if post or stop:  # keep a copy of weights fit to go back to
+                        run.safe.settle(run.history.view())
+                        if post:
+                            run.safe.offer(run.net.params, len(run.history))
+                if post:
+                    assert step is not None
                     rate = (step.epoch - last_epoch) / (now - last_post)
                     diagram, data = self._snapshots(run.net, run.X, run.y)
                     run.drawn.clear()
@@ -599,24 +666,96 @@ class TrainingScreen(Screen[None]):
         self._show_current()
 
     def _diverged(self, epoch: int, detail: str | None) -> None:
+        """Say what happened, and which smaller learning rate trains from the safe weights."""
         self.diverged = True
-        smaller = max(
-            (r for r in LEARNING_RATES if r <= self.learning_rate / 10), default=LEARNING_RATES[0]
+        what = (detail or "").split(" Try a smaller")[0] or (
+            f"Training diverged at epoch {epoch}: the loss became infinite or NaN."
         )
-        what = detail or (
-            f"Training diverged at epoch {epoch}: the loss became infinite or NaN. Try a "
-            f"smaller learning rate than {_format_lr(self.learning_rate)}, "
-            f"e.g. {_format_lr(smaller)}."
-        )
-        presses = sum(1 for r in LEARNING_RATES if smaller <= r < self.learning_rate * (1 - 1e-9))
-        if presses == 0:  # already the smallest rate on the keys
-            self._set_message(f"{what} Press r to start again from new weights.")
+        self._divergence = (what, self.learning_rate)
+        self._suggested = self._probe_rate()
+        self._show_advice()
+
+    def _probe_rate(self) -> float | None:
+        """The largest rate of the keys, at most a tenth of the one that diverged, that trains
+        from the safe weights: PROBE_EPOCHS epochs on a copy, exactly as the run going on from
+        there would (same seed and epochs), without diverging and ending no higher than it
+        started. None when none does within PROBE_SECONDS."""
+        assert self._divergence is not None
+        limit = self._divergence[1] / 10 * (1 + 1e-9)
+        safe = self._safe
+        trial = self.net.copy()
+        deadline = time.perf_counter() + PROBE_SECONDS
+        for rate in sorted((r for r in LEARNING_RATES if r <= limit), reverse=True):
+            trial.params[:] = safe.params
+            first = last = math.nan
+            ok = True
+            for step in train(
+                trial,
+                self.X,
+                self.y,
+                learning_rate=rate,
+                epochs=PROBE_EPOCHS,
+                batch_size=self.batch_size,
+                seed=self.seed,
+                start_epoch=safe.epoch,
+            ):
+                if step.diverged:
+                    ok = False
+                    break
+                if math.isnan(first):
+                    first = step.loss
+                last = step.loss
+                if time.perf_counter() > deadline:
+                    break
+            if ok and last <= first:
+                return rate
+            if time.perf_counter() > deadline:
+                return None
+        return None
+
+    def _show_advice(self) -> None:
+        """The divergence message, with the presses from the current rate to the suggested."""
+        if not self.diverged or self._divergence is None:
             return
-        how = "once" if presses == 1 else f"{presses} times"
+        what = self._divergence[0]
+        k = self._safe.epoch
+        back = f"the weights of epoch {k:,}" if k else "the initial weights"
+        rate, lr = self._suggested, self.learning_rate
+        if rate is None:
+            self._set_message(
+                f"{what} No smaller learning rate trained from {back} without diverging: "
+                f"press r to start again, or try another activation (a)."
+            )
+            return
+        if math.isclose(rate, lr):
+            press = "Press space"
+        else:
+            key = "-" if rate < lr else "+"
+            up, down = 1 + 1e-9, 1 - 1e-9
+            if key == "-":  # each press goes to the next ladder rate below (see _set_lr)
+                presses = sum(1 for r in LEARNING_RATES if rate * down <= r < lr * down)
+            else:
+                presses = sum(1 for r in LEARNING_RATES if lr * up < r <= rate * up)
+            how = "once" if presses == 1 else f"{presses} times"
+            press = f"Press {key} {how} for lr {_format_lr(rate)}, then space"
         self._set_message(
-            f"{what} Press - {how} for lr {_format_lr(smaller)}, then space to go on from the "
-            f"last finite weights, or r to start again."
+            f"{what} {press} to go on from {back}, from before the blow-up: lr "
+            f"{_format_lr(rate)}, smaller than {_format_lr(self._divergence[1])}, trains from "
+            f"there. Or press r to start again."
         )
+
+    def _go_back_if_diverged(self) -> None:
+        """After a divergence, put back the safe weights (and cut the history to them)."""
+        if not self.diverged:
+            return
+        safe = self._safe
+        with self._lock:
+            self.net.params[:] = safe.params
+            self.history = LossHistory.from_values(self.history.view()[: safe.epoch])
+            self._safe = _SafeWeights(safe.params, safe.epoch)
+        self.diverged = False
+        self._divergence = None
+        self._set_message("")
 
     # ---------------------------------------------------------------------- drawing
     def _set_message(self, text: str) -> None:
@@ -726,10 +865,11 @@ class TrainingScreen(Screen[None]):
         """Exactly one epoch (pauses first if running)."""
         if self.running:
             self._stop_run()
+        self._go_back_if_diverged()
         if not self._weights_usable():
             return
-        self.diverged = False
         with self._lock:
+            self._safe.offer(self.net.params, self.epoch)
             steps = train(
                 self.net,
                 self.X,
@@ -744,6 +884,7 @@ class TrainingScreen(Screen[None]):
             steps.close()
             if step is not None:
                 self.history.append(step.loss)
+            self._safe.settle(self.history.view())
         self._epochs_per_second = 0.0
         if step is not None and step.diverged:
             self._diverged(step.epoch, step.message)
@@ -768,6 +909,7 @@ class TrainingScreen(Screen[None]):
             self.learning_rate = new
 
         self._restart_after(change, reset=False)
+        self._show_advice()  # after a divergence: the presses still to go
 
     def action_lr_up(self) -> None:
         self._set_lr(up=True)
@@ -822,6 +964,9 @@ class TrainingScreen(Screen[None]):
             self.batch_size = self._mini_batch_size() if self.batch_size is None else None
 
         self._restart_after(change, reset=False)
+        if self.diverged and self._divergence is not None:  # advice for the new batch setting
+            self._suggested = self._probe_rate()
+            self._show_advice()
 
     def action_toggle_log(self) -> None:
         plot = self.query_one(LossPlot)
