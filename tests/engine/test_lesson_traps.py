@@ -49,3 +49,15 @@ def test_the_swapped_index_in_a_hidden_weight_is_named() -> None:
         assert not v.correct and v.mistake == "swapped index", (seed, v)
         assert f"entry ({j},{i})" in v.message
         assert inst.check(plain_number(-float(inst.expected))).mistake == "sign", seed
+
+
+def test_vectors_read_by_index_have_distinct_entries() -> None:
+    """A wrong index must give a wrong number: entries of different sizes, none zero."""
+    import numpy as np
+
+    for step_id, name, size in [("collapse-vector", "c", 4), ("dz-dw", "x", 3)]:
+        for seed, inst in _instances("kronecker", step_id):
+            v = np.asarray(inst.params[name], dtype=float)
+            assert v.shape == (size,) and np.all(v != 0), (step_id, seed, v)
+            assert len(set(np.abs(v).tolist())) == size, (step_id, seed, v)
+            assert np.all(v == np.round(v)), (step_id, seed, v)
