@@ -229,3 +229,16 @@ def test_figure_text_reads_plotext_exactly_as_its_ansi_output(n: int, log_scale:
     assert _cells(figure_text(fig)) == _cells(expected)
     # the curve is coloured (plotext's cyan is colour 6), the frame and labels are not
     assert any(style == "color(6)" for _, style in _cells(expected)) == (n > 0)
+
+
+def test_fmt_tiny_values_have_one_format_zero_another() -> None:
+    # nonzero but below what two decimals show: always a power of ten, never "+0.00"
+    assert [fmt(v).strip() for v in (1e-6, -4e-8, 3e-3, 2e-9)] == [
+        "+1e-6",
+        "-4e-8",
+        "+3e-3",
+        "+2e-9",
+    ]
+    # exactly zero (or too small to show in the width) reads as a plain 0, not as "+0.00"
+    assert [fmt(v) for v in (0.0, -0.0, 1e-12, -3e-15)] == ["    0"] * 4
+    assert fmt(0.0, 6) == "     0" and fmt(0.41) == "+0.41"

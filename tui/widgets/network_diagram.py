@@ -86,7 +86,8 @@ def fmt(value: float, width: int = 5) -> str:
     """``value`` signed, in at most ``width`` characters, as precisely as that allows.
 
     Weights sit near ±1 but gradients can be 1e-4 and a diverging run 1e30: fixed two decimals
-    would show most of those as +0.00 or overflow the column.
+    would show most of those as +0.00 or overflow the column. So values below 0.005 are
+    shown as powers of ten (+3e-3, -4e-8) and zero as a plain ``0``.
     """
     v = float(value)
     if 0.1 <= abs(v) < 10:  # the common case (weights, activations): fixed point is the best
@@ -95,6 +96,10 @@ def fmt(value: float, width: int = 5) -> str:
             return text
     if not np.isfinite(v):
         return ("nan" if np.isnan(v) else ("+inf" if v > 0 else "-inf")).rjust(width)
+    if abs(v) < 10.0 ** -(width + 4):  # +1e-9 is the smallest power form in 5 characters
+        # exactly zero (a relu's a, f′, zero biases) or beyond the width: a plain 0. A tiny
+        # nonzero value is always a power of ten (+1e-6), never "+0.00" beside a real zero
+        return "0".rjust(width)
     best: tuple[float, str] | None = None
     candidates = [f"{v:+.{d}f}" for d in (3, 2, 1, 0)]
     for d in (2, 1, 0):
