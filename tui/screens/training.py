@@ -77,7 +77,7 @@ DRAW_WAIT = 0.03
 """Longest the worker waits, after posting progress, for the screen to have drawn it."""
 PROBE_EPOCHS = 200
 """After a divergence, each smaller learning rate is tried for this many epochs (on a copy)."""
-PROBE_SECONDS = 0.5
+PROBE_SECONDS = 1.0
 """Longest the screen spends trying learning rates after a divergence."""
 NOTICE_TIMEOUT = 3.0
 """Seconds a notice of the view (e.g. the end of the learning-rate range) stays up."""
@@ -123,6 +123,51 @@ class LossHistory:
         history._buf[: len(values)] = values
         history._n = len(values)
         return history
+
+
+def probe_rate(
+    *,
+    net: Any,
+    params: np.ndarray,
+    epoch: int,
+    X: np.ndarray,
+    y: np.ndarray,
+    limit: float,
+    batch_size: int | None,
+    seed: int,
+) -> float | None:
+    """The largest rate of the keys, at most `limit`, that trains from `params`: PROBE_EPOCHS
+    epochs on `net` (a copy), exactly as the run going on from there would (same seed and
+    start epoch), without diverging and ending no higher than it started. None when none
+    does within PROBE_SECONDS. Runs in a worker thread: touches nothing of the screen."""
+    deadline = time.perf_counter() + PROBE_SECONDS
+    for rate in sorted((r for r in LEARNING_RATES if r <= limit), reverse=True):
+        net.params[:] = params
+        first = last = math.nan
+        ok = True
+        for step in train(
+            net,
+            X,
+            y,
+            learning_rate=rate,
+            epochs=PROBE_EPOCHS,
+            batch_size=batch_size,
+            seed=seed,
+            start_epoch=epoch,
+        ):
+            if step.diverged:
+                ok = False
+                break
+            if math.isnan(first):
+                first = step.loss
+            last = step.loss
+            if time.perf_counter() > deadline:
+                break
+        if ok and last <= first:
+            return rate
+        if time.perf_counter() > deadline:
+            return None
+    return None
 
 
 class _SafeWeights:
@@ -440,6 +485,7 @@ class TrainingScreen(Screen[None]):
         self._safe = _SafeWeights(self.net.params, 0)
         self._divergence: tuple[str, float] | None = None  # (what happened, the lr then)
         self._suggested: float | None = None
+        self._probe_token: object | None = None  # the probe whose answer is still wanted
         self._set_message("")  # a divergence (or error) message is about the old weights
         self._epochs_per_second = 0.0
         self.target_epochs = self._block
@@ -672,51 +718,51 @@ class TrainingScreen(Screen[None]):
             f"Training diverged at epoch {epoch}: the loss became infinite or NaN."
         )
         self._divergence = (what, self.learning_rate)
-        self._suggested = self._probe_rate()
-        self._show_advice()
+        self._start_probe()
 
-    def _probe_rate(self) -> float | None:
-        """The largest rate of the keys, at most a tenth of the one that diverged, that trains
-        from the safe weights: PROBE_EPOCHS epochs on a copy, exactly as the run going on from
-        there would (same seed and epochs), without diverging and ending no higher than it
-        started. None when none does within PROBE_SECONDS."""
+    def _start_probe(self) -> None:
+        """Work out, off the UI thread, which smaller rate trains from the safe weights.
+
+        The message says so meanwhile; the answer lands in ``_probe_done`` unless the learner
+        has moved on (reset, another data set, ...), which makes the probe's token stale.
+        """
         assert self._divergence is not None
-        limit = self._divergence[1] / 10 * (1 + 1e-9)
+        token = self._probe_token = object()
+        self._suggested = None
+        self._set_message(f"{self._divergence[0]} Looking for a learning rate that trains…")
         safe = self._safe
-        trial = self.net.copy()
-        deadline = time.perf_counter() + PROBE_SECONDS
-        for rate in sorted((r for r in LEARNING_RATES if r <= limit), reverse=True):
-            trial.params[:] = safe.params
-            first = last = math.nan
-            ok = True
-            for step in train(
-                trial,
-                self.X,
-                self.y,
-                learning_rate=rate,
-                epochs=PROBE_EPOCHS,
-                batch_size=self.batch_size,
-                seed=self.seed,
-                start_epoch=safe.epoch,
-            ):
-                if step.diverged:
-                    ok = False
-                    break
-                if math.isnan(first):
-                    first = step.loss
-                last = step.loss
-                if time.perf_counter() > deadline:
-                    break
-            if ok and last <= first:
-                return rate
-            if time.perf_counter() > deadline:
-                return None
-        return None
+        job = dict(
+            net=self.net.copy(),
+            params=safe.params.copy(),
+            epoch=safe.epoch,
+            X=self.X,
+            y=self.y,
+            limit=self._divergence[1] / 10 * (1 + 1e-9),
+            batch_size=self.batch_size,
+            seed=self.seed,
+        )
+
+        def probe() -> None:
+            rate = probe_rate(**job)
+            self.app.call_from_thread(self._probe_done, token, rate)
+
+        self.run_worker(probe, thread=True, exit_on_error=False, group="probe", name="probe")
+
+    def _probe_done(self, token: object, rate: float | None) -> None:
+        if token is not self._probe_token or not self.diverged or self._divergence is None:
+            return  # the learner moved on while the probe ran
+        if not self.is_attached:
+            return  # the view was left meanwhile
+        self._probe_token = None
+        self._suggested = rate
+        self._show_advice()
 
     def _show_advice(self) -> None:
         """The divergence message, with the presses from the current rate to the suggested."""
         if not self.diverged or self._divergence is None:
             return
+        if self._probe_token is not None:
+            return  # still looking: "Looking for a learning rate…" stays up
         what = self._divergence[0]
         k = self._safe.epoch
         back = f"the weights of epoch {k:,}" if k else "the initial weights"
@@ -965,8 +1011,7 @@ class TrainingScreen(Screen[None]):
 
         self._restart_after(change, reset=False)
         if self.diverged and self._divergence is not None:  # advice for the new batch setting
-            self._suggested = self._probe_rate()
-            self._show_advice()
+            self._start_probe()
 
     def action_toggle_log(self) -> None:
         plot = self.query_one(LossPlot)
