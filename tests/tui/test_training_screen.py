@@ -460,6 +460,16 @@ async def test_every_key_is_discoverable_and_listed_in_training_keys() -> None:
         assert "example 2/4" in screen.query_one(NetworkDiagram).render_text().plain
 
 
+async def it_trains_on_without_diverging(pilot: Pilot, screen: TrainingScreen) -> None:
+    """After the advice was followed: well past the probe's length, then paused, all finite."""
+    await wait_for(pilot, lambda: screen.epoch > 2 * PROBE_EPOCHS or screen.diverged)
+    assert not screen.diverged and screen.running
+    await press_live(pilot, "space")
+    await wait_for(pilot, lambda: no_training_left(pilot.app))
+    losses = screen.history.view()
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+
+
 async def follow_the_divergence_advice(pilot: Pilot, screen: TrainingScreen) -> float:
     """Press exactly what the divergence message says; returns the rate it named."""
     text = message_text(screen)
@@ -482,12 +492,7 @@ async def test_divergence_advice_names_a_rate_that_then_trains() -> None:
         suggested = await follow_the_divergence_advice(pilot, screen)
         assert suggested < 100  # the engine's lr/10 (100) diverges again from anywhere here
         assert message_text(screen) == ""
-        await wait_for(pilot, lambda: screen.epoch > 2 * PROBE_EPOCHS or screen.diverged)
-        assert not screen.diverged and screen.running
-        await press_live(pilot, "space")
-        await wait_for(pilot, lambda: no_training_left(pilot.app))
-        losses = screen.history.view()
-        assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+        await it_trains_on_without_diverging(pilot, screen)
 
 
 async def test_the_plot_redraws_less_often_than_the_status_while_running() -> None:
@@ -578,12 +583,7 @@ async def test_the_playgrounds_relu_sine_blow_up_can_be_followed_out_of() -> Non
         assert np.abs(screen.net.params).max() > 1e20  # what the engine leaves behind
         await follow_the_divergence_advice(pilot, screen)
         assert np.abs(screen.net.params).max() < 100  # went back to sane weights
-        await wait_for(pilot, lambda: screen.epoch > 2 * PROBE_EPOCHS or screen.diverged)
-        assert not screen.diverged and screen.running
-        await press_live(pilot, "space")
-        await wait_for(pilot, lambda: no_training_left(pilot.app))
-        losses = screen.history.view()
-        assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
+        await it_trains_on_without_diverging(pilot, screen)
 
 
 async def test_after_a_divergence_the_advice_counts_the_presses_left_and_follows_batch() -> None:

@@ -343,7 +343,13 @@ class TrainingScreen(Screen[None]):
         # long form (TRAINING_KEYS, the app's help). `e` is hinted in the diagram's title.
         Binding("space", "toggle_run", "run", id="training.toggle_run", tooltip="run / pause"),
         Binding("s", "step", "step", id="training.step", tooltip="train one epoch"),
-        Binding("r", "reset", "reset", id="training.reset", tooltip="new initial weights, epoch 0"),
+        Binding(
+            "r",
+            "reset",
+            "reset",
+            id="training.reset",
+            tooltip="back to the initial weights, epoch 0",
+        ),
         Binding(
             "plus",
             "lr_up",
