@@ -388,12 +388,13 @@ def _prose_value(value: Any, spec: str | None, key: str, content: str) -> str:
             return "− " + text[1:]
         return "+ " + text
     if spec == "^":  # an exponent: x{n:^} shows x³ (x^(2.5) when not a whole number)
+        shown = _number(value, "", key, content)  # also refuses what is not one number
         number = float(value)
         if number == 1:
             return ""  # x¹ is x
         if number.is_integer():
             return str(int(number)).translate(_SUPERSCRIPT)
-        return "^(" + _number(value, "", key, content) + ")"
+        return "^(" + shown + ")"
     if spec == "()":  # in parentheses when negative: (−2), but 2
         if hasattr(value, "to_unicode"):
             shown = show_expression(value)

@@ -62,6 +62,8 @@ def test_exponent_spec_raises_whole_numbers() -> None:
     assert interpolate("2·x{one:^}", env, "text") == "2·x"
     assert interpolate("x{m:^}", env, "text") == "x⁻²"
     assert interpolate("x{h:^}", env, "text") == "x^(2.5)"
+    with pytest.raises(ExerciseError, match="not a single number"):
+        interpolate("x{v:^}", _env(v=np.array([1.0, 2.0])), "text")
 
 
 def test_expression_parameters_show_tidied_with_the_same_specs() -> None:
