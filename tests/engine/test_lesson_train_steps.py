@@ -1,5 +1,6 @@
 """The built-in course's train steps do what their prose promises: the loss never rises over
-the configured epochs, and it ends far below where it started."""
+the configured epochs, and it ends far below where it started. So does the default run of
+`bptutor train` and the playground (TrainConfig())."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from bptutor.engine.course import load_course
 from bptutor.engine.datasets import load_dataset
 from bptutor.engine.exercises import instantiate
-from bptutor.engine.training import train
+from bptutor.engine.training import TrainConfig, train
 
 TRAIN_STEPS = [
     (lesson, step)
@@ -65,3 +66,12 @@ def test_xor_step_falls_fast_then_plateaus_then_plunges() -> None:
     assert quick < 0.7 * start  # the quick fall
     assert stretch_end > 0.85 * quick  # the slow stretch: under 15 % in 30 epochs
     assert losses[-1] < 1e-6 * stretch_end  # the plunge
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_default_run_falls_without_a_visible_bump(seed: int) -> None:
+    """`bptutor train` with no options is a learner's first look: the loss must only fall."""
+    losses = losses_of(TrainConfig(seed=seed))
+    rise = np.max(losses - np.minimum.accumulate(losses))
+    assert rise < 1e-3 * losses[0]
+    assert losses[-1] < 1e-6

@@ -69,30 +69,6 @@ def test_mini_batches_also_learn(name):
     assert all(np.isfinite(s.grad_norm) and s.grad_norm > 0 for s in steps)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_the_default_run_falls_without_a_visible_bump(seed):
-    """`bptutor train` with no options is a learner's first look: the loss must only fall."""
-    config = TrainConfig(seed=seed)
-    ds = load_dataset(config.dataset, seed=config.seed)
-    net = config.make_network(2, 1)
-    losses = np.array(
-        [
-            s.loss
-            for s in _run(
-                net,
-                ds.X,
-                ds.y,
-                learning_rate=config.learning_rate,
-                epochs=config.epochs,
-                seed=config.seed,
-            )
-        ]
-    )
-    rise = np.max(losses - np.minimum.accumulate(losses))
-    assert rise < 1e-3 * losses[0]
-    assert losses[-1] < 1e-6
-
-
 def test_xor_is_learned_with_biases():
     ds = load_dataset("xor")
     config = TrainConfig()  # xor, 4 tanh units, biases on, lr 0.2, 2000 epochs
