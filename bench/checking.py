@@ -10,7 +10,7 @@ import sys
 import time
 
 import numpy as np
-from bptutor.engine.checking import check_array, check_expression, check_number, preview
+from bptutor.engine.answers.grading import check_array, check_expression, check_number, preview
 
 ORDINARY = [
     "x*e^y",

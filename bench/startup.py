@@ -129,7 +129,7 @@ def main() -> int:
     bare_py.write_text(BARE_APP)
     data = work / "data"
     # a learner who has seen the welcome once: the first frame is the course map
-    from bptutor.tui.progress import ProgressStore
+    from bptutor.engine.course.progress import ProgressStore
 
     ProgressStore(data).mark_welcomed()
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}

@@ -4,7 +4,7 @@ For each size (n inputs, m hidden, L examples) every contender trains the same n
 hidden layer, one linear output, no biases: the notes' network) from the same weights on the
 same data, full batch, plain gradient descent, recording the loss of every epoch:
 
-- engine       `bptutor.engine.training.train` (also computes the gradient norm and checks for
+- engine       `bptutor.engine.nn.training.train` (also computes the gradient norm and checks for
                divergence every epoch, and builds a Step record)
 - numpy loop   the minimal loop one writes by hand: fresh temporaries, `0.5 * np.mean(err**2)`
 - numpy bare   the same loop without recording the loss (a lower bound on per-epoch overhead)
@@ -35,8 +35,8 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from bptutor.engine.network import Network
-from bptutor.engine.training import train
+from bptutor.engine.nn.network import Network
+from bptutor.engine.nn.training import train
 
 torch = None  # imported only by the torch workers (optional: only to compare against)
 HAVE_TORCH = importlib.util.find_spec("torch") is not None

@@ -36,8 +36,8 @@ CONFIG = {
 
 
 def headless_epochs_per_second(seconds: float) -> float:
-    from bptutor.engine.datasets import load_dataset
-    from bptutor.engine.training import TrainConfig, train
+    from bptutor.engine.nn.datasets import load_dataset
+    from bptutor.engine.nn.training import TrainConfig, train
     from bptutor.tui.screens.training import LossHistory
 
     cfg = TrainConfig(**CONFIG)
@@ -59,8 +59,8 @@ def headless_epochs_per_second(seconds: float) -> float:
 
 def real_history(epochs: int) -> np.ndarray:
     """The loss per epoch of an actual run (the view's curve, not a synthetic one)."""
-    from bptutor.engine.datasets import load_dataset
-    from bptutor.engine.training import TrainConfig, train
+    from bptutor.engine.nn.datasets import load_dataset
+    from bptutor.engine.nn.training import TrainConfig, train
 
     cfg = TrainConfig(**{**CONFIG, "learning_rate": 0.05})  # a slow, long descent
     ds = load_dataset(cfg.dataset, seed=cfg.seed)
@@ -90,7 +90,7 @@ def plot_refresh_ms(
 
 async def save_screenshot(path: str) -> int:
     """An SVG of the view mid-run on a 2-D set (decision map) while the loss still falls."""
-    from bptutor.engine.training import TrainConfig
+    from bptutor.engine.nn.training import TrainConfig
     from bptutor.tui.screens.training import TrainingScreen
     from textual.app import App
 
@@ -128,7 +128,7 @@ async def ui_live(seconds: float, pairs: int = 1) -> dict[str, Any]:
     other; their ratio is far steadier on a shared machine than separate runs minutes apart.
     The order within a pair alternates to cancel drift.
     """
-    from bptutor.engine.training import TrainConfig
+    from bptutor.engine.nn.training import TrainConfig
     from bptutor.tui.screens.training import TrainingProgressed, TrainingScreen
     from bptutor.tui.widgets.loss_plot import LossPlot
     from textual.app import App

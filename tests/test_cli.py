@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from bptutor.tui.cli import main
-from bptutor.tui.progress import FILE_NAME, ProgressStore
+from bptutor.engine.course.progress import FILE_NAME, ProgressStore
 
 
 @dataclass
@@ -42,7 +42,7 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture
 def saved(tmp_path: Path) -> Path:
     """A data dir with one solved exercise of the first lesson that has one."""
-    from bptutor.engine.course import load_course
+    from bptutor.engine.course.loader import load_course
 
     course = load_course(None)
     lesson = next(les for les in course.lessons if any(s.exercise for s in les.steps))
@@ -70,7 +70,7 @@ def test_reset_progress_wipes_after_yes(saved: Path, run: Any) -> None:
 
 
 def test_progress_table(saved: Path, run: Any) -> None:
-    from bptutor.engine.course import load_course
+    from bptutor.engine.course.loader import load_course
 
     course = load_course(None)
     out = run("--data-dir", str(saved), "progress")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bptutor.engine.checking import check_array, check_expression, check_number
+from bptutor.engine.answers.grading import check_array, check_expression, check_number
 from bptutor.tui.screens.help import KEYS
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bptutor.tui.messages import CourseLoaded
-from bptutor.tui.progress import ProgressStore
+from bptutor.engine.course.progress import ProgressStore
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -40,7 +40,7 @@ LOADING = PendingCourse()
 
 def _engine_instantiate(lesson: Any, step: Any, seed: int) -> Any:
     """Imported on first use: the course map does not need the numerical engine."""
-    from bptutor.engine.exercises import instantiate
+    from bptutor.engine.course.exercise import instantiate
 
     return instantiate(lesson, step, seed)
 

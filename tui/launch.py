@@ -27,7 +27,7 @@ def load_course_safely(lessons_dir: Path | None) -> Any:
     if lessons_dir is not None and not Path(lessons_dir).is_dir():
         return UnloadableCourse((f"{lessons_dir} is not a directory.",), source=lessons_dir)
     try:
-        from bptutor.engine.course import load_course
+        from bptutor.engine.course.loader import load_course
 
         return load_course(lessons_dir)
     except Exception as exc:  # the loader should list problems itself; this is the backstop
@@ -46,7 +46,7 @@ def confirm(question: str) -> bool:
 
 
 def reset_progress(data_dir: Path | None) -> int:
-    from bptutor.tui.progress import ProgressStore, default_data_dir
+    from bptutor.engine.course.progress import ProgressStore, default_data_dir
 
     path = (data_dir if data_dir is not None else default_data_dir()) / "progress.json"
     if not path.exists():
@@ -70,7 +70,7 @@ def main(args: argparse.Namespace) -> int:
         return reset_progress(data_dir)
 
     from bptutor.tui.app import BptutorApp
-    from bptutor.tui.progress import ProgressStore
+    from bptutor.engine.course.progress import ProgressStore
 
     store = ProgressStore(data_dir)
     # the course loads inside the app, after its first frame (see BptutorApp.on_mount)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bptutor.tui.progress import LessonSummary, ProgressStore
+from bptutor.engine.course.progress import LessonSummary, ProgressStore
 
 COLUMNS = ("lesson", "title", "state", "solved", "total", "attempts", "hints", "revealed")
 

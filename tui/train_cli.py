@@ -29,7 +29,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def validate(args: argparse.Namespace) -> list[str]:
     """Every problem with the arguments, as sentences naming the option."""
-    from bptutor.engine.datasets import DATASET_NAMES
+    from bptutor.engine.nn.datasets import DATASET_NAMES
 
     problems = []
     if args.dataset not in DATASET_NAMES:
@@ -42,7 +42,7 @@ def validate(args: argparse.Namespace) -> list[str]:
         )
     if args.epochs is None or args.epochs <= 0:
         problems.append(f"--epochs must be a positive whole number (got {args.epochs})")
-    from bptutor.engine.training import MAX_LEARNING_RATE
+    from bptutor.engine.nn.training import MAX_LEARNING_RATE
 
     if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
         problems.append(f"--lr must be a positive number (got {args.lr})")
@@ -58,7 +58,7 @@ def validate(args: argparse.Namespace) -> list[str]:
 
 
 def _config(args: argparse.Namespace):  # -> TrainConfig (engine import kept lazy)
-    from bptutor.engine.training import TrainConfig
+    from bptutor.engine.nn.training import TrainConfig
 
     return TrainConfig(
         dataset=args.dataset,
@@ -162,8 +162,8 @@ class _Progress:
 
 def run_plain(config, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Train ``config`` printing progress, the final loss and the loss curve; 1 if diverged."""
-    from bptutor.engine.datasets import load_dataset
-    from bptutor.engine.training import train
+    from bptutor.engine.nn.datasets import load_dataset
+    from bptutor.engine.nn.training import train
     from bptutor.tui.widgets.loss_plot import render_loss_plot
 
     out = out if out is not None else sys.stdout

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from bptutor.engine.checking import (
+from bptutor.engine.answers.grading import (
     Mistake,
     check_array,
     check_expression,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bptutor.engine.course import load_course
+from bptutor.engine.course.loader import load_course
 
 GOOD = """
 id = "good"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from bptutor.engine.course import builtin_course_dir, load_course
-from bptutor.engine.coursecheck import awkward_spots, rendered_texts
-from bptutor.engine.exercises import instantiate
-from bptutor.engine.quantities import QUANTITIES
+from bptutor.engine.course.loader import builtin_course_dir, load_course
+from bptutor.engine.course.lint import awkward_spots, rendered_texts
+from bptutor.engine.course.exercise import instantiate
+from bptutor.engine.course.quantities import QUANTITIES
 
 SEEDS = 60
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bptutor.engine.datasets import DATASET_NAMES, load_dataset
+from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
 
 
 def test_names():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bptutor.engine.calls import Call, CallError, Name, evaluate_call, names_used, parse_call
-from bptutor.engine.quantities import QUANTITIES
+from bptutor.engine.course.calls import Call, CallError, Name, evaluate_call, names_used, parse_call
+from bptutor.engine.course.quantities import QUANTITIES
 
 
 def run(text: str, env: dict) -> object:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bptutor.engine.checking import check_expression
-from bptutor.engine.course import load_lesson
-from bptutor.engine.coursecheck import awkward_spots
-from bptutor.engine.exercises import ExerciseError, interpolate, show_expression, tidy
-from bptutor.engine.expr import parse
-from bptutor.engine.quantities import Function
+from bptutor.engine.answers.grading import check_expression
+from bptutor.engine.course.loader import load_lesson
+from bptutor.engine.course.lint import awkward_spots
+from bptutor.engine.course.exercise import ExerciseError, interpolate, show_expression, tidy
+from bptutor.engine.answers.expr import parse
+from bptutor.engine.course.quantities import Function
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ answer = "partial(E, 'ŷ', [y0, 0.5])"
 
 
 def test_declared_y_hat_is_the_parsers_y_hat(tmp_path: Path) -> None:
-    from bptutor.engine.exercises import instantiate
+    from bptutor.engine.course.exercise import instantiate
 
     path = tmp_path / "hat.toml"
     path.write_text(HAT_LESSON, encoding="utf-8")

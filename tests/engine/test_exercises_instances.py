@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bptutor.engine.course import load_course
-from bptutor.engine.exercises import (
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.exercise import (
     ExerciseError,
     bracket_matrix,
     format_number,

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from bptutor.engine.expr import ParseError, parse, parse_array
+from bptutor.engine.answers.expr import ParseError, parse, parse_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

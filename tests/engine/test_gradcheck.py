@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bptutor.engine.activations import ACTIVATIONS
-from bptutor.engine.gradcheck import numerical_gradient, numerical_gradients, relative_error
-from bptutor.engine.network import Network
+from bptutor.engine.nn.activations import ACTIVATIONS
+from bptutor.engine.nn.gradcheck import numerical_gradient, numerical_gradients, relative_error
+from bptutor.engine.nn.network import Network
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

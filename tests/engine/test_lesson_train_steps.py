@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bptutor.engine.course import load_course
-from bptutor.engine.datasets import load_dataset
-from bptutor.engine.exercises import instantiate
-from bptutor.engine.training import TrainConfig, train
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.nn.datasets import load_dataset
+from bptutor.engine.course.exercise import instantiate
+from bptutor.engine.nn.training import TrainConfig, train
 
 TRAIN_STEPS = [
     (lesson, step)

@@ -3,9 +3,9 @@ learner is told kindly what it is (QA pass, seed 11)."""
 
 from __future__ import annotations
 
-from bptutor.engine import quantities
-from bptutor.engine.course import load_course
-from bptutor.engine.exercises import instantiate, plain_number
+from bptutor.engine.course import quantities
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.exercise import instantiate, plain_number
 
 SEEDS = range(60)
 

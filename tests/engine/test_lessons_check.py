@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bptutor.engine import quantities
-from bptutor.engine.course import builtin_course_dir, load_course
-from bptutor.engine.coursecheck import check_course, main
-from bptutor.engine.exercises import instantiate
+from bptutor.engine.course import quantities
+from bptutor.engine.course.loader import builtin_course_dir, load_course
+from bptutor.engine.course.lint import check_course, main
+from bptutor.engine.course.exercise import instantiate
 
 README = builtin_course_dir() / "README.md"
 
@@ -107,7 +107,7 @@ def test_every_builtin_exercise_round_trips() -> None:
 
 
 def _text(value: object) -> str:
-    from bptutor.engine.exercises import plain_array, plain_number
+    from bptutor.engine.course.exercise import plain_array, plain_number
 
     arr = np.asarray(value, dtype=float)
     return plain_number(float(arr)) if arr.ndim == 0 else plain_array(arr)
@@ -276,7 +276,7 @@ def test_the_exact_value_instead_of_the_estimate_is_named(
     lesson_id: str, step_id: str, point, words: str
 ) -> None:
     """Typing f at the new point (exactly) instead of the linear estimate gets a kind message."""
-    from bptutor.engine.exercises import plain_number
+    from bptutor.engine.course.exercise import plain_number
 
     lesson = load_course().lesson(lesson_id)
     step = lesson.step(step_id)
@@ -291,7 +291,7 @@ def test_the_exact_value_instead_of_the_estimate_is_named(
 
 
 def test_the_new_value_instead_of_the_change_is_named() -> None:
-    from bptutor.engine.exercises import plain_number
+    from bptutor.engine.course.exercise import plain_number
 
     lesson = load_course().lesson("gradient")
     step = lesson.step("predicted-change")

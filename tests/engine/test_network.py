@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from bptutor.engine.activations import ACTIVATIONS, get_activation
-from bptutor.engine.network import Network
+from bptutor.engine.nn.activations import ACTIVATIONS, get_activation
+from bptutor.engine.nn.network import Network
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

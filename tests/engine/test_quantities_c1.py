@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bptutor.engine.quantities import QUANTITIES
+from bptutor.engine.course.quantities import QUANTITIES
 
 
 def q(name: str, *args: object) -> object:

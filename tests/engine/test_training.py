@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 import pytest
-from bptutor.engine.datasets import DATASET_NAMES, load_dataset
-from bptutor.engine.network import Network
-from bptutor.engine.training import Step, TrainConfig, train
+from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
+from bptutor.engine.nn.network import Network
+from bptutor.engine.nn.training import Step, TrainConfig, train
 
 
 def _run(net, X, y, **kw):

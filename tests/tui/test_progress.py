@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from bptutor.tui.progress import (
+from bptutor.engine.course.progress import (
     ENV_DATA_DIR,
     FILE_NAME,
     STATE_DONE,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from bptutor.engine.training import TrainConfig
+from bptutor.engine.nn.training import TrainConfig
 from bptutor.tui.screens.training import (
     LEARNING_RATES,
     PROBE_EPOCHS,
@@ -150,7 +150,7 @@ async def test_pause_stops_the_counter_and_step_advances_by_one() -> None:
 
 async def test_step_matches_the_engine_on_a_copy() -> None:
     """A single step applies exactly one epoch of the engine's train to the shown net."""
-    from bptutor.engine.training import train
+    from bptutor.engine.nn.training import train
 
     screen = TrainingScreen(xor_config())
     async with Host(screen).run_test(size=SIZE) as pilot:
@@ -410,7 +410,7 @@ async def test_the_lessons_xor_231_network_is_fully_readable_with_the_plot(
 async def test_the_notes_321_network_fits_the_diagram_at_80_columns() -> None:
     """No data set has 3 inputs, but the diagram widget on this screen must hold the notes'
     3-2-1 network (sigmoid, no biases) whole."""
-    from bptutor.engine.training import TrainConfig as Config
+    from bptutor.engine.nn.training import TrainConfig as Config
     from bptutor.tui.widgets.network_diagram import diagram_values, fmt
 
     screen = TrainingScreen(xor_config())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bptutor.engine.training import TrainConfig
+from bptutor.engine.nn.training import TrainConfig
 from bptutor.tui.screens.training import TrainingScreen
 from textual.app import App
 

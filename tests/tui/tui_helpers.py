@@ -8,7 +8,7 @@ from typing import Any
 
 from bptutor.tui.app import BptutorApp
 from bptutor.tui.launch import load_course_safely
-from bptutor.tui.progress import ProgressStore
+from bptutor.engine.course.progress import ProgressStore
 
 SEED = 1234
 SIZE = (80, 24)
@@ -63,7 +63,7 @@ def first_typed_step(course: Any, seed: int = SEED) -> Target:
 
 
 def _first_typed_step(course: Any, seed: int) -> Target:
-    from bptutor.engine.exercises import instantiate
+    from bptutor.engine.course.exercise import instantiate
 
     for li, lesson in enumerate(course.lessons):
         for si, step in enumerate(lesson.steps):
@@ -93,7 +93,7 @@ def wrong_answer(inst: Any) -> str:
 
 def first_step_of_kind(course: Any, kind: str, seed: int = SEED) -> Target | None:
     """The first step whose exercise is of `kind` (choice, train, ...), drawn for SEED."""
-    from bptutor.engine.exercises import instantiate
+    from bptutor.engine.course.exercise import instantiate
 
     for li, lesson in enumerate(course.lessons):
         for si, step in enumerate(lesson.steps):

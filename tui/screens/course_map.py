@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from bptutor.tui.progress import STATE_DONE, STATE_IN_PROGRESS, LessonSummary
+from bptutor.engine.course.progress import STATE_DONE, STATE_IN_PROGRESS, LessonSummary
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType

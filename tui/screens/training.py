@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from bptutor.engine.datasets import DATASET_NAMES, load_dataset
-from bptutor.engine.training import MAX_LEARNING_RATE, TrainConfig, train
+from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
+from bptutor.engine.nn.training import MAX_LEARNING_RATE, TrainConfig, train
 from bptutor.tui.widgets.fit_plot import DataView, DataViewValues, data_view_values
 from bptutor.tui.widgets.loss_plot import LossPlot
 from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram, diagram_values

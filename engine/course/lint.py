@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
-from bptutor.engine.course import Course, Lesson, Step, load_course
-from bptutor.engine.exercises import (
+from bptutor.engine.course.loader import Course, Lesson, Step, load_course
+from bptutor.engine.course.exercise import (
     ExerciseError,
     Instance,
     instantiate,
@@ -29,7 +29,7 @@ from bptutor.engine.exercises import (
     plain_number,
     rng_for,
 )
-from bptutor.engine.quantities import QUANTITIES
+from bptutor.engine.course.quantities import QUANTITIES
 
 __all__ = [
     "AWKWARD",
@@ -223,7 +223,7 @@ def _mistake_text(expected: Any) -> str:
 
 def _check_derivative(inst: Instance, step: Step, lesson: Lesson, seed: int) -> str | None:
     """Compare the symbolic derivative with central differences of the stated function."""
-    from bptutor.engine.exercises import _parse_expr, interpolate_expr, step_env
+    from bptutor.engine.course.exercise import _parse_expr, interpolate_expr, step_env
 
     ex = step.exercise
     assert ex is not None and ex.function is not None and ex.wrt is not None

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from bptutor.engine.calls import CallError, evaluate_call
-from bptutor.engine.quantities import QUANTITIES, Function
+from bptutor.engine.course.calls import CallError, evaluate_call
+from bptutor.engine.course.quantities import QUANTITIES, Function
 
 if TYPE_CHECKING:
-    from bptutor.engine.course import ExerciseSpec, Lesson, ParamSpec, Step
+    from bptutor.engine.course.loader import ExerciseSpec, Lesson, ParamSpec, Step
 
 __all__ = [
     "DeclaredMistake",
@@ -147,13 +147,13 @@ def draw_params(
 
 def canonical_names(variables: Any) -> tuple[str, ...]:
     """Declared variable names as the parser reads them: ["ŷ", "y"] is ("y_hat", "y")."""
-    from bptutor.engine.expr import canonical_name
+    from bptutor.engine.answers.expr import canonical_name
 
     return tuple(canonical_name(str(v)) for v in variables)
 
 
 def _parse_expr(text: str, variables: tuple[str, ...] | None, key: str) -> Any:
-    from bptutor.engine.expr import ParseError, parse
+    from bptutor.engine.answers.expr import ParseError, parse
 
     if variables is not None:
         variables = canonical_names(variables)
@@ -183,7 +183,7 @@ def tidy(expr: Any) -> Any:
     becomes `+ c`, and numbers come first in a product. The value is unchanged (lessons check
     confirms that the tidied reference solution passes the checker).
     """
-    from bptutor.engine import expr as E
+    from bptutor.engine.answers import expr as E
 
     def split(e: Any) -> tuple[bool, Any]:
         """(negative, magnitude) with e == −magnitude when negative."""
@@ -523,7 +523,7 @@ class Instance:
             )
 
     def _check(self, answer: str) -> Any:
-        from bptutor.engine import checking
+        from bptutor.engine.answers import grading as checking
 
         mistakes = tuple(
             checking.Mistake(name=m.name, expected=m.expected, message=m.message)
@@ -561,7 +561,7 @@ class Instance:
     def preview(self, answer: str) -> Any:
         """How the answer is read so far (never graded): a checking.Verdict."""
         try:
-            from bptutor.engine import checking
+            from bptutor.engine.answers import grading as checking
 
             if self.kind in ("derivative", "expression"):
                 return checking.preview(answer, kind="expression", variables=self.variables)
@@ -594,7 +594,7 @@ class Instance:
 
 def _verdict(status: str, message: str, read_as: str | None = None) -> Any:
     """A checking.Verdict built from whichever of its fields exist."""
-    from bptutor.engine.checking import Verdict
+    from bptutor.engine.answers.grading import Verdict
 
     values = {
         "status": status,
@@ -815,7 +815,7 @@ def _numeric(value: Any, kind: str) -> Any:
 
 
 def _train_config(train: dict[str, Any]) -> Any:
-    from bptutor.engine.training import TrainConfig
+    from bptutor.engine.nn.training import TrainConfig
 
     kwargs = dict(train)
     if kwargs.get("batch_size") == 0:
@@ -823,7 +823,7 @@ def _train_config(train: dict[str, Any]) -> Any:
     if "learning_rate" in kwargs:
         kwargs["learning_rate"] = float(kwargs["learning_rate"])
     try:
-        from bptutor.engine.datasets import DATASET_NAMES
+        from bptutor.engine.nn.datasets import DATASET_NAMES
 
         if "dataset" in kwargs and kwargs["dataset"] not in DATASET_NAMES:
             raise ExerciseError(
@@ -832,7 +832,7 @@ def _train_config(train: dict[str, Any]) -> Any:
     except ImportError:
         pass
     if "activation" in kwargs:
-        from bptutor.engine.activations import ACTIVATIONS
+        from bptutor.engine.nn.activations import ACTIVATIONS
 
         if kwargs["activation"] not in ACTIVATIONS:
             raise ExerciseError(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from bptutor.engine.expr import Expr, ParseError, canonical_name, parse, parse_array
+from bptutor.engine.answers.expr import Expr, ParseError, canonical_name, parse, parse_array
 
 DEFAULT_RTOL = 5e-3  # accepts any answer rounded to 3 significant figures
 DEFAULT_ATOL = 1e-6  # near zero, where a relative tolerance means nothing

@@ -154,7 +154,7 @@ def _eval(expr: Any, f: Function, p: np.ndarray) -> float:
 
 
 def _var(f: Function, wrt: Value) -> str:
-    from bptutor.engine.expr import canonical_name
+    from bptutor.engine.answers.expr import canonical_name
 
     if isinstance(wrt, str) and canonical_name(wrt) in f.variables:
         return canonical_name(wrt)  # 'ŷ' names the variable y_hat
@@ -391,7 +391,7 @@ def _norm(v: Value) -> float:
 
 
 def _net(net: Value) -> Any:
-    from bptutor.engine.network import Network
+    from bptutor.engine.nn.network import Network
 
     if not isinstance(net, Network):
         raise ValueError(f"net must be a network(W1, W2, ...), got {_describe(net)}")
@@ -426,7 +426,7 @@ def _per_example(arr: np.ndarray, single: bool) -> Value:
     "network(W1, W2, 'sigmoid'): the notes' network without biases (W1 m×n, W2 1×m).",
 )
 def _network(W1: Value, W2: Value, activation: Value = "sigmoid") -> Any:
-    from bptutor.engine.network import Network
+    from bptutor.engine.nn.network import Network
 
     w2 = as_array(W2, "W2")
     if w2.ndim == 1:
@@ -474,7 +474,7 @@ def _cost(net: Value, X: Value, y: Value) -> float:
 
 
 def _numgrads(net: Value, X: Value, y: Value) -> Any:
-    from bptutor.engine.gradcheck import numerical_gradients
+    from bptutor.engine.nn.gradcheck import numerical_gradients
 
     n = _net(net)
     XX, _ = _batch(n, X)
@@ -546,7 +546,7 @@ def _gd_step_W2(net: Value, X: Value, y: Value, lr: Value) -> np.ndarray:
 
 
 def _act(name: Value) -> Any:
-    from bptutor.engine.activations import get_activation
+    from bptutor.engine.nn.activations import get_activation
 
     if not isinstance(name, str):
         raise ValueError("the activation must be a quoted name such as 'sigmoid'")

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from bptutor.engine.activations import get_activation
-from bptutor.engine.network import Network
+from bptutor.engine.nn.activations import get_activation
+from bptutor.engine.nn.network import Network
 
 __all__ = ["DIVERGENCE_LIMIT", "Step", "TrainConfig", "train"]
 
@@ -308,7 +308,7 @@ class TrainConfig:
     output_activation: str = "identity"
 
     def __post_init__(self) -> None:
-        from bptutor.engine.datasets import DATASET_NAMES
+        from bptutor.engine.nn.datasets import DATASET_NAMES
 
         if self.dataset not in DATASET_NAMES:
             raise ValueError(

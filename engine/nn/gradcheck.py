@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bptutor.engine.network import Gradients, Network
+from bptutor.engine.nn.network import Gradients, Network
 
 __all__ = ["numerical_gradient", "numerical_gradients", "relative_error"]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from bptutor.engine.activations import Activation, get_activation
+from bptutor.engine.nn.activations import Activation, get_activation
 
 __all__ = ["Backward", "Forward", "Gradients", "Network"]
 

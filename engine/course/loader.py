@@ -16,7 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bptutor.engine.calls import CallError, Node, parse_call
+from bptutor.engine.course.calls import CallError, Node, parse_call
 
 __all__ = [
     "EXERCISE_KINDS",
@@ -348,7 +348,7 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
 
 
 def _canonical(name: str | None) -> str | None:
-    from bptutor.engine.expr import canonical_name
+    from bptutor.engine.answers.expr import canonical_name
 
     return None if name is None else canonical_name(name)
 
@@ -357,7 +357,7 @@ def _is_variable_name(name: str) -> bool:
     """A name the expression parser reads as one variable: x, y1, W_2, or ŷ (read as y_hat)."""
     if NAME_PATTERN.match(name):
         return True
-    from bptutor.engine.expr import ParseError, Var, parse
+    from bptutor.engine.answers.expr import ParseError, Var, parse
 
     try:
         parsed = parse(name, variables=None)
@@ -582,7 +582,7 @@ def load_lesson(path: Path) -> Lesson:
 
 def _validate_by_instantiating(lesson: Lesson, label: str) -> None:
     """Instantiate every step once, so that undefined names and shape mismatches fail now."""
-    from bptutor.engine.exercises import ExerciseError, instantiate
+    from bptutor.engine.course.exercise import ExerciseError, instantiate
 
     for step in lesson.steps:
         try:
