@@ -1,3 +1,3 @@
-"""The language learners type answers in: the expression tree, the parser (text to tree),
-printing, and grading (a tree against the engine's expected value). numpy only; imports nothing
-else of bptutor's."""
+"""The language learners type answers in: the expression tree and its printing (`expr`), the
+Pratt parser from text to tree (`parser`), and grading a learner's text against the engine's
+expected value (`grading`). numpy only; imports nothing else of bptutor's."""

@@ -1,76 +1,131 @@
-"""Grade learner answers: expressions by value at random points, numbers and arrays with
-tolerances, and recognise common mistakes so the message can say *why* an answer is wrong.
-Nothing here raises on learner input: every problem becomes a Verdict.
+"""Grading: a learner's answer (text) against the engine's expected value (a number, an array or
+an expression tree), with tolerances, and the mistakes that say *why* an answer is wrong.
+
+The `check_*` functions and `preview` never raise, whatever they are given: every problem
+becomes a Verdict (or a Preview), so callers need no guard of their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal, TypeAlias
 
 import numpy as np
-from bptutor.engine.answers.expr import Expr, ParseError, canonical_name, parse, parse_array
+from bptutor.engine.answers.expr import Expr
+from bptutor.engine.answers.parser import ParseError, canonical_name, parse, parse_array
+from numpy.typing import ArrayLike, NDArray
 
-DEFAULT_RTOL = 5e-3  # accepts any answer rounded to 3 significant figures
-DEFAULT_ATOL = 1e-6  # near zero, where a relative tolerance means nothing
-EXPR_RTOL = 1e-6
+# The tolerances, the one place they are set (lesson files may override them per exercise):
+# a number or an entry is right when |answer − expected| <= DEFAULT_ATOL + DEFAULT_RTOL·|expected|.
+DEFAULT_RTOL = 5e-3  # 0.5 %: accepts any answer rounded to 3 significant figures
+DEFAULT_ATOL = 5e-4  # near zero, where a relative tolerance means nothing (prose shows 4 decimals)
+EXPR_RTOL = 1e-6  # expressions are compared by value at points: equal up to rounding
+EXPR_ATOL = 1e-9
 N_POINTS = 12
-_DISPLAY = {"y_hat": "ŷ"}
 MIN_VALID_POINTS = 4
+_POINTS_SEED = 20240611
+
+Status: TypeAlias = Literal["correct", "incorrect", "invalid"]
+STATUSES: tuple[Status, ...] = ("correct", "incorrect", "invalid")
+PreviewKind: TypeAlias = Literal["expression", "number", "array"]
+MistakeValue: TypeAlias = "float | NDArray[np.float64] | Expr"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Verdict:
-    """The outcome of checking (or previewing) one answer."""
+    """The outcome of grading one answer.
 
-    status: str  # "correct" | "incorrect" | "invalid"
-    correct: bool
-    message: str  # the substance, never empty unless correct; no "Right."/"Not quite.":
-    # the app says that itself
+    `status`: "correct", "incorrect", or "invalid" (unreadable: not counted as a try).
+    `message`: the substance, never empty unless correct; no "Right."/"Not quite.": the app says
+    that itself. `mistake`: the name of a recognised mistake. `read_as`: how the answer was read.
+    `wrong_entries`: 0-based indices of the entries that are off (arrays).
+    """
+
+    status: Status
+    message: str = ""
     mistake: str | None = None
     read_as: str | None = None
     wrong_entries: tuple[tuple[int, ...], ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"Verdict status {self.status!r} is not one of {STATUSES}")
+        if self.status != "correct" and not self.message:
+            raise ValueError("a Verdict that is not correct says why (message)")
 
-@dataclass(frozen=True)
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Mistake:
-    """A likely wrong answer declared by the exercise: a number, an array or an expression str."""
+    """A likely wrong answer an exercise declares: its name, the value it gives (a number, an
+    array, or an expression tree for expression answers) and the message that explains it."""
 
     name: str
-    expected: Any
+    expected: MistakeValue
     message: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.expected, str):
+            raise TypeError(f"Mistake {self.name!r}: expected is text; pass parse(text), a tree")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preview:
+    """How an answer typed so far is read (`read_as`), or why it cannot be (`problem`); exactly
+    one is set. Never a grade."""
+
+    read_as: str | None = None
+    problem: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.read_as is None) == (self.problem is None):
+            raise ValueError("a Preview has either read_as or problem")
+
+
+# --- shared -------------------------------------------------------------------------------------
 
 
 def _invalid(message: str, read_as: str | None = None) -> Verdict:
-    return Verdict("invalid", False, message, None, read_as)
+    return Verdict(status="invalid", message=message, read_as=read_as)
 
 
-def _parse_error(exc: ParseError) -> Verdict:
-    msg = exc.message
-    if exc.column:
-        msg = f"{msg}, at column {exc.column}"
-    msg = msg[0].upper() + msg[1:]
-    return _invalid(msg + ".")
+def _unreadable(exc: ParseError) -> str:
+    """A ParseError as a sentence: capitalised, with the column."""
+    msg = f"{exc.message}, at column {exc.column}" if exc.column else exc.message
+    return msg[0].upper() + msg[1:] + "."
+
+
+def _failed(exc: Exception, what: str = "checked") -> str:
+    """The one guard's message: a bug in grading reaches the learner as an uncounted answer."""
+    return f"This answer could not be {what} ({type(exc).__name__})."
 
 
 def _fmt(v: float) -> str:
     return f"{v:.4g}".replace("-", "−")
 
 
-def _close(a: Any, b: Any, rtol: float, atol: float) -> Any:
+def _close(a: ArrayLike, b: ArrayLike, rtol: float, atol: float) -> NDArray[np.bool_]:
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     with np.errstate(all="ignore"):
         return np.abs(a - b) <= atol + rtol * np.abs(b)
 
 
+def _numbers(m: Mistake) -> NDArray[np.float64] | None:
+    """A number or array mistake's value; None for an expression tree."""
+    if isinstance(m.expected, Expr):
+        return None
+    return np.asarray(m.expected, dtype=float)
+
+
 def _auto_mistake(
-    a: Any, b: Any, rtol: float, atol: float, square: bool = False
+    a: NDArray[np.float64], b: NDArray[np.float64], rtol: float, atol: float, square: bool = False
 ) -> tuple[str, str] | None:
     """Recognise a sign slip, a factor of 2 or 1/2, a transposed matrix, a constant factor."""
-    b = np.asarray(b, dtype=float)
-    a = np.asarray(a, dtype=float)
     if b.size == 0 or not np.any(np.abs(b) > max(atol, 1e-12)):
         return None
     if np.all(_close(a, -b, rtol, atol)):
@@ -101,23 +156,41 @@ def _auto_mistake(
     return None
 
 
+def _wrong(
+    got: NDArray[np.float64],
+    exp: NDArray[np.float64],
+    read: str,
+    rtol: float,
+    atol: float,
+    *,
+    square: bool = False,
+    wrong_entries: tuple[tuple[int, ...], ...] = (),
+    otherwise: str,
+) -> Verdict:
+    """An incorrect verdict: the automatic mistake when one fits, else `otherwise`."""
+    auto = _auto_mistake(got, exp, rtol, atol, square=square)
+    name, message = auto if auto else (None, otherwise)
+    return Verdict(
+        status="incorrect",
+        message=message,
+        mistake=name,
+        read_as=read,
+        wrong_entries=wrong_entries,
+    )
+
+
 # --- numbers ------------------------------------------------------------------------------------
 
 
-def _read_number(answer: Any) -> tuple[float, str] | Verdict:
+def _read_number(answer: str) -> tuple[float, str] | str:
+    """(value, how it was read), or why it is not a number."""
     if not isinstance(answer, str):
-        return _invalid("Type a number.")
+        return "Type a number."
     try:
         e = parse(answer, variables=())
-        value = float(np.asarray(e.evaluate({}), dtype=float))
     except ParseError as exc:
-        return _parse_error(exc)
-    except Exception:
-        return _invalid("This could not be read as a number.")
-    read = e.to_unicode()
-    if not np.isfinite(value):
-        return _invalid(f"{read} is not a finite number.", read)
-    return value, read
+        return _unreadable(exc)
+    return float(e.evaluate({})), e.to_unicode()
 
 
 def check_number(
@@ -131,25 +204,22 @@ def check_number(
     """Grade a single number (`1/4`, `2.5e-1`, `e^-1` are fine); see DEFAULT_RTOL/ATOL."""
     try:
         got = _read_number(answer)
-        if isinstance(got, Verdict):
-            return got
+        if isinstance(got, str):
+            return _invalid(got)
         value, read = got
+        if not np.isfinite(value):
+            return _invalid(f"{read} is not a finite number.", read)
         exp = float(expected)
         if _close(value, exp, rtol, atol):
-            return Verdict("correct", True, "", None, read)
+            return Verdict(status="correct", read_as=read)
         for m in mistakes:
-            try:
-                mv = np.asarray(m.expected, dtype=float)
-            except (TypeError, ValueError):
-                continue
-            if mv.size == 1 and _close(value, float(mv), rtol, atol):
-                return Verdict("incorrect", False, m.message, m.name, read)
-        auto = _auto_mistake(value, exp, rtol, atol)
-        if auto:
-            return Verdict("incorrect", False, auto[1], auto[0], read)
-        return Verdict("incorrect", False, f"{read} is not the right value.", None, read)
-    except Exception as exc:  # pragma: no cover - defensive: never crash on input
-        return _invalid(f"This answer could not be checked ({type(exc).__name__}).")
+            mv = _numbers(m)
+            if mv is not None and mv.size == 1 and _close(value, float(mv), rtol, atol):
+                return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
+        otherwise = f"{read} is not the right value."
+        return _wrong(np.asarray(value), np.asarray(exp), read, rtol, atol, otherwise=otherwise)
+    except Exception as exc:  # the one guard: never crash on any input
+        return _invalid(_failed(exc))
 
 
 # --- arrays -------------------------------------------------------------------------------------
@@ -161,23 +231,26 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return f"{shape[0]}×{shape[1]}"
 
 
-def _entries_text(idx: Sequence[tuple[int, ...]], capital: bool = False) -> str:
-    # 1-based as in the notes: "entry 3" of a vector, "entry (2,3)" of a matrix
+def _entries_text(idx: Sequence[tuple[int, ...]]) -> str:
+    # 1-based as in the notes: "Entry 3" of a vector, "Entry (2,3)" of a matrix
     names = [
         str(t[0] + 1) if len(t) == 1 else "(" + ",".join(str(i + 1) for i in t) + ")"
         for t in idx[:6]
     ]
     if len(idx) > 6:
         names.append("others")
-    word = "Entr" if capital else "entr"
     if len(names) == 1:
-        return f"{word}y {names[0]} is"
-    return f"{word}ies " + ", ".join(names[:-1]) + " and " + names[-1] + " are"
+        return f"Entry {names[0]} is"
+    return "Entries " + ", ".join(names[:-1]) + " and " + names[-1] + " are"
+
+
+def _indices(mask: NDArray[np.bool_]) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(int(i) for i in t) for t in np.argwhere(mask))
 
 
 def check_array(
     answer: str,
-    expected: Any,
+    expected: ArrayLike,
     *,
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
@@ -189,9 +262,9 @@ def check_array(
             return _invalid("Type a vector or matrix, like [1, 2; 3, 4].")
         try:
             arr = parse_array(answer, variables=())
-            got = arr.evaluate({})
         except ParseError as exc:
-            return _parse_error(exc)
+            return _invalid(_unreadable(exc))
+        got = arr.evaluate({})
         read = arr.to_unicode()
         if not np.all(np.isfinite(got)):
             return _invalid("Some entries are not finite numbers.", read)
@@ -202,176 +275,170 @@ def check_array(
         elif exp.ndim == 2 and 1 in exp.shape and got.ndim == 1 and got.size == exp.size:
             got = got.reshape(exp.shape)
         for m in mistakes:  # declared mistakes first: they may have another shape
-            try:
-                mv = np.asarray(m.expected, dtype=float)
-            except (TypeError, ValueError):
+            mv = _numbers(m)
+            if mv is None or mv.shape != got.shape or not np.all(_close(got, mv, rtol, atol)):
                 continue
-            if mv.shape != got.shape or not np.all(_close(got, mv, rtol, atol)):
-                continue
+            wrong: tuple[tuple[int, ...], ...] = ()
             if got.shape == exp.shape:
-                bad = np.argwhere(~_close(got, exp, rtol, atol))
-                if bad.size == 0:
+                wrong = _indices(~_close(got, exp, rtol, atol))
+                if not wrong:
                     break  # the mistake coincides with the answer: the answer wins
-                wrong = tuple(tuple(int(i) for i in t) for t in bad)
-            else:
-                wrong = ()
-            return Verdict("incorrect", False, m.message, m.name, read, wrong)
+            return Verdict(
+                status="incorrect",
+                message=m.message,
+                mistake=m.name,
+                read_as=read,
+                wrong_entries=wrong,
+            )
         if got.shape != exp.shape:
+            shapes = f"Expected {_shape_text(exp.shape)}, you gave {_shape_text(got.shape)}"
             if (
                 exp.ndim == 2
                 and got.shape == exp.shape[::-1]
                 and np.all(_close(got.T, exp, rtol, atol))
             ):
                 return Verdict(
-                    "incorrect",
-                    False,
-                    f"Expected {_shape_text(exp.shape)}, you gave {_shape_text(got.shape)}: "
-                    "your matrix is the transpose of the right one.",
-                    "transposed",
-                    read,
+                    status="incorrect",
+                    message=f"{shapes}: your matrix is the transpose of the right one.",
+                    mistake="transposed",
+                    read_as=read,
                 )
-            return Verdict(
-                "incorrect",
-                False,
-                f"Expected {_shape_text(exp.shape)}, you gave {_shape_text(got.shape)}.",
-                "shape",
-                read,
-            )
+            return Verdict(status="incorrect", message=f"{shapes}.", mistake="shape", read_as=read)
         ok = _close(got, exp, rtol, atol)
         if np.all(ok):
-            return Verdict("correct", True, "", None, read)
-        wrong = tuple(tuple(int(i) for i in t) for t in np.argwhere(~ok))
-        square = exp.ndim == 2 and exp.shape[0] == exp.shape[1]
-        auto = _auto_mistake(got, exp, rtol, atol, square=square)
-        if auto:
-            return Verdict("incorrect", False, auto[1], auto[0], read, wrong)
-        return Verdict(
-            "incorrect", False, f"{_entries_text(wrong, capital=True)} off.", None, read, wrong
+            return Verdict(status="correct", read_as=read)
+        wrong = _indices(~ok)
+        return _wrong(
+            got,
+            exp,
+            read,
+            rtol,
+            atol,
+            square=exp.ndim == 2 and exp.shape[0] == exp.shape[1],
+            wrong_entries=wrong,
+            otherwise=f"{_entries_text(wrong)} off.",
         )
-    except Exception as exc:  # pragma: no cover - defensive
-        return _invalid(f"This answer could not be checked ({type(exc).__name__}).")
+    except Exception as exc:  # the one guard: never crash on any input
+        return _invalid(_failed(exc))
 
 
 # --- expressions --------------------------------------------------------------------------------
 
 
-def _points(variables: Sequence[str], point: Any) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(20240611)
+def _points(
+    variables: Sequence[str], point: Mapping[str, float] | Sequence[float] | None
+) -> dict[str, NDArray[np.float64]]:
+    """N_POINTS seeded values per variable (plus `point` first, when given)."""
+    rng = np.random.default_rng(_POINTS_SEED)
     n = N_POINTS
-    env: dict[str, np.ndarray] = {}
+    given: list[float] | None = None
+    if isinstance(point, Mapping):
+        named = {canonical_name(str(k)): float(v) for k, v in point.items()}
+        given = [named[v] for v in variables]
+    elif point is not None:
+        given = [float(p) for p in point]
+    env: dict[str, NDArray[np.float64]] = {}
     for k, v in enumerate(variables):
         # half the points positive (log, sqrt are defined there), half anywhere in [-2, 2]
         pos = rng.uniform(0.2, 2.0, n // 2)
         anywhere = rng.uniform(-2.0, 2.0, n - n // 2)
         vals = np.concatenate([pos, anywhere])
-        if point is not None:
-            if isinstance(point, Mapping):
-                p = point[v] if v in point else point[_DISPLAY.get(v, v)]
-            else:
-                p = list(point)[k]
-            vals = np.concatenate([[float(p)], vals])
+        if given is not None:
+            vals = np.concatenate([[given[k]], vals])
         env[v] = vals
     return env
 
 
-def _values(e: Expr, env: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+def _values(e: Expr, env: Mapping[str, NDArray[np.float64]], n: int) -> NDArray[np.float64]:
     out = np.asarray(e.evaluate(env), dtype=float)
     return np.broadcast_to(out, (n,)).astype(float)
 
 
 def check_expression(
     answer: str,
-    expected: str | Expr,
+    expected: Expr | str,
     variables: Iterable[str],
     *,
     point: Mapping[str, float] | Sequence[float] | None = None,
     mistakes: Sequence[Mistake] = (),
     rtol: float = EXPR_RTOL,
+    atol: float = EXPR_ATOL,
 ) -> Verdict:
-    """Grade an expression by value at random points (plus `point`), skipping undefined ones."""
-    variables = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
+    """Grade an expression by value at seeded points (plus `point`), skipping undefined ones.
+
+    `expected` is the engine's tree (a str is parsed with `variables`, for convenience);
+    declared mistakes are trees (or numbers) in the same variables."""
     try:
+        names = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
         if not isinstance(answer, str):
             return _invalid("Type an expression.")
         try:
-            e = parse(answer, variables=variables)
+            e = parse(answer, variables=names)
         except ParseError as exc:
-            return _parse_error(exc)
+            return _invalid(_unreadable(exc))
         read = e.to_unicode()
-        ref = expected if isinstance(expected, Expr) else parse(expected, variables=variables)
-        env = _points(variables, point)
+        ref = expected if isinstance(expected, Expr) else parse(expected, variables=names)
+        env = _points(names, point)
         n = len(next(iter(env.values()))) if env else 1
         a = _values(e, env, n)
         b = _values(ref, env, n)
         valid = np.isfinite(a) & np.isfinite(b)
-        atol = 1e-9
         need = min(MIN_VALID_POINTS, n)
         if np.count_nonzero(valid) < need:
             if np.count_nonzero(np.isfinite(b)) >= need:
                 return Verdict(
-                    "incorrect",
-                    False,
-                    "Your expression is undefined (or overflows) where the answer is defined.",
-                    None,
-                    read,
+                    status="incorrect",
+                    message="Your expression is undefined (or overflows) where the answer is "
+                    "defined.",
+                    read_as=read,
                 )
-            return Verdict(
-                "invalid", False, "This answer could not be checked at enough points.", None, read
-            )
+            return _invalid("This answer could not be checked at enough points.", read)
         av, bv = a[valid], b[valid]
         if np.all(_close(av, bv, rtol, atol)):
-            return Verdict("correct", True, "", None, read)
+            return Verdict(status="correct", read_as=read)
         for m in mistakes:
-            try:
-                if isinstance(m.expected, str | Expr):
-                    me = (
-                        m.expected if isinstance(m.expected, Expr) else parse(m.expected, variables)
-                    )
-                    mv = _values(me, env, n)[valid]
-                else:
-                    mv = np.broadcast_to(np.asarray(m.expected, dtype=float), av.shape)
-            except (ParseError, ValueError, TypeError):
-                continue
+            if isinstance(m.expected, Expr):
+                if not m.expected.free_variables() <= set(names):
+                    continue  # in other variables: it cannot be this answer
+                mv = _values(m.expected, env, n)[valid]
+            else:
+                mv = np.broadcast_to(np.asarray(m.expected, dtype=float), av.shape)
             if np.all(np.isfinite(mv)) and np.all(_close(av, mv, rtol, atol)):
-                return Verdict("incorrect", False, m.message, m.name, read)
-        auto = _auto_mistake(av, bv, rtol, atol)
-        if auto:
-            return Verdict("incorrect", False, auto[1], auto[0], read)
+                return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
         i = int(np.flatnonzero(valid)[0])
-        where = ", ".join(f"{v} = {_fmt(float(env[v][i]))}" for v in variables)
+        where = ", ".join(f"{v} = {_fmt(float(env[v][i]))}" for v in names)
         gives = f"your expression gives {_fmt(a[i])} but the answer is {_fmt(b[i])}."
-        return Verdict(
-            "incorrect",
-            False,
-            f"At {where}, {gives}" if where else gives[0].upper() + gives[1:],
-            None,
-            read,
-        )
-    except ParseError:
-        raise
-    except Exception as exc:  # pragma: no cover - defensive
-        return _invalid(f"This answer could not be checked ({type(exc).__name__}).")
+        otherwise = f"At {where}, {gives}" if where else gives[0].upper() + gives[1:]
+        return _wrong(av, bv, read, rtol, atol, otherwise=otherwise)
+    except Exception as exc:  # the one guard: never crash on any input
+        return _invalid(_failed(exc))
 
 
-def preview(answer: str, kind: str = "expression", variables: Iterable[str] = ()) -> Verdict:
-    """How the answer is read, never graded: invalid + message, or read_as filled in."""
+# --- the live preview ---------------------------------------------------------------------------
+
+
+def preview(
+    answer: str, kind: PreviewKind = "expression", variables: Iterable[str] = ()
+) -> Preview:
+    """How the answer is read so far (never graded): Preview(read_as=…) or Preview(problem=…)."""
     try:
-        if not isinstance(answer, str):
-            return _invalid("Type an answer.")
-        if not answer.strip():
-            return _invalid("Type an answer.")
+        if not isinstance(answer, str) or not answer.strip():
+            return Preview(problem="Type an answer.")
+        if kind == "number":
+            got = _read_number(answer)
+            if isinstance(got, str):
+                return Preview(problem=got)
+            value, read = got
+            if not np.isfinite(value):
+                return Preview(problem=f"{read} is not a finite number.")
+            return Preview(read_as=read)
         try:
             if kind == "array":
                 read = parse_array(answer, variables=()).to_unicode()
-            elif kind == "number":
-                got = _read_number(answer)
-                if isinstance(got, Verdict):
-                    return got
-                read = got[1]
             else:
                 read = parse(answer, variables=list(variables)).to_unicode()
         except ParseError as exc:
-            return _parse_error(exc)
-        return Verdict("incorrect", False, f"read as: {read}", None, read)
-    except Exception as exc:  # pragma: no cover - defensive
-        return _invalid(f"This answer could not be read ({type(exc).__name__}).")
+            return Preview(problem=_unreadable(exc))
+        return Preview(read_as=read)
+    except Exception as exc:  # the one guard: never crash on any input
+        return Preview(problem=_failed(exc, "read"))

@@ -1,4 +1,5 @@
-"""Checking learner answers: equivalent forms, wrong forms, mistakes, hostile input."""
+"""Grading learner answers: equivalent forms, wrong forms, mistakes, tolerances, the types at
+the boundary (Verdict, Mistake, Preview), and hostile input (never an exception)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ import time
 
 import numpy as np
 import pytest
+from bptutor.engine.answers.expr import Expr
 from bptutor.engine.answers.grading import (
+    DEFAULT_ATOL,
+    DEFAULT_RTOL,
     Mistake,
+    Preview,
+    Verdict,
     check_array,
     check_expression,
     check_number,
     preview,
 )
+from bptutor.engine.answers.parser import parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,14 +101,18 @@ def test_automatic_mistakes():
 
 
 def test_declared_mistakes_win():
-    m = Mistake("f_not_fprime", "sigma(z)", "You used σ(z) where σ′(z) belongs.")
+    m = Mistake(
+        name="f_not_fprime",
+        expected=parse("sigma(z)"),
+        message="You used σ(z) where σ′(z) belongs.",
+    )
     v = check_expression("σ(z)", "sigma(z)*(1-sigma(z))", ["z"], mistakes=[m])
     assert v.status == "incorrect" and v.mistake == "f_not_fprime" and v.message == m.message
-    n = Mistake("one_over_L", 0.75, "The 1/L factor is missing.")
+    n = Mistake(name="one_over_L", expected=0.75, message="The 1/L factor is missing.")
     v = check_number("0.75", 0.25, mistakes=[n])
     assert v.mistake == "one_over_L"
     A = np.array([[1.0, 2.0], [3.0, 5.0]])
-    t = Mistake("z_for_a", A + 1, "You used z where a belongs.")
+    t = Mistake(name="z_for_a", expected=A + 1, message="You used z where a belongs.")
     assert check_array("[2, 3; 4, 6]", A, mistakes=[t]).mistake == "z_for_a"
 
 
@@ -171,8 +182,8 @@ def test_preview_shows_how_it_was_read():
     assert preview("xⁿ⁻¹", "expression", ["x", "n"]).read_as == "xⁿ⁻¹"
     assert preview("e^(2z)", "expression", ["z"]).read_as == "e^(2z)"
     assert preview("x*exp(y)", "expression", XY).read_as == "x·exp(y)"
-    v = preview("x +* y", "expression", XY)
-    assert v.status == "invalid" and "column 4" in v.message
+    p = preview("x +* y", "expression", XY)
+    assert p.read_as is None and p.problem is not None and "column 4" in p.problem
     assert preview("[1 2; 3 4]", "array").read_as == "[1, 2; 3, 4]"
     assert preview("1/4", "number").read_as == "1/4"
 
@@ -203,12 +214,15 @@ def test_hostile_inputs_are_handled_quickly(text):
         lambda: check_expression(text, "x*exp(y)", XY),
         lambda: check_number(text, 0.25),
         lambda: check_array(text, np.eye(2)),
-        lambda: preview(text, "expression", XY),
     ):
         t0 = time.perf_counter()
         v = check()
         assert v.status in ("invalid", "incorrect") and v.message
         assert time.perf_counter() - t0 < 0.5  # generous; the real numbers are in bench/
+    t0 = time.perf_counter()
+    p = preview(text, "expression", XY)
+    assert p.problem or p.read_as
+    assert time.perf_counter() - t0 < 0.5
 
 
 def test_canary_no_code_runs_from_an_answer(tmp_path, monkeypatch):
@@ -227,9 +241,9 @@ def test_canary_no_code_runs_from_an_answer(tmp_path, monkeypatch):
             check_expression(a, "x", ["x"]),
             check_number(a, 1.0),
             check_array(a, np.ones(2)),
-            preview(a),
         ):
             assert v.status == "invalid"
+        assert preview(a).problem
     assert not canary.exists()
     assert builtins.bptutor_canary is False
 
@@ -241,12 +255,12 @@ def test_checkers_never_raise(text):
         check_expression(text, "x*exp(y)", XY),
         check_number(text, 0.25),
         check_array(text, np.eye(2)),
-        preview(text, "expression", XY),
-        preview(text, "array"),
-        preview(text, "number"),
     ):
         assert v.status in ("correct", "incorrect", "invalid")
         assert v.correct or v.message
+    for kind in ("expression", "array", "number"):
+        p = preview(text, kind, XY)
+        assert (p.read_as is None) != (p.problem is None)
 
 
 @settings(max_examples=300, deadline=None)
@@ -298,3 +312,98 @@ def test_wrong_values_are_stated_plainly():
 def test_correct_answers_need_no_message():
     for v in (check_expression("x", "x", ["x"]), check_number("1", 1), check_array("[1]", [1])):
         assert v.correct and not v.message.lower().startswith(VERDICT_WORDS)
+
+
+# --- the types at the boundary ------------------------------------------------------------------
+
+
+def test_a_verdict_is_built_by_keyword_and_correct_follows_status():
+    with pytest.raises(TypeError):
+        Verdict("correct")  # type: ignore[misc]
+    assert Verdict(status="correct").correct
+    assert not Verdict(status="incorrect", message="Entry 1 is off.").correct
+    assert not Verdict(status="invalid", message="Type a number.").correct
+    with pytest.raises(TypeError):
+        Verdict(status="correct", correct=False)  # type: ignore[call-arg]
+
+
+def test_a_verdict_that_is_not_correct_says_why():
+    with pytest.raises(ValueError, match="says why"):
+        Verdict(status="incorrect")
+    with pytest.raises(ValueError, match="not one of"):
+        Verdict(status="right", message="x")  # type: ignore[arg-type]
+
+
+def test_a_mistake_holds_a_tree_not_text():
+    m = Mistake(name="f", expected=parse("sigma(z)"), message="m")
+    assert isinstance(m.expected, Expr)
+    with pytest.raises(TypeError, match="parse"):
+        Mistake(name="f", expected="sigma(z)", message="m")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Mistake("f", 1.0, "m")  # type: ignore[misc]
+
+
+def test_a_preview_is_either_a_reading_or_a_problem():
+    assert preview("2x", "expression", ["x"]) == Preview(read_as="2x")
+    assert preview("", "expression", ["x"]) == Preview(problem="Type an answer.")
+    assert preview("1/0", "number") == Preview(problem="1/0 is not a finite number.")
+    with pytest.raises(ValueError):
+        Preview()
+    with pytest.raises(ValueError):
+        Preview(read_as="x", problem="y")
+
+
+def test_the_expected_expression_is_a_tree():
+    tree = parse("x*exp(y)", XY)
+    for answer in ("x e^y", "x e^-y", "2x e^y", "x +", "xe^(y"):
+        assert check_expression(answer, tree, XY) == check_expression(answer, "x*exp(y)", XY)
+    # a declared mistake in other variables cannot be this answer: it is skipped, not an error
+    other = Mistake(name="other", expected=parse("w"), message="m")
+    assert check_expression("x", "x", ["x"], mistakes=[other]).correct
+    # a number mistake for an expression answer: a constant
+    const = Mistake(name="const", expected=2.0, message="A constant.")
+    assert check_expression("2", "x", ["x"], mistakes=[const]).mistake == "const"
+
+
+# --- tolerances ---------------------------------------------------------------------------------
+
+
+def test_the_default_tolerances_are_the_readme_sentence():
+    """README: right when within 0.5 % relative, or 5·10⁻⁴ near 0."""
+    assert (DEFAULT_RTOL, DEFAULT_ATOL) == (5e-3, 5e-4)
+    assert check_number("1.0049", 1.0).correct
+    assert check_number("1.0054", 1.0).correct  # within 5e-4 + 0.5 % of 1 = 0.0055
+    assert not check_number("1.0056", 1.0).correct
+    assert check_number("-200.9", -200.0).correct
+    assert not check_number("-201.2", -200.0).correct
+    assert check_number("0", 4.9e-4).correct
+    assert not check_number("0", 5.1e-4).correct
+    assert check_array("[0, 1]", [4e-4, 1.004]).correct
+    assert check_number("0", 5.1e-4, atol=1e-3).correct  # per exercise, overridable
+
+
+# --- never an exception -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "grade",
+    [
+        lambda: check_expression("x", "x +", ["x"]),  # an unreadable expected expression
+        lambda: check_expression("x", parse("y"), ["x"]),  # expected in undeclared names
+        lambda: check_expression("x", "x", None),  # type: ignore[arg-type]
+        lambda: check_expression("x", "x", ["x"], point={"q": 1.0}),
+        lambda: check_number("1", "one"),  # type: ignore[arg-type]
+        lambda: check_number("1", 1.0, rtol="a"),  # type: ignore[arg-type]
+        lambda: check_array("[1]", object()),  # type: ignore[arg-type]
+        lambda: check_array("[1]", [1.0], mistakes=[None]),  # type: ignore[list-item]
+        lambda: check_number(None, 1.0),  # type: ignore[arg-type]
+    ],
+)
+def test_grading_never_raises_even_on_bad_arguments(grade):
+    v = grade()
+    assert v.status == "invalid" and v.message
+
+
+def test_preview_never_raises():
+    assert preview(None).problem  # type: ignore[arg-type]
+    assert preview("x", "expression", None).problem  # type: ignore[arg-type]

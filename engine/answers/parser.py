@@ -1,0 +1,546 @@
+"""Text to tree: the tokenizer and a Pratt parser for the answers learners type.
+
+Answers are untrusted, so we read them with a grammar we control (no eval/exec/compile/sympy)
+and bound every dimension: length, tokens, nesting and the depth of the built tree. Precedence
+comes from `expr.BINDING_POWER`, the table the printers use too. Every ParseError has a message
+for the learner that quotes the token it names, and the column when there is one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bptutor.engine.answers.expr import (
+    BINDING_POWER,
+    CONSTANTS,
+    FUNCTIONS,
+    SIGN,
+    SUPERSCRIPTS,
+    ArrayExpr,
+    BinOp,
+    Const,
+    Expr,
+    Neg,
+    Num,
+    Var,
+    call,
+)
+
+MAX_LENGTH = 2000  # characters of learner input
+MAX_DEPTH = 60  # parenthesis / bracket / sign / exponent nesting
+MAX_TREE_DEPTH = 400  # depth of the built tree (long chains), keeps recursion safe
+MAX_TOKENS = 1200
+
+_ALIASES = {"σ": "sigma", "π": "pi", "√": "sqrt", "ŷ": "y_hat"}
+_OPERATOR_CHARS = {"−": "-", "–": "-", "·": "*", "×": "*", "⋅": "*", "∗": "*", "÷": "/"}
+_SPACES = " \t\n\r\u00a0\u2009\u202f"
+_NOT_A_LIST = "a single expression is expected here, not a list"
+_IMPLICIT = "*"  # juxtaposition (2x, x e^y) is read with this row of BINDING_POWER
+
+
+def canonical_name(name: str) -> str:
+    """The name the parser uses for a variable (ŷ is read as y_hat)."""
+    return _ALIASES.get(name, name)
+
+
+class ParseError(ValueError):
+    """Unreadable learner input: `message` for the learner, `column` 1-based (or None)."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.message = message
+        self.column = column
+        super().__init__(f"{message}, at column {column}" if column else message)
+
+
+# --- tokenizer ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # num name op ( ) [ ] , ; end
+    text: str
+    col: int  # 1-based column of the first character in the learner's text
+    space_before: bool = False
+    space_after: bool = False
+
+
+_NUM_RE = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+(?![A-Za-z_\d]))?")
+
+
+def _describe_char(ch: str) -> str:
+    if ch == "\x00":
+        return "a NUL character"
+    if not ch.isprintable():
+        return f"the control character U+{ord(ch):04X}"
+    return f"“{ch}”"
+
+
+def _ascii_digit(ch: str) -> bool:
+    """0-9 only: "²".isdigit() is true too, and no number starts with it."""
+    return ch.isascii() and ch.isdigit()
+
+
+def _is_name_char(ch: str, first: bool) -> bool:
+    if ch in SUPERSCRIPTS:
+        return False
+    if ch in _ALIASES:
+        return True
+    if ch == "_" or (ch.isalpha() and ch.isidentifier()):
+        return True
+    return not first and ch.isdigit() and ch.isascii()
+
+
+def _superscript_tokens(run: str, col: int, space: bool) -> list[Token]:
+    """A run of superscripts is an exponent: x² is x^(2), eʸ is e^(y), xⁿ⁻¹ is x^(n-1)."""
+    plain = "".join(SUPERSCRIPTS[c] for c in run)
+    try:
+        inner = tokenize(plain)[:-1]  # one character each, so columns just shift
+    except ParseError as exc:
+        raise ParseError(exc.message, col + (exc.column or 1) - 1) from None
+    if not inner or all(t.kind in "()" for t in inner):
+        raise ParseError("a superscript needs something raised, like x² or eʸ", col)
+    if inner[-1].kind == "op":
+        last = run[inner[-1].col - 1]
+        raise ParseError(f"the superscript ends after “{last}”: something is missing", col)
+    out = [Token("op", "^", col, space), Token("(", "(", col, False)]
+    out += [Token(t.kind, t.text, col + t.col - 1, t.space_before) for t in inner]
+    out.append(Token(")", ")", col + len(run) - 1, False))
+    return out
+
+
+def _name_end(text: str, i: int) -> int:
+    """The end of the name starting at i; an alias (σ, π, √, ŷ) is a name of its own."""
+    j = i
+    while j < len(text) and _is_name_char(text[j], j == i):
+        if text[j] in _ALIASES and j > i:
+            break
+        j += 1
+        if text[j - 1] in _ALIASES:
+            break
+    return j
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split learner text into tokens, mapping Unicode operators and superscripts to ASCII."""
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the answer is too long ({len(text)} characters, at most {MAX_LENGTH})")
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    space = False
+    while i < n:
+        if len(tokens) > MAX_TOKENS:  # a superscript alone makes up to 5 tokens: x² is ^ ( 2 )
+            raise ParseError("the answer is too long")
+        ch = text[i]
+        col = i + 1
+        if ch in _SPACES:
+            space = True
+            i += 1
+            continue
+        if ch in SUPERSCRIPTS:
+            j = i
+            while j < n and text[j] in SUPERSCRIPTS:
+                j += 1
+            tokens.extend(_superscript_tokens(text[i:j], col, space))
+            i, space = j, False
+            continue
+        if _ascii_digit(ch) or (ch == "." and _ascii_digit(text[i + 1 : i + 2])):
+            m = _NUM_RE.match(text, i)
+            assert m is not None
+            tokens.append(Token("num", m.group(0), col, space))
+            i, space = m.end(), False
+            continue
+        if _is_name_char(ch, True):
+            j = _name_end(text, i)
+            word = canonical_name(text[i:j])
+            tokens.append(Token("name", unicodedata.normalize("NFC", word), col, space))
+            i, space = j, False
+            continue
+        if ch == "*" and text.startswith("**", i):
+            tokens.append(Token("op", "^", col, space))
+            i, space = i + 2, False
+            continue
+        c = _OPERATOR_CHARS.get(ch, ch)
+        if c in "+-*/^":
+            tokens.append(Token("op", c, col, space))
+        elif c in "()[],;":
+            tokens.append(Token(c, c, col, space))
+        elif c == "{" or c == "}":
+            tokens.append(Token("(" if c == "{" else ")", c, col, space))
+        else:
+            raise ParseError(f"{_describe_char(ch)} cannot be used here", col)
+        i, space = i + 1, False
+    if len(tokens) > MAX_TOKENS:
+        raise ParseError("the answer is too long")
+    out = []
+    for k, t in enumerate(tokens):
+        nxt_space = tokens[k + 1].space_before if k + 1 < len(tokens) else True
+        out.append(Token(t.kind, t.text, t.col, t.space_before, nxt_space))
+    out.append(Token("end", "", n + 1, space, True))
+    return out
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def _split_name(word: str, known: Sequence[str]) -> list[str] | None:
+    """Split an undeclared name into declared names ("xy" -> x, y); longest pieces first."""
+    if len(word) > 40:
+        return None
+    best: dict[int, list[str] | None] = {len(word): []}
+    for start in range(len(word) - 1, -1, -1):
+        best[start] = None
+        for k in sorted(known, key=len, reverse=True):
+            rest = best.get(start + len(k))
+            if k and word.startswith(k, start) and rest is not None:
+                best[start] = [k, *rest]
+                break
+        if best[start] is None and word[start].isdigit():
+            j = start
+            while j < len(word) and word[j].isdigit():
+                j += 1
+            rest = best.get(j)
+            if rest is not None:
+                best[start] = [word[start:j], *rest]
+    return best[0]
+
+
+def _resolve_names(tokens: list[Token], variables: tuple[str, ...] | None) -> list[Token]:
+    """Names the exercise does not declare are split into declared ones (`xy` is x·y, `ey` is
+    e·y, `x2` is x·2) or refused with the list of names that are allowed."""
+    if variables is None:
+        return tokens
+    known = [*variables, *FUNCTIONS, *CONSTANTS]
+    out: list[Token] = []
+    for t in tokens:
+        if t.kind != "name" or t.text in known:
+            out.append(t)
+            continue
+        pieces = _split_name(t.text, known)
+        if not pieces:
+            if not variables:
+                raise ParseError(
+                    f"“{t.text}” is not known here: type a number (constants e and pi are fine)",
+                    t.col,
+                )
+            allowed = ", ".join([*variables, "e", "pi"])
+            raise ParseError(f"“{t.text}” is not known here (you can use {allowed})", t.col)
+        col = t.col
+        for k, piece in enumerate(pieces):
+            out.append(
+                Token(
+                    "num" if piece[0].isdigit() else "name",
+                    piece,
+                    col,
+                    t.space_before if k == 0 else False,
+                    t.space_after if k == len(pieces) - 1 else False,
+                )
+            )
+            col += len(piece)
+    return out
+
+
+# --- the Pratt parser ---------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, text: str, variables: tuple[str, ...] | None) -> None:
+        self.variables = variables
+        self.tokens = _resolve_names(tokenize(text), variables)
+        self.pos = 0
+        self.nesting = 0
+        self.array_row = [False]  # inside an array row (whitespace separates entries)
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.pos]
+
+    def advance(self) -> Token:
+        t = self.tokens[self.pos]
+        if t.kind != "end":
+            self.pos += 1
+        return t
+
+    def fail_here(self) -> ParseError:
+        t = self.tok
+        prev = self.tokens[self.pos - 1] if self.pos else None
+        if t.kind == "end":
+            if prev is not None and prev.kind == "op":
+                return ParseError(f"the answer ends after “{prev.text}”: something is missing")
+            return ParseError("the answer ends too early: something is missing")
+        what = f"“{t.text}”"
+        if prev is not None and prev.kind in ("op", "(", "[", ",", ";"):
+            return ParseError(f"unexpected {what} after “{prev.text}”", t.col)
+        if prev is None:
+            return ParseError(f"unexpected {what} at the start", t.col)
+        return ParseError(f"unexpected {what}", t.col)
+
+    def enter(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise ParseError(f"too deeply nested (at most {MAX_DEPTH} levels)", self.tok.col)
+
+    def leave(self) -> None:
+        self.nesting -= 1
+
+    def nested(self, min_bp: int) -> Expr:
+        """An operand one nesting level down (a sign's, an exponent)."""
+        self.enter()
+        e = self.expression(min_bp)
+        self.leave()
+        return e
+
+    @staticmethod
+    def bounded(e: Expr) -> Expr:
+        if e.depth > MAX_TREE_DEPTH:
+            raise ParseError("the expression is too long or too deeply nested")
+        return e
+
+    def declared(self, name: str) -> bool:
+        return self.variables is not None and name in self.variables
+
+    def whole_expression(self) -> Expr:
+        e = self.expression()
+        t = self.tok
+        if t.kind != "end":
+            if t.kind == ")":
+                raise ParseError("there is a “)” without a matching “(”", t.col)
+            if t.kind in (",", ";"):
+                raise ParseError(_NOT_A_LIST, t.col)
+            if t.kind in ("[", "]"):
+                raise ParseError(
+                    f"unexpected “{t.text}”: a single expression is expected here", t.col
+                )
+            raise self.fail_here()
+        return e
+
+    def entry_break(self) -> bool:
+        """In an array row, whitespace before a new term starts a new entry: [1 2], [0.5 -0.25]."""
+        if not self.array_row[-1]:
+            return False
+        t = self.tok
+        if not t.space_before:
+            return False
+        if t.kind == "op" and t.text in "+-":
+            return not t.space_after  # "a - b" is one entry, "a -b" two
+        return t.kind in ("num", "name", "(", "[")
+
+    def expression(self, min_bp: int = 0) -> Expr:
+        """The Pratt loop: an operand, then every operator that binds at least `min_bp`."""
+        lhs = self.prefix()
+        while True:
+            t = self.tok
+            if self.entry_break():
+                break
+            if t.kind == "op" and t.text in BINDING_POWER:
+                op = t.text
+            elif t.kind in ("num", "name", "("):
+                op = _IMPLICIT
+            else:
+                break
+            left_bp, right_bp = BINDING_POWER[op]
+            if left_bp < min_bp:
+                break
+            if t.kind == "op":
+                self.advance()
+            elif t.kind == "num" and not t.space_before and isinstance(lhs, Num):
+                raise ParseError(f"unexpected number “{t.text}”", t.col)  # (2)3, 2 3 is fine
+            rhs = self.nested(right_bp) if op == "^" else self.expression(right_bp)
+            lhs = self.bounded(BinOp(op, lhs, rhs))
+        return lhs
+
+    def prefix(self) -> Expr:
+        """A sign and its operand, or an atom."""
+        t = self.tok
+        if t.kind == "op" and t.text in "+-":
+            self.advance()
+            arg = self.nested(SIGN)
+            return arg if t.text == "+" else self.bounded(Neg(arg))
+        return self.atom()
+
+    def atom(self) -> Expr:
+        """A number, a parenthesised expression, a call, a constant or a variable."""
+        t = self.tok
+        if t.kind == "num":
+            self.advance()
+            value = float(t.text)
+            if not math.isfinite(value):
+                raise ParseError(f"“{t.text}” is too large", t.col)
+            return Num(value)
+        if t.kind == "(":
+            return self.group()
+        if t.kind == "name":
+            name = t.text
+            self.advance()
+            if name in FUNCTIONS and not self.declared(name):
+                if self.tok.kind == "(":
+                    return self.bounded(call(name, self.group()))
+                if name == "sqrt" and self.tok.kind in ("num", "name"):  # √x, √2
+                    self.enter()
+                    arg = self.atom()
+                    self.leave()
+                    return self.bounded(call(name, arg))
+                raise ParseError(f"{name} needs its argument in parentheses: {name}(…)", t.col)
+            if name in CONSTANTS and not self.declared(name):
+                return Const(name)
+            return Var(name)
+        if t.kind == "[":
+            raise ParseError("a single expression is expected here, not a list in [ ]", t.col)
+        raise self.fail_here()
+
+    def group(self) -> Expr:
+        """( expression ): inside, whitespace separates nothing (array rows are paused)."""
+        opened = self.advance()
+        self.enter()
+        self.array_row.append(False)
+        e = self.expression()
+        self.array_row.pop()
+        self.leave()
+        if self.tok.kind != ")":
+            if self.tok.kind == "end":
+                raise ParseError(f"the “(” at column {opened.col} is never closed")
+            if self.tok.kind in (",", ";"):
+                raise ParseError(_NOT_A_LIST, self.tok.col)
+            raise self.fail_here()
+        self.advance()
+        return e
+
+    # --- arrays ---------------------------------------------------------------------------------
+
+    def tuples_as_brackets(self) -> None:
+        """Read a parenthesised list as a vector: (6, 6, -8) is [6, 6, -8].
+
+        Only parentheses holding a "," or ";" of their own change (they cannot be grouping),
+        and never a function's: exp(1, 2) stays an error. So ((1, 2), (3, 4)) is a matrix.
+        """
+        stack: list[int] = []
+        listing: dict[int, bool] = {}
+        pairs: list[tuple[int, int]] = []
+        for k, t in enumerate(self.tokens):
+            if t.kind in ("(", "["):
+                stack.append(k)
+                listing[k] = False
+            elif t.kind in (")", "]") and stack:
+                start = stack.pop()
+                opened = self.tokens[start]
+                before = self.tokens[start - 1] if start else None
+                is_call = before is not None and before.kind == "name" and before.text in FUNCTIONS
+                if opened.kind == "(" and t.kind == ")" and listing[start] and not is_call:
+                    pairs.append((start, k))
+            elif t.kind in (",", ";") and stack:
+                listing[stack[-1]] = True
+        for start, end in pairs:
+            for k, kind in ((start, "["), (end, "]")):
+                t = self.tokens[k]
+                self.tokens[k] = Token(kind, t.text, t.col, t.space_before, t.space_after)
+
+    def array(self) -> tuple[bool, list[list[Expr]]]:
+        """(nested, rows): nested for [[1, 2], [3, 4]], else rows split by ";"."""
+        if self.tok.kind == "[":
+            open_tok = self.advance()
+            result = self.array_body()
+            if self.tok.kind != "]":
+                if self.tok.kind == "end":
+                    raise ParseError(f"the “[” at column {open_tok.col} is never closed")
+                raise self.fail_here()
+            self.advance()
+        else:
+            result = self.array_body()
+        if self.tok.kind != "end":
+            raise self.fail_here()
+        return result
+
+    def array_body(self) -> tuple[bool, list[list[Expr]]]:
+        rows: list[list[Expr]] = []
+        if self.tok.kind == "[":  # [[1,2],[3,4]]
+            while True:
+                inner = self.advance()
+                self.enter()
+                row = self.row()
+                self.leave()
+                if self.tok.kind != "]":
+                    if self.tok.kind == "end":
+                        raise ParseError(f"the “[” at column {inner.col} is never closed")
+                    raise self.fail_here()
+                self.advance()
+                rows.append(row)
+                if self.tok.kind in (",", ";") and self.tokens[self.pos + 1].kind == "[":
+                    self.advance()
+                    continue
+                if self.tok.kind == "[":
+                    continue
+                break
+            return True, rows
+        rows.append(self.row())
+        while self.tok.kind == ";":
+            self.advance()
+            if self.tok.kind in ("]", "end"):
+                break  # trailing semicolon
+            rows.append(self.row())
+        return False, rows
+
+    def row(self) -> list[Expr]:
+        entries: list[Expr] = []
+        self.array_row.append(True)
+        try:
+            while True:
+                if self.tok.kind in ("]", ";", "end") and entries:
+                    break
+                if self.tok.kind == "," and not entries:
+                    raise ParseError("an entry is missing before “,”", self.tok.col)
+                entries.append(self.expression())
+                if self.tok.kind == ",":
+                    self.advance()
+                    if self.tok.kind in ("]", ";", "end"):
+                        raise ParseError(
+                            "an entry is missing after “,”", self.tokens[self.pos - 1].col
+                        )
+                    continue
+                if self.tok.kind in ("]", ";", "end"):
+                    break
+                if self.entry_break():
+                    continue
+                raise self.fail_here()
+        finally:
+            self.array_row.pop()
+        return entries
+
+
+def _parser(text: str, variables: Iterable[str] | None) -> _Parser:
+    if not isinstance(text, str):
+        raise ParseError("the answer must be text")
+    declared = None if variables is None else tuple(canonical_name(v) for v in variables)
+    if not text.strip():
+        raise ParseError("the answer is empty")
+    return _Parser(text, declared)
+
+
+def parse(text: str, variables: Iterable[str] | None = None) -> Expr:
+    """Parse one expression. `variables`: the names allowed (None: any name is a variable;
+    (): numbers and constants only). Raises ParseError, never anything else, for any input."""
+    try:
+        return _parser(text, variables).whole_expression()
+    except RecursionError:
+        raise ParseError("too deeply nested") from None
+
+
+def parse_array(text: str, variables: Iterable[str] | None = ()) -> ArrayExpr:
+    """Parse a vector or matrix: [1, 2], [1 2], [1, 2; 3, 4], [[1,2],[3,4]], a bare 1, 2, or a
+    parenthesised (1, 2) as the notes write points and vectors."""
+    try:
+        p = _parser(text, variables)
+        p.tuples_as_brackets()
+        nested, rows = p.array()
+    except RecursionError:
+        raise ParseError("too deeply nested") from None
+    widths = [len(r) for r in rows]
+    if len(set(widths)) > 1:
+        raise ParseError(
+            "the rows have different lengths ("
+            + ", ".join(str(w) for w in widths)
+            + " entries): every row needs the same number"
+        )
+    return ArrayExpr(tuple(tuple(r) for r in rows), flat=not nested and len(rows) == 1)

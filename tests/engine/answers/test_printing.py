@@ -1,0 +1,168 @@
+"""Printing: parentheses come from the binding-power table, so what is printed reads back as
+the same tree (plain ASCII exactly, Unicode too for whole numbers); superscripts and the forms a
+person writes (2x, σ(z), √x)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bptutor.engine.answers.expr import (
+    BINDING_POWER,
+    CONSTANTS,
+    BinOp,
+    Call,
+    Const,
+    Expr,
+    Neg,
+    Num,
+    Var,
+)
+from bptutor.engine.answers.parser import parse, parse_array
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+V = ["x", "y", "z"]
+PT = {"x": 0.7, "y": -0.4, "z": 1.3}
+
+
+def test_printing():
+    e = parse("x e^y", ["x", "y"])
+    assert e.to_unicode() == "x·eʸ"
+    assert parse("x*exp(y)", ["x", "y"]).to_unicode() == "x·exp(y)"
+    assert parse("x^2 + sigma(z)", V).to_unicode() == "x² + σ(z)"
+    assert parse("x*exp(y)", ["x", "y"]).to_plain() == "x*exp(y)"
+
+
+@pytest.mark.parametrize(
+    ("tree", "plain", "shown"),
+    [
+        (BinOp("*", BinOp("+", Var("a"), Var("b")), Var("c")), "(a + b)*c", "(a + b)·c"),
+        (BinOp("-", Var("a"), BinOp("+", Var("b"), Var("c"))), "a - (b + c)", "a − (b + c)"),
+        (BinOp("-", BinOp("-", Var("a"), Var("b")), Var("c")), "a - b - c", "a − b − c"),
+        (BinOp("/", Var("a"), BinOp("*", Var("b"), Var("c"))), "a/(b*c)", "a/(b·c)"),
+        (BinOp("^", BinOp("^", Var("a"), Var("b")), Var("c")), "(a^b)^c", "(aᵇ)ᶜ"),
+        (BinOp("^", Var("a"), BinOp("^", Var("b"), Var("c"))), "a^b^c", "a^(bᶜ)"),
+        (BinOp("^", Neg(Var("x")), Num(2)), "(-x)^2", "(−x)²"),
+        (Neg(BinOp("^", Var("x"), Num(2))), "-x^2", "−x²"),
+        (BinOp("*", Neg(Var("x")), Var("y")), "-x*y", "−x·y"),
+        (Neg(BinOp("*", Var("x"), Var("y"))), "-(x*y)", "−(x·y)"),
+        (BinOp("*", Var("x"), Neg(Var("y"))), "x*-y", "x·−y"),
+        # for the eye only (the parser would not need them): -(-x), x^(-y)
+        (Neg(Neg(Var("x"))), "-(-x)", "−(−x)"),
+        (Neg(Num(-2.0)), "-(-2)", "−(−2)"),
+        (BinOp("^", Var("x"), Neg(Var("y"))), "x^(-y)", "x⁻ʸ"),
+        (BinOp("^", Const("e"), BinOp("*", Num(2), Var("y"))), "e^(2*y)", "e^(2y)"),
+        (BinOp("*", Num(2), Call("exp", Var("y"))), "2*exp(y)", "2exp(y)"),
+        (Call("sqrt", Var("x")), "sqrt(x)", "√x"),
+        (Call("sqrt", BinOp("+", Var("x"), Num(1))), "sqrt(x + 1)", "√(x + 1)"),
+    ],
+)
+def test_parentheses_where_the_table_needs_them(tree, plain, shown):
+    assert tree.to_plain() == plain
+    assert tree.to_unicode() == shown
+    if not (isinstance(tree, Neg) and isinstance(tree.arg, Num)):  # "-2" reads as Neg(2)
+        assert parse(plain) == tree
+        assert parse(shown) == tree
+
+
+# --- round trips --------------------------------------------------------------------------------
+
+_leaf = st.one_of(
+    st.sampled_from(["x", "y", "z", "e", "pi"]),
+    st.floats(0, 9, allow_nan=False).map(lambda v: str(round(v, 3))),
+)
+
+
+def _combine(children):
+    bin_ = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "^"]), children).map(
+        lambda t: f"({t[0]}){t[1]}({t[2]})" if t[1] == "^" else f"{t[0]} {t[1]} {t[2]}"
+    )
+    fn = st.tuples(
+        st.sampled_from(["exp", "log", "sqrt", "tanh", "sin", "cos", "sigma"]), children
+    ).map(lambda t: f"{t[0]}({t[1]})")
+    neg = children.map(lambda c: f"-({c})")
+    return st.one_of(bin_, fn, neg)
+
+
+texts = st.recursive(_leaf, _combine, max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_print_parse_round_trips(text):
+    e = parse(text, V)
+    assert parse(e.to_plain(), V) == e
+    # the Unicode form reads back to the same values
+    u = parse(e.to_unicode(), V)
+    a, b = e.evaluate(PT), u.evaluate(PT)
+    if np.isfinite(a):
+        assert b == pytest.approx(a, rel=1e-9)
+
+
+def _trees(numbers: st.SearchStrategy[float]) -> st.SearchStrategy[Expr]:
+    """Trees built directly, not through the parser: every shape the table must print."""
+    leaf = st.one_of(
+        st.sampled_from([Var("x"), Var("y"), Var("n"), *(Const(c) for c in CONSTANTS)]),
+        numbers.map(Num),
+    )
+
+    def combine(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+        return st.one_of(
+            st.builds(BinOp, st.sampled_from(list(BINDING_POWER)), children, children),
+            st.builds(Neg, children),
+            st.builds(Call, st.sampled_from(["exp", "log", "sqrt", "sigma", "relu"]), children),
+        )
+
+    return st.recursive(leaf, combine, max_leaves=14)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_trees(st.floats(0, 1e6, allow_nan=False)))
+def test_any_tree_prints_as_plain_text_that_reads_back_as_itself(tree):
+    assert parse(tree.to_plain()) == tree
+
+
+@settings(max_examples=500, deadline=None)
+@given(_trees(st.integers(0, 20).map(float)))
+def test_unicode_reads_back_as_the_same_tree(tree):
+    # whole numbers: Unicode shows 6 significant digits, so only they are exact
+    assert parse(tree.to_unicode()) == tree
+
+
+# --- superscripts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "plain", "shown"),
+    [
+        ("eʸ", ["x", "y"], "e^y", "eʸ"),
+        ("x·eʸ", ["x", "y"], "x*e^y", "x·eʸ"),
+        ("e⁻ᶻ", ["z"], "e^(-z)", "e⁻ᶻ"),
+        ("e⁻ᶻ+1", ["z"], "e^(-z) + 1", "e⁻ᶻ + 1"),
+        ("xⁿ⁻¹", ["x", "n"], "x^(n - 1)", "xⁿ⁻¹"),
+        ("x⁽ⁿ⁻¹⁾", ["x", "n"], "x^(n - 1)", "xⁿ⁻¹"),
+        ("n xⁿ⁻¹", ["x", "n"], "n*x^(n - 1)", "n·xⁿ⁻¹"),
+        ("2ˣ", ["x"], "2^x", "2ˣ"),
+        ("x²y", ["x", "y"], "x^2*y", "x²·y"),
+        ("x⁻¹", ["x"], "x^(-1)", "x⁻¹"),
+        ("eˣ⁺ʸ", ["x", "y"], "e^(x + y)", "eˣ⁺ʸ"),
+        ("e^(-z)", ["z"], "e^(-z)", "e⁻ᶻ"),
+        ("e^(2y)", ["y"], "e^(2*y)", "e^(2y)"),
+        ("e^pi", ["x"], "e^pi", "e^π"),
+    ],
+)
+def test_superscript_exponents_read_as_powers(text, variables, plain, shown):
+    e = parse(text, variables)
+    assert e.to_plain() == plain
+    assert e.to_unicode() == shown
+    assert parse(shown, variables) == e  # what the app shows can be typed back
+
+
+def test_array_printing():
+    a = parse_array("[1 2; 3 -4]")
+    assert a.to_plain() == "[1, 2; 3, -4]"
+    assert a.to_unicode() == "[1, 2; 3, −4]"
+    assert parse_array(a.to_plain()) == a
+    v = parse_array("(x, 2x)", ["x"])
+    assert v.to_unicode() == "[x, 2x]"
+    assert parse_array(v.to_unicode(), ["x"]) == v
