@@ -52,8 +52,8 @@ HEAVY_CHECK = textwrap.dedent(
     import sys
     from bptutor.tui.launch import main
     import bptutor.tui.app, bptutor.tui.screens.course_map, bptutor.tui.screens.lesson
-    from bptutor.tui.launch import load_course_safely
-    load_course_safely(None)
+    from bptutor.engine.course.loader import load_course
+    load_course(None)
     heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('plotext', 'torch', 'sympy'))
     print(','.join(heavy))
     """

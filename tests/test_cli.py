@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bptutor.tui.cli import main
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
+from bptutor.tui.cli import main
 
 
 @dataclass

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "lessons":
-        from bptutor.engine.course.lint import main as lessons_check_main
+        from bptutor.tui.lessons_cli import main as lessons_check_main
 
         return lessons_check_main(args.dir, seeds=args.seeds)
     if args.command == "progress":

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.model import Lesson
 from bptutor.engine.course.progress import LessonSummary, ProgressStore
 
 COLUMNS = ("lesson", "title", "state", "solved", "total", "attempts", "hints", "revealed")
@@ -49,7 +51,7 @@ def format_table(table: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def step_details(store: ProgressStore, lesson: Any) -> list[dict[str, Any]]:
+def step_details(store: ProgressStore, lesson: Lesson) -> list[dict[str, Any]]:
     """Per step, for the JSON export: what a teacher looks at when a lesson is stuck."""
     out = []
     for step in lesson.steps:
@@ -69,7 +71,7 @@ def step_details(store: ProgressStore, lesson: Any) -> list[dict[str, Any]]:
 
 
 def export(
-    table: list[dict[str, Any]], fmt: str, store: ProgressStore, lessons: tuple[Any, ...] = ()
+    table: list[dict[str, Any]], fmt: str, store: ProgressStore, lessons: tuple[Lesson, ...] = ()
 ) -> str:
     if fmt == "json":
         by_id = {lesson.id: lesson for lesson in lessons}
@@ -89,13 +91,11 @@ def export(
 
 
 def main(args: argparse.Namespace) -> int:
-    from bptutor.tui.launch import load_course_safely
-
     store = ProgressStore(getattr(args, "data_dir", None))
     for notice in store.notices:
         print(f"warning: {notice}", file=sys.stderr)
-    course = load_course_safely(getattr(args, "lessons", None))
-    for error in getattr(course, "errors", ()):
+    course = load_course(getattr(args, "lessons", None))
+    for error in course.errors:
         print(f"warning: {error}", file=sys.stderr)
     table = rows(store.summarize_course(course.lessons))
     fmt = getattr(args, "export", None)

@@ -3,7 +3,7 @@
 Lessons are data. Every key is checked (a typo is an error, never silently ignored), every
 error names the file, the lesson or step id and the key, and a broken lesson is left out and
 described in `Course.errors` without taking the others down. After the structure is read, every
-step is instantiated once (seed 0) so that undefined parameters, unknown computations and shape
+step is drawn once (seed 0) so that undefined parameters, unknown computations and shape
 mismatches are caught at load time too. The format is documented in lessons/README.md.
 """
 
@@ -11,35 +11,34 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bptutor.engine.course.calls import CallError, Node, parse_call
+import numpy as np
+from bptutor.engine.answers.expr import ParseError, Var, canonical_name, parse
+from bptutor.engine.course.calls import CallError, parse_call
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.model import (
+    EXERCISE_KINDS,
+    FORMAT_VERSION,
+    LETTERS,
+    Course,
+    ExerciseError,
+    ExerciseSpec,
+    Lesson,
+    LessonError,
+    MistakeSpec,
+    ParamSpec,
+    Step,
+)
 
-__all__ = [
-    "EXERCISE_KINDS",
-    "Course",
-    "ExerciseSpec",
-    "Lesson",
-    "LessonError",
-    "MistakeSpec",
-    "ParamSpec",
-    "Step",
-    "builtin_course_dir",
-    "load_course",
-    "load_lesson",
-]
+__all__ = ["builtin_course_dir", "load_course", "load_lesson"]
 
-FORMAT_VERSION = 1
-EXERCISE_KINDS = ("derivative", "expression", "value", "vector", "matrix", "choice", "train")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DISTRIBUTIONS = ("int", "uniform", "normal", "choice", "value", "expr")
 RESERVED_NAMES = frozenset({"answer"})
-DEFAULT_RTOL = 5e-3
-DEFAULT_ATOL = 5e-4
 
 _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "derivative": ("function", "wrt", "variables", "mistakes"),
@@ -69,95 +68,6 @@ _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
     "biases": bool,
     "seed": int,
 }
-
-
-class LessonError(ValueError):
-    """A problem in a lesson file; the message is complete (file, id, key, what was expected)."""
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """One parameter: how to draw it (random, fixed, expression) or compute it (a call)."""
-
-    name: str
-    kind: str  # one of DISTRIBUTIONS, or "compute"
-    args: tuple[Any, ...] = ()  # int/uniform/normal bounds, choice values, fixed value
-    shape: tuple[int, ...] | None = None
-    round: int | None = None
-    nonzero: bool = False
-    exclude: tuple[float, ...] = ()
-    texts: tuple[str, ...] = ()  # expr: the expression texts
-    variables: tuple[str, ...] = ()  # expr: the variables in order
-    vector: bool = False  # expr: a vector function (a list of expressions)
-    call: Node | None = None  # compute: the parsed computation
-    source: str = ""  # compute: the text as written
-
-
-@dataclass(frozen=True)
-class MistakeSpec:
-    name: str
-    answer: str  # a computation (value/vector/matrix) or expression text (derivative/expression)
-    message: str
-    call: Node | None = None
-
-
-@dataclass(frozen=True)
-class ExerciseSpec:
-    kind: str
-    prompt: str | None = None
-    function: str | None = None  # derivative
-    wrt: str | None = None  # derivative
-    variables: tuple[str, ...] | None = None  # derivative, expression
-    answer: str | None = None  # expression text, or a computation for value/vector/matrix
-    call: Node | None = None  # parsed `answer` for value/vector/matrix
-    shape: tuple[int, ...] | None = None
-    rtol: float = DEFAULT_RTOL
-    atol: float = DEFAULT_ATOL
-    options: tuple[str, ...] = ()
-    correct: int | None = None  # choice: 0-based index of the right option
-    feedback: tuple[str, ...] = ()
-    shuffle: bool = True  # choice: options in a per-learner order (false: as written)
-    mistakes: tuple[MistakeSpec, ...] = ()
-    train: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Step:
-    id: str
-    title: str
-    text: str
-    hints: tuple[str, ...] = ()
-    explanation: str = ""
-    params: tuple[ParamSpec, ...] = ()
-    exercise: ExerciseSpec | None = None
-
-
-@dataclass(frozen=True)
-class Lesson:
-    id: str
-    title: str
-    summary: str
-    steps: tuple[Step, ...]
-    params: tuple[ParamSpec, ...] = ()
-    source: Path | None = None
-
-    def step(self, step_id: str) -> Step | None:
-        return next((s for s in self.steps if s.id == step_id), None)
-
-    @property
-    def exercises(self) -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.exercise is not None)
-
-
-@dataclass(frozen=True)
-class Course:
-    title: str
-    lessons: tuple[Lesson, ...]
-    errors: tuple[str, ...] = ()
-    source: Path | None = None
-
-    def lesson(self, lesson_id: str) -> Lesson | None:
-        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
 
 
 def builtin_course_dir() -> Path:
@@ -285,8 +195,6 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         r.keys(spec, ("value",), f"{key}.")
         value = spec["value"]
         try:
-            import numpy as np
-
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             raise r.fail(
@@ -348,8 +256,6 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
 
 
 def _canonical(name: str | None) -> str | None:
-    from bptutor.engine.answers.expr import canonical_name
-
     return None if name is None else canonical_name(name)
 
 
@@ -357,8 +263,6 @@ def _is_variable_name(name: str) -> bool:
     """A name the expression parser reads as one variable: x, y1, W_2, or ŷ (read as y_hat)."""
     if NAME_PATTERN.match(name):
         return True
-    from bptutor.engine.answers.expr import ParseError, Var, parse
-
     try:
         parsed = parse(name, variables=None)
     except ParseError:
@@ -410,7 +314,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
         if len(options) > 26:
             raise r.fail(f"{p}options", "may list at most 26 options")
         correct = table.get("correct")
-        letters = "abcdefghijklmnopqrstuvwxyz"[: len(options)]
+        letters = LETTERS[: len(options)]
         if not isinstance(correct, str) or len(correct) != 1 or correct.lower() not in letters:
             raise r.fail(
                 f"{p}correct", f'must be the letter of the right option, one of "{letters}"'
@@ -576,29 +480,30 @@ def load_lesson(path: Path) -> Lesson:
         steps.append(step)
     assert title is not None and summary is not None
     lesson = Lesson(lesson_id, title, summary, tuple(steps), params, path)
-    _validate_by_instantiating(lesson, label)
+    _validate_by_drawing(lesson, label)
     return lesson
 
 
-def _validate_by_instantiating(lesson: Lesson, label: str) -> None:
-    """Instantiate every step once, so that undefined names and shape mismatches fail now."""
-    from bptutor.engine.course.exercise import ExerciseError, instantiate
-
+def _validate_by_drawing(lesson: Lesson, label: str) -> None:
+    """Draw every step once, so that undefined names and shape mismatches fail now."""
     for step in lesson.steps:
         try:
-            instantiate(lesson, step, 0)
+            draw(lesson, step, 0)
         except ExerciseError as exc:
             where = f'step "{step.id}"' if exc.in_step else f'lesson "{lesson.id}"'
             raise LessonError(f"{label}: {where}: {exc}") from None
         except Exception as exc:  # an engine bug must not take the other lessons down
             raise LessonError(
-                f'{label}: step "{step.id}": cannot be instantiated ({type(exc).__name__}: {exc})'
+                f'{label}: step "{step.id}": cannot be drawn ({type(exc).__name__}: {exc})'
             ) from None
 
 
 def load_course(path: Path | str | None = None) -> Course:
-    """Load a course folder (None: the built-in course). Never raises for a broken lesson."""
+    """Load a course folder (None: the built-in course). Never raises: whatever is wrong is
+    described in `Course.errors`, and a broken lesson never takes the others down."""
     folder = builtin_course_dir() if path is None else Path(path)
+    if not folder.is_dir():
+        return Course("", (), (f"{folder} is not a directory.",), folder)
     index_path = folder / "index.toml"
     label = _label(index_path)
     try:
@@ -637,6 +542,11 @@ def load_course(path: Path | str | None = None) -> Course:
             lesson = load_lesson(folder / file_name)
         except LessonError as exc:
             errors.append(str(exc))
+            continue
+        except Exception as exc:  # an engine bug must not take the other lessons down
+            errors.append(
+                f"{_label(folder / file_name)}: could not be loaded ({type(exc).__name__}: {exc})"
+            )
             continue
         if any(other.id == lesson.id for other in lessons):
             errors.append(

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from bptutor.engine.answers.expr import canonical_name
+from bptutor.engine.nn.activations import get_activation
+from bptutor.engine.nn.gradcheck import numerical_gradients
+from bptutor.engine.nn.network import Network
 
 __all__ = [
     "QUANTITIES",
@@ -154,8 +158,6 @@ def _eval(expr: Any, f: Function, p: np.ndarray) -> float:
 
 
 def _var(f: Function, wrt: Value) -> str:
-    from bptutor.engine.answers.expr import canonical_name
-
     if isinstance(wrt, str) and canonical_name(wrt) in f.variables:
         return canonical_name(wrt)  # 'ŷ' names the variable y_hat
     names = ", ".join(repr(v) for v in f.variables)
@@ -391,8 +393,6 @@ def _norm(v: Value) -> float:
 
 
 def _net(net: Value) -> Any:
-    from bptutor.engine.nn.network import Network
-
     if not isinstance(net, Network):
         raise ValueError(f"net must be a network(W1, W2, ...), got {_describe(net)}")
     return net
@@ -426,8 +426,6 @@ def _per_example(arr: np.ndarray, single: bool) -> Value:
     "network(W1, W2, 'sigmoid'): the notes' network without biases (W1 m×n, W2 1×m).",
 )
 def _network(W1: Value, W2: Value, activation: Value = "sigmoid") -> Any:
-    from bptutor.engine.nn.network import Network
-
     w2 = as_array(W2, "W2")
     if w2.ndim == 1:
         w2 = w2.reshape(1, -1)
@@ -474,8 +472,6 @@ def _cost(net: Value, X: Value, y: Value) -> float:
 
 
 def _numgrads(net: Value, X: Value, y: Value) -> Any:
-    from bptutor.engine.nn.gradcheck import numerical_gradients
-
     n = _net(net)
     XX, _ = _batch(n, X)
     return numerical_gradients(n.copy(), XX, _targets(y, XX.shape[0]))
@@ -546,8 +542,6 @@ def _gd_step_W2(net: Value, X: Value, y: Value, lr: Value) -> np.ndarray:
 
 
 def _act(name: Value) -> Any:
-    from bptutor.engine.nn.activations import get_activation
-
     if not isinstance(name, str):
         raise ValueError("the activation must be a quoted name such as 'sigmoid'")
     return get_activation(name)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bptutor.engine.answers.grading import check_expression
-from bptutor.engine.course.loader import load_lesson
-from bptutor.engine.course.lint import awkward_spots
-from bptutor.engine.course.exercise import ExerciseError, interpolate, show_expression, tidy
 from bptutor.engine.answers.expr import parse
+from bptutor.engine.answers.grading import check_expression
+from bptutor.engine.course.lint import awkward_spots
+from bptutor.engine.course.loader import load_lesson
+from bptutor.engine.course.model import ExerciseError
 from bptutor.engine.course.quantities import Function
+from bptutor.engine.course.templates import interpolate, show_expression, tidy
 
 
 @pytest.mark.parametrize(
@@ -121,16 +122,16 @@ answer = "partial(E, 'ŷ', [y0, 0.5])"
 
 
 def test_declared_y_hat_is_the_parsers_y_hat(tmp_path: Path) -> None:
-    from bptutor.engine.course.exercise import instantiate
+    from bptutor.engine.course.exercise import draw
 
     path = tmp_path / "hat.toml"
     path.write_text(HAT_LESSON, encoding="utf-8")
     lesson = load_lesson(path)
-    inst = instantiate(lesson, lesson.step("d"), 0)
+    inst = draw(lesson, lesson.step("d"), 0)
     assert inst.text == "E = (y − ŷ)²/2"
     assert inst.expected.evaluate({"y": 1.0, "y_hat": 3.0}) == pytest.approx(2.0)
     assert inst.check("ŷ - y").correct
     assert inst.check("y_hat - y").correct
     assert inst.check("y - ŷ").mistake == "sign"
-    value = instantiate(lesson, lesson.step("v"), 0)
+    value = draw(lesson, lesson.step("v"), 0)
     assert value.expected == pytest.approx(0.5 - value.params["y0"])

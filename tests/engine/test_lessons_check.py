@@ -7,12 +7,13 @@ import io
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from bptutor.engine.course import quantities
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.lint import lint_course
 from bptutor.engine.course.loader import builtin_course_dir, load_course
-from bptutor.engine.course.lint import check_course, main
-from bptutor.engine.course.exercise import instantiate
+from bptutor.engine.course.templates import plain_answer
+from bptutor.tui.lessons_cli import main
 
 README = builtin_course_dir() / "README.md"
 
@@ -97,27 +98,20 @@ def test_every_builtin_exercise_round_trips() -> None:
     for lesson in course.lessons:
         for step in lesson.exercises:
             for seed in (0, 1234):
-                inst = instantiate(lesson, step, seed)
+                inst = draw(lesson, step, seed)
                 assert inst.check(inst.solution).correct, (lesson.id, step.id, inst.solution)
                 for m in inst.mistakes:
-                    text = m.expected if isinstance(m.expected, str) else _text(m.expected)
+                    text = plain_answer(m.expected)
                     verdict = inst.check(text)
                     assert not verdict.correct, (lesson.id, step.id, m.name)
                     assert verdict.mistake == m.name, (lesson.id, step.id, m.name, verdict)
-
-
-def _text(value: object) -> str:
-    from bptutor.engine.course.exercise import plain_array, plain_number
-
-    arr = np.asarray(value, dtype=float)
-    return plain_number(float(arr)) if arr.ndim == 0 else plain_array(arr)
 
 
 def test_readme_example_passes_lessons_check(tmp_path: Path) -> None:
     folder = write_course(tmp_path, {"example": readme_example()})
     course = load_course(folder)
     assert course.errors == ()
-    report = check_course(course, seeds=20)
+    report = lint_course(course, seeds=20)
     assert report.ok, report.problems
     assert report.exercises == 2 and report.gradient_checks == 20
 
@@ -147,7 +141,7 @@ mistakes = [{ name = "sign", answer = "neg(answer)", message = "Sign." }]
 
 def test_a_mistake_that_can_equal_the_answer_is_reported(tmp_path: Path) -> None:
     # x0 may be 0, where the slope 2·x0 is 0 and its negative is the same number.
-    report = check_course(load_course(write_course(tmp_path, {"small": SMALL})), seeds=30)
+    report = lint_course(load_course(write_course(tmp_path, {"small": SMALL})), seeds=30)
     assert len(report.problems) == 1
     problem = report.problems[0]
     assert problem.startswith(
@@ -155,13 +149,13 @@ def test_a_mistake_that_can_equal_the_answer_is_reported(tmp_path: Path) -> None
     )
     assert "of 30)]" in problem  # reported once, with how many seeds hit it
     fixed = SMALL.replace("int = [-3, 3]", "int = [-3, 3], nonzero = true")
-    assert check_course(load_course(write_course(tmp_path, {"small": fixed})), seeds=30).ok
+    assert lint_course(load_course(write_course(tmp_path, {"small": fixed})), seeds=30).ok
 
 
 def test_missing_hints_and_explanation_are_reported(tmp_path: Path) -> None:
     bare = SMALL.replace('hints = ["2x"]\n', "").replace('explanation = "{answer}"\n', "")
     bare = bare.replace("int = [-3, 3]", "int = [1, 3]")
-    report = check_course(load_course(write_course(tmp_path, {"small": bare})), seeds=3)
+    report = lint_course(load_course(write_course(tmp_path, {"small": bare})), seeds=3)
     assert report.problems == [
         f'{tmp_path.name}/small.toml: step "slope": hints is missing (every exercise needs hints)',
         f'{tmp_path.name}/small.toml: step "slope": explanation is missing '
@@ -180,7 +174,7 @@ def test_a_derivative_quantity_that_disagrees_with_finite_differences_is_caught(
     )
     monkeypatch.setitem(quantities.QUANTITIES, "derivative", wrong)
     lesson = SMALL.replace("int = [-3, 3]", "int = [1, 3]")
-    report = check_course(load_course(write_course(tmp_path, {"small": lesson})), seeds=5)
+    report = lint_course(load_course(write_course(tmp_path, {"small": lesson})), seeds=5)
     assert any(
         "derivative(...) disagrees with central finite differences" in p for p in report.problems
     ), report.problems
@@ -228,7 +222,7 @@ def _choice_problems(tmp_path: Path, **texts: str) -> list[str]:
         lesson = lesson.replace(key.upper(), value)
     lesson = lesson.replace("HINT", "Two is even.").replace("EXPLANATION", "It is {answer}.")
     lesson = lesson.replace("FEEDBACK", "One is odd.")
-    return check_course(load_course(write_course(tmp_path, {"pick": lesson})), seeds=5).problems
+    return lint_course(load_course(write_course(tmp_path, {"pick": lesson})), seeds=5).problems
 
 
 def test_a_clean_choice_step_passes(tmp_path: Path) -> None:
@@ -251,7 +245,7 @@ def test_option_letters_in_a_shuffled_choice_are_reported(
     pinned = CHOICE.replace('correct = "b"\n', 'correct = "b"\nshuffle = false\n')
     lesson = pinned.replace(key.upper(), text).replace("HINT", "x").replace("FEEDBACK", "y")
     lesson = lesson.replace("EXPLANATION", "z")
-    assert check_course(load_course(write_course(tmp_path, {"pick": lesson})), seeds=5).ok
+    assert lint_course(load_course(write_course(tmp_path, {"pick": lesson})), seeds=5).ok
 
 
 @pytest.mark.parametrize(
@@ -276,13 +270,13 @@ def test_the_exact_value_instead_of_the_estimate_is_named(
     lesson_id: str, step_id: str, point, words: str
 ) -> None:
     """Typing f at the new point (exactly) instead of the linear estimate gets a kind message."""
-    from bptutor.engine.course.exercise import plain_number
+    from bptutor.engine.course.templates import plain_number
 
     lesson = load_course().lesson(lesson_id)
     step = lesson.step(step_id)
     evaluate = quantities.QUANTITIES["evaluate"].func
     for seed in range(25):
-        inst = instantiate(lesson, step, seed)
+        inst = draw(lesson, step, seed)
         exact = float(evaluate(inst.params["f"], point(inst.params)))
         v = inst.check(plain_number(exact))
         assert not v.correct and v.mistake == "exact value", (seed, v)
@@ -291,11 +285,11 @@ def test_the_exact_value_instead_of_the_estimate_is_named(
 
 
 def test_the_new_value_instead_of_the_change_is_named() -> None:
-    from bptutor.engine.course.exercise import plain_number
+    from bptutor.engine.course.templates import plain_number
 
     lesson = load_course().lesson("gradient")
     step = lesson.step("predicted-change")
     for seed in range(25):
-        inst = instantiate(lesson, step, seed)
+        inst = draw(lesson, step, seed)
         v = inst.check(plain_number(inst.params["f0"] + inst.expected))
         assert v.mistake == "new value" and "only for the change" in v.message, (seed, v)

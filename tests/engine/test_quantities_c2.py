@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from bptutor.engine.course.quantities import QUANTITIES, Function
 from bptutor.engine.nn.gradcheck import relative_error as gradcheck_relative_error
 from bptutor.engine.nn.network import Network
-from bptutor.engine.course.quantities import QUANTITIES, Function
 
 
 def q(name: str, *args: object) -> Any:

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bptutor.tui.app import BptutorApp
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
+from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.course_errors import CourseErrorsScreen
 from bptutor.tui.screens.course_map import CourseMapScreen
 from bptutor.tui.screens.help import HelpScreen

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bptutor.tui.app import BptutorApp
-from bptutor.tui.launch import load_course_safely
+from bptutor.engine.course.loader import load_course
 from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.app import BptutorApp
 
 SEED = 1234
 SIZE = (80, 24)
@@ -35,9 +35,9 @@ _COURSES: dict[Path | None, Any] = {}
 def course_for(lessons: Path | None) -> Any:
     """The built-in course is loaded once per test session (it is immutable)."""
     if lessons is not None:
-        return load_course_safely(lessons)
+        return load_course(lessons)
     if None not in _COURSES:
-        _COURSES[None] = load_course_safely(None)
+        _COURSES[None] = load_course(None)
     return _COURSES[None]
 
 
@@ -63,13 +63,13 @@ def first_typed_step(course: Any, seed: int = SEED) -> Target:
 
 
 def _first_typed_step(course: Any, seed: int) -> Target:
-    from bptutor.engine.course.exercise import instantiate
+    from bptutor.engine.course.exercise import draw
 
     for li, lesson in enumerate(course.lessons):
         for si, step in enumerate(lesson.steps):
             if step.exercise is None:
                 continue
-            inst = instantiate(lesson, step, seed)
+            inst = draw(lesson, step, seed)
             if inst.kind in ANSWER_KINDS:
                 return Target(li, si, lesson, step, inst)
     raise AssertionError("the built-in course has no exercise with a typed answer")
@@ -93,10 +93,10 @@ def wrong_answer(inst: Any) -> str:
 
 def first_step_of_kind(course: Any, kind: str, seed: int = SEED) -> Target | None:
     """The first step whose exercise is of `kind` (choice, train, ...), drawn for SEED."""
-    from bptutor.engine.course.exercise import instantiate
+    from bptutor.engine.course.exercise import draw
 
     for li, lesson in enumerate(course.lessons):
         for si, step in enumerate(lesson.steps):
             if step.exercise is not None and step.exercise.kind == kind:
-                return Target(li, si, lesson, step, instantiate(lesson, step, seed))
+                return Target(li, si, lesson, step, draw(lesson, step, seed))
     return None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from bptutor.engine.course.model import Lesson
 from bptutor.engine.course.progress import STATE_DONE, STATE_IN_PROGRESS, LessonSummary
 from rich.text import Text
 from textual.app import ComposeResult
@@ -54,8 +55,7 @@ class CourseMapScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        course = self.tutor.course
-        title = str(getattr(course, "title", "") or "bptutor")
+        title = self.tutor.course.title or "bptutor"
         yield Static(Text(title, style="bold"), id="map-title")
         yield OptionList(id="lessons")
         yield Static(id="lesson-info")
@@ -67,7 +67,7 @@ class CourseMapScreen(Screen[None]):
 
     def course_loaded(self) -> None:
         """Called by the app once the course is there: show it, on the lesson to continue."""
-        title = str(getattr(self.tutor.course, "title", "") or "bptutor")
+        title = self.tutor.course.title or "bptutor"
         self.query_one("#map-title", Static).update(Text(title, style="bold"))
         self.refresh_lessons(highlight=self._continue_target()[0])
         self.refresh_bindings()
@@ -104,7 +104,7 @@ class CourseMapScreen(Screen[None]):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._update_info()
 
-    def _highlighted_lesson(self) -> Any | None:
+    def _highlighted_lesson(self) -> Lesson | None:
         index = self.query_one("#lessons", OptionList).highlighted
         lessons = self.tutor.course.lessons
         if index is None or not lessons or index >= len(lessons):
@@ -118,7 +118,7 @@ class CourseMapScreen(Screen[None]):
             summary = self.tutor.store.summarize(lesson)
             info.append(f"{lesson.title}", style="bold")
             info.append(f" · {len(lesson.steps)} steps · {summary.state}\n")
-            info.append(str(getattr(lesson, "summary", "") or ""))
+            info.append(lesson.summary)
         self.query_one("#lesson-info", Static).update(info)
 
     def _update_status(self) -> None:

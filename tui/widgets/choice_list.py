@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import string
-
+from bptutor.engine.course.model import LETTERS
 from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
-
-LETTERS = string.ascii_lowercase
 
 
 def option_prompt(index: int, choice: str) -> Table:
