@@ -12,6 +12,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from bptutor.engine.course.model import Course
 from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.screens.course_errors import CourseErrorsScreen
+from bptutor.tui.screens.course_map import CourseMapScreen
+from bptutor.tui.screens.help import HelpScreen
+from bptutor.tui.screens.too_small import TooSmallScreen
+from bptutor.tui.screens.welcome import WelcomeScreen
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -58,12 +63,8 @@ class BptutorApp(App[int]):
 
     # --------------------------------------------------------------------------- startup
     def on_mount(self) -> None:
-        from bptutor.tui.screens.course_map import CourseMapScreen
-
         self.push_screen(CourseMapScreen())
         if not self.store.welcomed:
-            from bptutor.tui.screens.welcome import WelcomeScreen
-
             self.push_screen(
                 WelcomeScreen(data_dir=self.store.data_dir), callback=self._after_welcome
             )
@@ -88,8 +89,6 @@ class BptutorApp(App[int]):
 
     def course_ready(self, course: Course) -> None:
         """The course is loaded: fill the map, then list the course's problems (if any)."""
-        from bptutor.tui.screens.course_map import CourseMapScreen
-
         self.course = course
         self.course_loaded = True
         for screen in self.screen_stack:
@@ -102,16 +101,11 @@ class BptutorApp(App[int]):
             self._show_course_errors()  # held back while the welcome was up
 
     def _show_course_errors(self) -> None:
-        from bptutor.tui.screens.too_small import TooSmallScreen
-        from bptutor.tui.screens.welcome import WelcomeScreen
-
         errors = self.course.errors
         if not errors:
             return
         if any(isinstance(screen, WelcomeScreen) for screen in self.screen_stack):
             return  # one box at a time: shown once the welcome is dismissed
-        from bptutor.tui.screens.course_errors import CourseErrorsScreen
-
         small = isinstance(self.screen, TooSmallScreen)
         if small:
             self.pop_screen()  # keep "enlarge the window" on top of everything
@@ -131,8 +125,6 @@ class BptutorApp(App[int]):
 
     def check_size(self, size: Size | None = None) -> None:
         """Below MIN_WIDTH x MIN_HEIGHT show "enlarge the window" instead of a garbled UI."""
-        from bptutor.tui.screens.too_small import TooSmallScreen
-
         width, height = size if size is not None else self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         on_top = isinstance(self.screen, TooSmallScreen)
@@ -145,14 +137,12 @@ class BptutorApp(App[int]):
 
     # -------------------------------------------------------------------------- actions
     def action_help(self) -> None:
-        from bptutor.tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def open_training(self, config: TrainConfig | None = None) -> bool:
         """Push the training view (None: the free playground); a notice, not a crash, on failure."""
-        try:
+        try:  # imported on first use: plotext and the training engine cost startup time
             from bptutor.tui.screens.training import TrainingScreen
         except Exception as exc:  # a missing or broken training view must not end the lesson
             self.notify(

@@ -159,6 +159,7 @@ class CourseMapScreen(Screen[None]):
 
     # -------------------------------------------------------------------------- actions
     def open_lesson(self, index: int, step: int | None = None) -> None:
+        # imported on first use: the lesson screen pulls in numpy, which the map does without
         from bptutor.tui.screens.lesson import LessonScreen
 
         lesson = self.tutor.course.lessons[index]
