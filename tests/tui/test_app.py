@@ -16,7 +16,14 @@ from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.screens.too_small import TooSmallScreen
 from bptutor.tui.screens.welcome import WelcomeScreen
 from textual.widgets import Input, Markdown, OptionList, Static
-from tui_helpers import SEED, SIZE, first_step_of_kind, first_typed_step, make_app, wrong_answer
+from tui_helpers import (
+    SEED,
+    SIZE,
+    first_step_of_kind,
+    make_app,
+    open_target,
+    wrong_answer,
+)
 
 
 def text_of(widget: Any) -> str:
@@ -27,23 +34,6 @@ def text_of(widget: Any) -> str:
 
 def notices(app: BptutorApp) -> str:
     return "\n".join(n.message for n in app._notifications)
-
-
-async def open_target(pilot: Any, app: BptutorApp, target: Any = None) -> tuple[Any, LessonScreen]:
-    """From the map, open the target's lesson (default: the first typed exercise) and walk
-    to its step with ctrl+n."""
-    target = target or first_typed_step(app.course)
-    app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
-    await pilot.press("enter")
-    await pilot.pause()
-    screen = app.screen
-    assert isinstance(screen, LessonScreen)
-    assert screen.lesson.id == target.lesson.id
-    while screen.step_index < target.step_index:
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-    assert screen.step.id == target.step.id
-    return target, screen
 
 
 async def type_keys(pilot: Any, screen: LessonScreen, text: str) -> None:

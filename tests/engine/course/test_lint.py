@@ -26,16 +26,6 @@ def readme_example() -> str:
     return match.group(1)
 
 
-def write_course(folder: Path, lessons: dict[str, str]) -> Path:
-    names = ", ".join(f'"{n}"' for n in lessons)
-    (folder / "index.toml").write_text(
-        f'format_version = 1\ntitle = "T"\nlessons = [{names}]\n', encoding="utf-8"
-    )
-    for name, text in lessons.items():
-        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
-    return folder
-
-
 def test_builtin_course_passes_lessons_check() -> None:
     out = io.StringIO()
     code = main(None, seeds=5, out=out)
@@ -107,7 +97,7 @@ def test_every_builtin_exercise_round_trips() -> None:
                     assert verdict.mistake == m.name, (lesson.id, step.id, m.name, verdict)
 
 
-def test_readme_example_passes_lessons_check(tmp_path: Path) -> None:
+def test_readme_example_passes_lessons_check(tmp_path: Path, write_course) -> None:
     folder = write_course(tmp_path, {"example": readme_example()})
     course = load_course(folder)
     assert course.errors == ()
@@ -139,7 +129,7 @@ mistakes = [{ name = "sign", answer = "neg(answer)", message = "Sign." }]
 """
 
 
-def test_a_mistake_that_can_equal_the_answer_is_reported(tmp_path: Path) -> None:
+def test_a_mistake_that_can_equal_the_answer_is_reported(tmp_path: Path, write_course) -> None:
     # x0 may be 0, where the slope 2·x0 is 0 and its negative is the same number.
     report = lint_course(load_course(write_course(tmp_path, {"small": SMALL})), seeds=30)
     assert len(report.problems) == 1
@@ -152,7 +142,7 @@ def test_a_mistake_that_can_equal_the_answer_is_reported(tmp_path: Path) -> None
     assert lint_course(load_course(write_course(tmp_path, {"small": fixed})), seeds=30).ok
 
 
-def test_missing_hints_and_explanation_are_reported(tmp_path: Path) -> None:
+def test_missing_hints_and_explanation_are_reported(tmp_path: Path, write_course) -> None:
     bare = SMALL.replace('hints = ["2x"]\n', "").replace('explanation = "{answer}"\n', "")
     bare = bare.replace("int = [-3, 3]", "int = [1, 3]")
     report = lint_course(load_course(write_course(tmp_path, {"small": bare})), seeds=3)
@@ -164,7 +154,7 @@ def test_missing_hints_and_explanation_are_reported(tmp_path: Path) -> None:
 
 
 def test_a_derivative_quantity_that_disagrees_with_finite_differences_is_caught(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_course
 ) -> None:
     wrong = quantities.Quantity(
         "derivative",
@@ -180,7 +170,7 @@ def test_a_derivative_quantity_that_disagrees_with_finite_differences_is_caught(
     ), report.problems
 
 
-def test_cli_prints_problems_and_fails(tmp_path: Path) -> None:
+def test_cli_prints_problems_and_fails(tmp_path: Path, write_course) -> None:
     out = io.StringIO()
     assert main(write_course(tmp_path, {"small": SMALL}), seeds=30, out=out) == 1
     text = out.getvalue()
@@ -189,7 +179,7 @@ def test_cli_prints_problems_and_fails(tmp_path: Path) -> None:
     assert main(tmp_path / "nowhere", out=io.StringIO()) == 2
 
 
-def test_cli_reports_a_broken_lesson(tmp_path: Path) -> None:
+def test_cli_reports_a_broken_lesson(tmp_path: Path, write_course) -> None:
     broken = SMALL.replace('kind = "value"', 'kind = "valeu"')
     out = io.StringIO()
     assert main(write_course(tmp_path, {"small": broken}), seeds=2, out=out) == 1
@@ -216,7 +206,7 @@ feedback = ["FEEDBACK", "", ""]
 """
 
 
-def _choice_problems(tmp_path: Path, **texts: str) -> list[str]:
+def _choice_problems(tmp_path: Path, write_course, **texts: str) -> list[str]:
     lesson = CHOICE
     for key, value in texts.items():
         lesson = lesson.replace(key.upper(), value)
@@ -225,8 +215,8 @@ def _choice_problems(tmp_path: Path, **texts: str) -> list[str]:
     return lint_course(load_course(write_course(tmp_path, {"pick": lesson})), seeds=5).problems
 
 
-def test_a_clean_choice_step_passes(tmp_path: Path) -> None:
-    assert _choice_problems(tmp_path) == []
+def test_a_clean_choice_step_passes(tmp_path: Path, write_course) -> None:
+    assert _choice_problems(tmp_path, write_course) == []
 
 
 @pytest.mark.parametrize(
@@ -238,9 +228,9 @@ def test_a_clean_choice_step_passes(tmp_path: Path) -> None:
     ],
 )
 def test_option_letters_in_a_shuffled_choice_are_reported(
-    tmp_path: Path, key: str, text: str
+    tmp_path: Path, key: str, text: str, write_course
 ) -> None:
-    problems = _choice_problems(tmp_path, **{key: text})
+    problems = _choice_problems(tmp_path, write_course, **{key: text})
     assert problems and all("names an option by its letter" in p for p in problems), problems
     pinned = CHOICE.replace('correct = "b"\n', 'correct = "b"\nshuffle = false\n')
     lesson = pinned.replace(key.upper(), text).replace("HINT", "x").replace("FEEDBACK", "y")
@@ -253,9 +243,9 @@ def test_option_letters_in_a_shuffled_choice_are_reported(
     [("feedback", "No: one is odd."), ("explanation", "Right: it is {answer}.")],
 )
 def test_messages_that_open_with_a_verdict_are_reported(
-    tmp_path: Path, key: str, text: str
+    tmp_path: Path, key: str, text: str, write_course
 ) -> None:
-    problems = _choice_problems(tmp_path, **{key: text})
+    problems = _choice_problems(tmp_path, write_course, **{key: text})
     assert len(problems) == 1 and "the app already says right or not quite" in problems[0]
 
 
