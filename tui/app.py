@@ -75,7 +75,7 @@ class BptutorApp(App[int]):
             # after the first frame, so the tutor is on screen and answering keys at once
             self.call_after_refresh(self._start_loading)
         self.show_store_notices()
-        self.check_size()
+        self.guard_size()
 
     def _start_loading(self) -> None:
         self.run_worker(self._load_course, thread=True, exit_on_error=False, name="load-course")
@@ -111,7 +111,7 @@ class BptutorApp(App[int]):
             self.pop_screen()  # keep "enlarge the window" on top of everything
         self.push_screen(CourseErrorsScreen(errors, source=self.course.source))
         if small:
-            self.check_size()
+            self.guard_size()
 
     def show_store_notices(self) -> None:
         """Turn new progress-store notices into long-lived warnings (they matter)."""
@@ -121,9 +121,9 @@ class BptutorApp(App[int]):
 
     # ------------------------------------------------------------------- terminal size
     def on_resize(self, event: events.Resize) -> None:
-        self.check_size(event.size)
+        self.guard_size(event.size)
 
-    def check_size(self, size: Size | None = None) -> None:
+    def guard_size(self, size: Size | None = None) -> None:
         """Below MIN_WIDTH x MIN_HEIGHT show "enlarge the window" instead of a garbled UI."""
         width, height = size if size is not None else self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT

@@ -392,13 +392,13 @@ def _norm(v: Value) -> float:
 # --- the notes' network -------------------------------------------------------------------------
 
 
-def _net(net: Value) -> Any:
+def _net(net: Value) -> Network:
     if not isinstance(net, Network):
         raise ValueError(f"net must be a network(W1, W2, ...), got {_describe(net)}")
     return net
 
 
-def _batch(net: Any, x: Value) -> tuple[np.ndarray, bool]:
+def _batch(x: Value) -> tuple[np.ndarray, bool]:
     X = as_array(x, "X")
     if X.ndim == 1:
         return X.reshape(1, -1), True
@@ -437,14 +437,14 @@ def _network(W1: Value, W2: Value, activation: Value = "sigmoid") -> Any:
 @quantity("forward_z", "forward_z(net, x): z = W1·x, (m,) for one example, (L, m) for a batch.")
 def _forward_z(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     return _num(np.asarray(n.forward(X).z[0] if single else n.forward(X).z, dtype=float))
 
 
 @quantity("forward_a", "forward_a(net, x): a = f(z), the hidden activations.")
 def _forward_a(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     out = n.forward(X).a
     return _num(np.asarray(out[0] if single else out, dtype=float))
 
@@ -452,7 +452,7 @@ def _forward_a(net: Value, x: Value) -> Value:
 @quantity("fprime", "fprime(net, x): f′(z), the activation's slope at each hidden unit.")
 def _fprime(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     out = n.forward(X).fprime
     return _num(np.asarray(out[0] if single else out, dtype=float))
 
@@ -460,20 +460,20 @@ def _fprime(net: Value, x: Value) -> Value:
 @quantity("y_hat", "y_hat(net, x): ŷ = W2·a, a number for one example, (L,) for a batch.")
 def _y_hat(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     return _per_example(np.asarray(n.forward(X).y_hat, dtype=float), single)
 
 
 @quantity("cost", "cost(net, X, y): E = 1/(2L) Σ_l (y − ŷ)², eq. (15).")
 def _cost(net: Value, X: Value, y: Value) -> float:
     n = _net(net)
-    XX, _ = _batch(n, X)
+    XX, _ = _batch(X)
     return float(n.cost(XX, _targets(y, XX.shape[0])))
 
 
 def _numgrads(net: Value, X: Value, y: Value) -> Any:
     n = _net(net)
-    XX, _ = _batch(n, X)
+    XX, _ = _batch(X)
     return numerical_gradients(n.copy(), XX, _targets(y, XX.shape[0]))
 
 
@@ -487,7 +487,7 @@ def _numgrad_W2(net: Value, X: Value, y: Value) -> np.ndarray:
 
 def _grads(net: Value, X: Value, y: Value) -> Any:
     n = _net(net)
-    XX, _ = _batch(n, X)
+    XX, _ = _batch(X)
     return n.gradients(XX, _targets(y, XX.shape[0]))
 
 
@@ -516,7 +516,7 @@ quantity("numgrad_W2", "numgrad_W2(net, X, y): ∂E/∂W2 by central differences
 @quantity("delta_out", "delta_out(net, X, y): the output error ŷ − y, per example.")
 def _delta_out(net: Value, X: Value, y: Value) -> Value:
     n = _net(net)
-    XX, single = _batch(n, X)
+    XX, single = _batch(X)
     return _per_example(np.asarray(n.backward(XX, _targets(y, XX.shape[0])).delta_out), single)
 
 
@@ -526,7 +526,7 @@ def _delta_out(net: Value, X: Value, y: Value) -> Value:
 )
 def _delta_hidden(net: Value, X: Value, y: Value) -> Value:
     n = _net(net)
-    XX, single = _batch(n, X)
+    XX, single = _batch(X)
     out = np.asarray(n.backward(XX, _targets(y, XX.shape[0])).delta_hidden, dtype=float)
     return _num(out[0] if single else out)
 

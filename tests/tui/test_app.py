@@ -15,6 +15,8 @@ from bptutor.tui.screens.help import HelpScreen
 from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.screens.too_small import TooSmallScreen
 from bptutor.tui.screens.welcome import WelcomeScreen
+from textual.message import Message
+from textual.notifications import Notify
 from textual.widgets import Input, Markdown, OptionList, Static
 from tui_helpers import (
     SEED,
@@ -32,8 +34,18 @@ def text_of(widget: Any) -> str:
     return str(widget.render())
 
 
-def notices(app: BptutorApp) -> str:
-    return "\n".join(n.message for n in app._notifications)
+class Notices:
+    """A `run_test(message_hook=...)` that keeps every notification the app posts."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages)
 
 
 async def type_keys(pilot: Any, screen: LessonScreen, text: str) -> None:
@@ -280,10 +292,11 @@ async def test_corrupted_progress_file_is_moved_aside_with_a_notice(data_dir: Pa
     data_dir.mkdir(parents=True)
     (data_dir / FILE_NAME).write_text('{"version": 1, "lessons": ')
     app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
-        assert "damaged" in notices(app) and "moved to" in notices(app)
+        assert "damaged" in str(notices) and "moved to" in str(notices)
     assert any(p.name.startswith(FILE_NAME + ".corrupt-") for p in data_dir.iterdir())
     assert json.loads((data_dir / FILE_NAME).read_text())["version"] == 1
 
@@ -292,9 +305,10 @@ async def test_unwritable_data_dir_warns_and_the_tutor_still_works(tmp_path: Pat
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     app = make_app(blocker / "data")
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await pilot.pause()
-        assert "cannot be saved" in notices(app)
+        assert "cannot be saved" in str(notices)
         assert "not being saved" in text_of(app.screen.query_one("#map-status", Static))
         target, screen = await open_target(pilot, app)
         await type_answer(pilot, screen, str(target.inst.solution))
