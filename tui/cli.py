@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
     )
     progress.add_argument(
+        "--learner",
+        metavar="NAME",
+        help="the learner's name in an export (default: your user name)",
+    )
+    progress.add_argument(
         "--output",
         "-o",
         type=Path,

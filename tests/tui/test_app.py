@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
 from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.course_errors import CourseErrorsScreen
@@ -21,9 +22,11 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from tui_helpers import (
     SEED,
     SIZE,
+    Target,
     first_step_of_kind,
     make_app,
     open_target,
+    screen_lines,
     wrong_answer,
 )
 
@@ -413,9 +416,13 @@ async def test_small_terminal_asks_to_enlarge(data_dir: Path) -> None:
         await pilot.resize_terminal(59, 24)
         await pilot.pause()
         assert "59×24" in text_of(app.screen.query_one("#too-small-text", Static))
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "needs 60×20 or more" in shown and "this one is 40×12." in shown, shown
 
 
-async def test_choice_by_letter_or_number(data_dir: Path) -> None:
+async def test_choice_a_letter_chooses_and_enter_confirms(data_dir: Path) -> None:
     app = make_app(data_dir)
     target = first_step_of_kind(app.course, "choice")
     if target is None:
@@ -427,19 +434,53 @@ async def test_choice_by_letter_or_number(data_dir: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         _, screen = await open_target(pilot, app, target)
-        assert screen.query_one("#choices", OptionList).option_count == len(letters)
-        await pilot.press(wrong)
+        choices = screen.query_one("#choices", OptionList)
+        assert choices.option_count == len(letters)
+        await pilot.press(wrong)  # a letter only chooses: a slip costs no try
+        await pilot.pause()
+        assert choices.highlighted == letters.index(wrong)
+        assert f"Enter confirms {wrong})" in text_of(screen.query_one("#preview", Static))
+        assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 0
+        await pilot.press("enter")
         await pilot.pause()
         assert text_of(screen.query_one("#verdict", Static)).startswith("✗")
-        await pilot.press("enter")  # "confirming" the same wrong option is not a second try
+        await pilot.press("enter")  # confirming the same wrong option is not a second try
         await pilot.pause()
         assert "not counted again" in text_of(screen.query_one("#verdict", Static))
         assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 1
-        await pilot.press(str(letters.index(right) + 1))  # by number: "2" is b)
+        await pilot.press(str(letters.index(right) + 1), "enter")  # by number: "2" is b)
         await pilot.pause()
         assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
     saved = ProgressStore(data_dir).step(target.lesson.id, target.step.id)
     assert saved.solved and saved.attempts == 2
+
+
+async def test_a_wrapped_option_never_hides_the_last_one(data_dir: Path) -> None:
+    """Lesson 03's "Why step against it?" wraps an option at 80 columns; after the window was
+    40×12 and is 80×24 again, every option is still on screen, none scrolled away."""
+    app = make_app(data_dir)
+    lesson_index = [lesson.id for lesson in app.course.lessons].index("gradient")
+    lesson = app.course.lessons[lesson_index]
+    step_index = [step.id for step in lesson.steps].index("why-descent")
+    target = Target(
+        lesson_index,
+        step_index,
+        lesson,
+        lesson.steps[step_index],
+        draw(lesson, lesson.steps[step_index], SEED),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, screen = await open_target(pilot, app, target)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        choices = screen.query_one("#choices", OptionList)
+        assert choices.max_scroll_y == 0
+        shown = " ".join(" ".join(screen_lines(app)).split())
+        for option in target.inst.choices:
+            assert option.split()[-1] in shown, option
 
 
 async def test_train_step_opens_the_training_view(data_dir: Path) -> None:
@@ -475,3 +516,29 @@ async def test_map_key_opens_the_free_playground(data_dir: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_a_finished_course_says_so_and_c_does_not_reopen_a_lesson(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    for lesson in app.course.lessons:
+        for step in lesson.steps:
+            app.store.mark_solved(lesson.id, step.id)
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
+        await pilot.pause()
+        assert "Course complete" in text_of(app.screen.query_one("#map-status", Static))
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert "Every exercise is solved" in str(notices)
+
+
+async def test_the_map_says_what_it_counts(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        first = app.course.lessons[0]
+        exercises = len(first.exercises)
+        assert f"0/{exercises}" in shown and "exercises solved" in shown
+        assert f"{len(first.steps)} steps, {exercises} exercises" in shown

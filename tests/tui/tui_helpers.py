@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from bptutor.engine.course.model import Course, Lesson, Step
 from bptutor.engine.course.progress import ProgressStore
 from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.lesson import LessonScreen
+from textual.app import App
 from textual.widgets import Input, OptionList
 
 SEED = 1234
@@ -128,3 +131,25 @@ async def answer_wrong(pilot: Any, app: BptutorApp) -> tuple[Target, LessonScree
     await pilot.press("enter")
     await pilot.pause()
     return target, screen
+
+
+_SVG_TEXT = re.compile(r"<text ([^>]*)>(.*?)</text>")
+_SVG_X = re.compile(r'\bx="([\d.]+)"')
+_SVG_LINE = re.compile(r"-line-(\d+)\)")
+_CELL_WIDTH = 12.2  # pixels per column in Rich's SVG export
+
+
+def screen_lines(app: App) -> list[str]:
+    """The text on the terminal now, one string per row (read from Textual's public SVG
+    screenshot, so a test sees what the learner sees, cut-off text included)."""
+    width, height = app.size
+    rows = [[" "] * width for _ in range(height)]
+    for attrs, body in _SVG_TEXT.findall(app.export_screenshot()):
+        line, x = _SVG_LINE.search(attrs), _SVG_X.search(attrs)
+        if line is None or x is None:
+            continue  # the window title
+        row, col = int(line.group(1)), round(float(x.group(1)) / _CELL_WIDTH)
+        for offset, char in enumerate(html.unescape(body).replace("\xa0", " ")):
+            if 0 <= row < height and 0 <= col + offset < width:
+                rows[row][col + offset] = char
+    return ["".join(row).rstrip() for row in rows]

@@ -97,6 +97,8 @@ class CourseMapScreen(Screen[None]):
                 for i, lesson in enumerate(lessons)
             )
             options.highlighted = min(keep or 0, len(lessons) - 1)
+        # what the last column counts, on the list's bottom border under that column
+        options.border_subtitle = "exercises solved" if lessons else ""
         options.focus()
         self._update_info()
         self._update_status()
@@ -117,15 +119,25 @@ class CourseMapScreen(Screen[None]):
         if lesson is not None:
             summary = self.tutor.store.summarize(lesson)
             info.append(f"{lesson.title}", style="bold")
-            info.append(f" · {len(lesson.steps)} steps · {summary.state}\n")
+            steps = f"{len(lesson.steps)} step{'s' if len(lesson.steps) != 1 else ''}"
+            exercises = f"{summary.total} exercise{'s' if summary.total != 1 else ''}"
+            info.append(f" · {steps}, {exercises} · {summary.state}\n")
             info.append(lesson.summary)
         self.query_one("#lesson-info", Static).update(info)
+
+    def _course_done(self) -> bool:
+        lessons = self.tutor.course.lessons
+        store = self.tutor.store
+        return bool(lessons) and all(store.summarize(x).state == STATE_DONE for x in lessons)
 
     def _update_status(self) -> None:
         status = Text()
         index, step = self._continue_target()
         lessons = self.tutor.course.lessons
-        if index is not None and lessons:
+        if self._course_done():
+            status.append("✓ Course complete. ", style="bold")
+            status.append("t opens the training playground; Enter reopens any lesson.")
+        elif index is not None and lessons:
             lesson = lessons[index]
             status.append("Continue (c): ", style="bold")
             status.append(f"{lesson.title}, step {step + 1} of {len(lesson.steps)}")
@@ -178,6 +190,14 @@ class CourseMapScreen(Screen[None]):
             self.open_lesson(event.option_index)
 
     def action_continue(self) -> None:
+        if self._course_done():  # nothing left to continue: say so instead of reopening one
+            self.notify(
+                "Every exercise is solved. Press t for the training playground, or open any "
+                "lesson with Enter to go over it again.",
+                title="Course complete",
+                markup=False,
+            )
+            return
         index, step = self._continue_target()
         if index is not None:
             self.query_one("#lessons", OptionList).highlighted = index

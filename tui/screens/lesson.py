@@ -41,13 +41,22 @@ def answer_placeholder(inst: DrawnStep) -> str:
         body = "; ".join(row for _ in range(min(rows, 3)))
         return f"{rows}×{cols}, row by row: [{body}]"
     if kind == "value":
-        return "a number, e.g. -0.25"
+        example = next((c for c in ("-0.25", "1.5", "2/3") if not inst.check(c).correct), None)
+        return f"a number, e.g. {example}"
     names = tuple(inst.variables or ())
     if not names:
         return "an expression"
     a, b = names[0], names[-1]
-    example = f"3*{a}^2 - exp({a})" if a == b else f"{a}*exp({b})"
-    return f"an expression in {', '.join(names)}, e.g. {example}"
+    # syntax shown with the step's own names, in a form that is NOT the answer (the engine
+    # says which): a placeholder must never give the answer away
+    candidates = (
+        (f"3*{a}^2 - exp({a})", f"sin({a}) + 2/{a}")
+        if a == b
+        else (f"3*{a}^2 - exp({b})", f"sin({a}) + {b}/2", f"{a}^2*{b}")
+    )
+    example = next((c for c in candidates if inst.check(c).status == "incorrect"), None)
+    shown = ", ".join(names)
+    return f"an expression in {shown}, e.g. {example}" if example else f"an expression in {shown}"
 
 
 def shape_label(inst: DrawnStep) -> str:
@@ -171,7 +180,7 @@ class LessonScreen(Screen[None]):
         exercise.display = kind is not None
         answer_row = self.query_one("#answer-row")
         answer_row.display = kind in ANSWER_KINDS
-        self.query_one("#preview").display = kind in ANSWER_KINDS
+        self.query_one("#preview").display = kind in (*ANSWER_KINDS, "choice")
         choices = self.query_one("#choices", ChoiceList)
         choices.display = kind == "choice"
         self.query_one("#open-training").display = kind == "train"
@@ -280,6 +289,13 @@ class LessonScreen(Screen[None]):
             self.query_one("#verdict", VerdictView).show_note("? Type an answer first.")
             return
         await self.submit(answer)
+
+    @on(OptionList.OptionHighlighted, "#choices")
+    def _choice_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        letter = LETTERS[event.option_index]
+        self.query_one("#preview", Static).update(
+            Text("↑↓ or a letter chooses · ", style="dim") + Text(f"Enter confirms {letter})")
+        )
 
     @on(OptionList.OptionSelected, "#choices")
     async def _choice_selected(self, event: OptionList.OptionSelected) -> None:
