@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from bptutor.engine.course.model import Course
+from bptutor.engine.course.outline import read_outline
 from bptutor.engine.course.progress import ProgressStore
 from bptutor.tui.screens.course_errors import CourseErrorsScreen
 from bptutor.tui.screens.course_map import CourseMapScreen
@@ -52,9 +53,10 @@ class BptutorApp(App[int]):
         lessons_dir: Path | None = None,
         seed: int | None = None,
     ) -> None:
-        """`course=None`: load `lessons_dir` (None: the built-in course) after the first frame."""
+        """`course=None`: load `lessons_dir` (None: the built-in course) after the first frame;
+        until then the map lists the lessons from the course's outline (TOML only, fast)."""
         super().__init__()
-        self.course = course if course is not None else Course(title="", lessons=())
+        self.course = course if course is not None else read_outline(lessons_dir)
         self.course_loaded = course is not None
         self.lessons_dir = lessons_dir
         self.store = store

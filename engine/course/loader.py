@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from bptutor.engine.course.calls import CallError, parse_call
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
-    FORMAT_VERSION,
     LETTERS,
     Course,
     ExerciseError,
@@ -32,8 +30,9 @@ from bptutor.engine.course.model import (
     ParamSpec,
     Step,
 )
+from bptutor.engine.course.outline import builtin_course_dir, label, read_index
 
-__all__ = ["builtin_course_dir", "load_course", "load_lesson"]
+__all__ = ["builtin_course_dir", "load_course", "load_lesson"]  # builtin_course_dir: from outline
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -70,16 +69,7 @@ _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def builtin_course_dir() -> Path:
-    """The folder of the built-in course (shipped as package data of bptutor.lessons)."""
-    return Path(str(files("bptutor.lessons")))
-
-
 # --- reading ------------------------------------------------------------------------------------
-
-
-def _label(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 class _Reader:
@@ -439,26 +429,27 @@ def _read_step(file_label: str, lesson_id: str, table: Any, index: int) -> Step:
     return Step(step_id, title, text, hints, explanation, params, exercise)
 
 
-def load_lesson(path: Path) -> Lesson:
-    """Read and validate one lesson file; raises LessonError with a complete message."""
-    label = _label(path)
+def load_lesson(path: Path, *, validate: bool = True) -> Lesson:
+    """Read and check one lesson file (and, with `validate`, draw each of its steps once);
+    raises LessonError with a complete message."""
+    where = label(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise LessonError(f"{label}: file not found") from None
+        raise LessonError(f"{where}: file not found") from None
     except OSError as exc:
-        raise LessonError(f"{label}: cannot read the file ({exc.strerror})") from None
+        raise LessonError(f"{where}: cannot read the file ({exc.strerror})") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise LessonError(f"{label}: not UTF-8 text") from None
+        raise LessonError(f"{where}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise LessonError(f"{label}: invalid TOML: {exc}") from None
-    r = _Reader(label)
+        raise LessonError(f"{where}: invalid TOML: {exc}") from None
+    r = _Reader(where)
     if "id" not in data:
         raise r.fail("id", "is missing (every lesson needs a stable id)")
     lesson_id = r.ident(data["id"], "id")
-    r = _Reader(f'{label}: lesson "{lesson_id}"')
+    r = _Reader(f'{where}: lesson "{lesson_id}"')
     r.keys(data, ("id", "title", "summary", "params", "steps"))
     title = r.string(data, "title")
     summary = r.string(data, "summary")
@@ -468,91 +459,65 @@ def load_lesson(path: Path) -> Lesson:
         raise r.fail("steps", "is missing or empty (expected [[steps]] tables)")
     steps: list[Step] = []
     for i, table in enumerate(steps_raw, 1):
-        step = _read_step(label, lesson_id, table, i)
+        step = _read_step(where, lesson_id, table, i)
         if any(s.id == step.id for s in steps):
-            raise LessonError(f'{label}: lesson "{lesson_id}": step id "{step.id}" is used twice')
+            raise LessonError(f'{where}: lesson "{lesson_id}": step id "{step.id}" is used twice')
         lesson_names = {p.name for p in params}
         for p in step.params:
             if p.name in lesson_names:
                 raise LessonError(
-                    f'{label}: step "{step.id}": params.{p.name} is already a lesson parameter'
+                    f'{where}: step "{step.id}": params.{p.name} is already a lesson parameter'
                 )
         steps.append(step)
     assert title is not None and summary is not None
     lesson = Lesson(lesson_id, title, summary, tuple(steps), params, path)
-    _validate_by_drawing(lesson, label)
+    if validate:
+        _validate_by_drawing(lesson, where)
     return lesson
 
 
-def _validate_by_drawing(lesson: Lesson, label: str) -> None:
+def _validate_by_drawing(lesson: Lesson, where: str) -> None:
     """Draw every step once, so that undefined names and shape mismatches fail now."""
     for step in lesson.steps:
         try:
             draw(lesson, step, 0)
         except ExerciseError as exc:
-            where = f'step "{step.id}"' if exc.in_step else f'lesson "{lesson.id}"'
-            raise LessonError(f"{label}: {where}: {exc}") from None
+            scope = f'step "{step.id}"' if exc.in_step else f'lesson "{lesson.id}"'
+            raise LessonError(f"{where}: {scope}: {exc}") from None
         except Exception as exc:  # an engine bug must not take the other lessons down
             raise LessonError(
-                f'{label}: step "{step.id}": cannot be drawn ({type(exc).__name__}: {exc})'
+                f'{where}: step "{step.id}": cannot be drawn ({type(exc).__name__}: {exc})'
             ) from None
 
 
-def load_course(path: Path | str | None = None) -> Course:
+def load_course(path: Path | str | None = None, *, validate: bool | None = None) -> Course:
     """Load a course folder (None: the built-in course). Never raises: whatever is wrong is
-    described in `Course.errors`, and a broken lesson never takes the others down."""
-    folder = builtin_course_dir() if path is None else Path(path)
-    if not folder.is_dir():
-        return Course("", (), (f"{folder} is not a directory.",), folder)
-    index_path = folder / "index.toml"
-    label = _label(index_path)
-    try:
-        data = tomllib.loads(index_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Course("", (), (f"{label}: file not found (a course needs an index.toml)",), folder)
-    except tomllib.TOMLDecodeError as exc:
-        return Course("", (), (f"{label}: invalid TOML: {exc}",), folder)
-    except (OSError, UnicodeDecodeError) as exc:
-        return Course("", (), (f"{label}: cannot read the file ({exc})",), folder)
-    errors: list[str] = []
-    r = _Reader(label)
-    try:
-        r.keys(data, ("format_version", "title", "lessons"))
-        version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise r.fail("format_version", f"must be {FORMAT_VERSION}, got {version!r}")
-        title = r.string(data, "title") or ""
-        names = r.strings(data, "lessons")
-        if not names:
-            raise r.fail("lessons", "is missing or empty (expected a list of lesson file names)")
-    except LessonError as exc:
-        return Course("", (), (str(exc),), folder)
+    described in `Course.errors`, and a broken lesson never takes the others down.
+
+    `validate` (default: for every course but the built-in one) also draws every step once
+    (seed 0), so that undefined names and shape mismatches in an author's course show at once.
+    The built-in course is checked by `lessons check` and the tests instead: the tutor need
+    not pay for it at every start."""
+    index = read_index(path)
+    if validate is None:
+        validate = path is not None
+    errors: list[str] = list(index.errors)
     lessons: list[Lesson] = []
-    seen_files: set[str] = set()
-    for name in names:
-        file_name = name if name.endswith(".toml") else f"{name}.toml"
-        if file_name in seen_files:
-            errors.append(f'{label}: lessons lists "{name}" twice')
-            continue
-        seen_files.add(file_name)
-        if "/" in file_name or "\\" in file_name:
-            errors.append(f'{label}: lessons entry "{name}" must be a file name in the folder')
-            continue
+    for lesson_file in index.files:
         try:
-            lesson = load_lesson(folder / file_name)
+            lesson = load_lesson(lesson_file, validate=validate)
         except LessonError as exc:
             errors.append(str(exc))
             continue
         except Exception as exc:  # an engine bug must not take the other lessons down
             errors.append(
-                f"{_label(folder / file_name)}: could not be loaded ({type(exc).__name__}: {exc})"
+                f"{label(lesson_file)}: could not be loaded ({type(exc).__name__}: {exc})"
             )
             continue
         if any(other.id == lesson.id for other in lessons):
             errors.append(
-                f'{_label(folder / file_name)}: lesson id "{lesson.id}" is already used by '
-                "another lesson"
+                f'{label(lesson_file)}: lesson id "{lesson.id}" is already used by another lesson'
             )
             continue
         lessons.append(lesson)
-    return Course(title, tuple(lessons), tuple(errors), folder)
+    return Course(index.title, tuple(lessons), tuple(errors), index.folder)

@@ -54,6 +54,9 @@ class CourseMapScreen(Screen[None]):
     def tutor(self) -> BptutorApp:
         return self.app  # type: ignore[return-value]
 
+    _pending: tuple[str, int] | None = None
+    """A lesson (id, step) the learner opened while the full course was still loading."""
+
     def compose(self) -> ComposeResult:
         title = self.tutor.course.title or "bptutor"
         yield Static(Text(title, style="bold"), id="map-title")
@@ -66,10 +69,17 @@ class CourseMapScreen(Screen[None]):
         self.refresh_lessons(highlight=self._continue_target()[0])
 
     def course_loaded(self) -> None:
-        """Called by the app once the course is there: show it, on the lesson to continue."""
+        """Called by the app once the full course is there (the map showed its outline): show
+        it, and open the lesson the learner asked for meanwhile, if any."""
         title = self.tutor.course.title or "bptutor"
         self.query_one("#map-title", Static).update(Text(title, style="bold"))
-        self.refresh_lessons(highlight=self._continue_target()[0])
+        pending, self._pending = self._pending, None
+        ids = [lesson.id for lesson in self.tutor.course.lessons]
+        if pending is not None and pending[0] in ids:
+            self.refresh_lessons(highlight=ids.index(pending[0]))
+            self.open_lesson(ids.index(pending[0]), pending[1])
+        else:
+            self.refresh_lessons(highlight=self._continue_target()[0])
         self.refresh_bindings()
 
     def on_resize(self) -> None:
@@ -177,6 +187,10 @@ class CourseMapScreen(Screen[None]):
         lesson = self.tutor.course.lessons[index]
         if step is None:
             step = self.tutor.store.summarize(lesson).first_open_step
+        if not self.tutor.course_loaded:  # the map lists the outline: open once it is loaded
+            self._pending = (lesson.id, step)
+            self.query_one("#map-status", Static).update(Text("Loading the lesson…"))
+            return
         self.app.push_screen(LessonScreen(lesson, step))
 
     def action_open_lesson(self) -> None:
