@@ -670,3 +670,25 @@ def _perturb(A: Value, i: Value, j: Value, h: Value) -> np.ndarray:
     a = _matrix(A).copy()
     a[_index(i, a.shape[0], "i"), _index(j, a.shape[1], "j")] += as_scalar(h, "h")
     return a
+
+
+# (lesson text pass) Picking an entry by size, e.g. the weight whose finite-difference estimate
+# is furthest from the true derivative, so that the estimate can never pass for it.
+
+
+@quantity(
+    "argmax",
+    "argmax(a): where a's largest entry is, 1-based: a number for a vector, a vector (i, j) for "
+    "a matrix (the first such entry, row by row, on a tie).",
+)
+def _argmax(a: Value) -> Value:
+    arr = as_array(a, "a")
+    if arr.ndim not in (1, 2) or arr.size == 0:
+        raise ValueError(f"a must be a vector or a matrix, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("a must have finite entries")
+    flat = int(np.argmax(arr))  # numpy: the first maximum in row-major order
+    if arr.ndim == 1:
+        return float(flat + 1)
+    i, j = np.unravel_index(flat, arr.shape)
+    return np.array([i + 1, j + 1], dtype=float)

@@ -54,10 +54,10 @@ NOTES_SLIPS = [
     ("partials", "spot-the-error", "a", "f(x, y)"),  # (4) the same, in two variables
     ("linear_jacobian", "spot-error", "b", "Aᵀ·∇_x f"),  # 1.3: the Jacobian of x = A·y is Aᵀ
     ("kronecker", "spot-error", "b", "1 when k = j"),  # (14) swaps the delta's cases
-    ("grad-w2", "spot-the-error", "a", "minus is counted twice"),  # (17)-(18) lose a sign
+    ("grad-w2", "spot-the-error", "a", "At (17)"),  # (16)-(17) lose a sign
     ("grad-w2", "what-is-20", "b", "−∇_W2 E"),  # so (19)-(20) are the negative gradient
     ("grad-w1", "shape-35", "b", "(W2ᵀ ∘ f′(z))·xᵀ"),  # (35) has the shapes wrong
-    ("training", "notes-sign", "b", "rises"),  # descending along (20) and (35) climbs
+    ("training", "notes-sign", "b", "rises"),  # descending along (19) and (34) climbs
 ]
 
 
