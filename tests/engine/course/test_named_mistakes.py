@@ -5,8 +5,9 @@ from the drawn numbers and the maths, never by the engine's quantities."""
 from __future__ import annotations
 
 import numpy as np
-from bptutor.engine.course.exercise import instantiate, plain_array, plain_number
+from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.templates import plain_array, plain_number
 
 SEEDS = range(20)
 
@@ -15,7 +16,7 @@ def _instances(lesson_id: str, step_id: str, seeds=SEEDS):
     lesson = load_course().lesson(lesson_id)
     step = lesson.step(step_id)
     for seed in seeds:
-        yield seed, instantiate(lesson, step, seed)
+        yield seed, draw(lesson, step, seed)
 
 
 def _sigmoid(z):
