@@ -26,6 +26,7 @@ from bptutor.engine.answers.grading import (
     preview,
 )
 from bptutor.engine.course.calls import CallError, Node, OnCall, evaluate_call
+from bptutor.engine.course.graph import Graph, GraphNode, grade_backward, graph_listing, graph_slips
 from bptutor.engine.course.model import (
     LETTERS,
     ExerciseError,
@@ -46,7 +47,7 @@ from bptutor.engine.nn.training import TrainConfig
 
 __all__ = ["ANSWER_KINDS", "DrawnStep", "Expected", "draw"]
 
-ANSWER_KINDS = ("derivative", "expression", "value", "vector", "matrix")
+ANSWER_KINDS = ("derivative", "expression", "value", "vector", "matrix", "graph")
 """Kinds answered by typing (the others: a choice, a training run, or prose only)."""
 
 Expected = Expr | float | np.ndarray | int
@@ -88,10 +89,18 @@ class DrawnStep:
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
     params: Mapping[str, Value] = field(default_factory=dict)
+    graph: Graph | None = None  # graph: the graph, its input values and the asked names
+    graph_values: Mapping[str, float] = field(default_factory=dict)
+    asked: tuple[str, ...] = ()
 
     def check(self, answer: str) -> Verdict:
         """Grade an answer by the step's kind."""
         expected = self.expected
+        if self.kind == "graph":
+            assert self.graph is not None
+            return grade_backward(
+                answer, self.graph, self.asked, self.graph_values, rtol=self.rtol, atol=self.atol
+            )
         if self.kind in ("derivative", "expression"):
             assert isinstance(expected, Expr)
             return check_expression(answer, expected, self.variables, mistakes=self.mistakes)
@@ -118,7 +127,7 @@ class DrawnStep:
             return preview(answer, kind="expression", variables=self.variables)
         if self.kind == "value":
             return preview(answer, kind="number")
-        if self.kind in ("vector", "matrix"):
+        if self.kind in ("vector", "matrix", "graph"):
             return preview(answer, kind="array")
         if self.kind == "choice":
             index = self._choice_index(answer)
@@ -191,10 +200,14 @@ def draw(lesson: Lesson, step: Step, seed: int, *, on_call: OnCall | None = None
         fields, shown = {"train_config": _train_config(ex.train)}, ""
     elif ex.kind in ("derivative", "expression"):
         fields, shown = _expression_fields(ex, env)
+    elif ex.kind == "graph":
+        fields, shown = _graph_fields(ex, env)
+        base["text"] = base["text"].rstrip() + "\n\n```\n" + fields.pop("listing") + "\n```"
     else:
         fields, shown = _numeric_fields(ex, env, on_call)
     explanation = interpolate(step.explanation, {**env, "answer": shown}, "explanation")
-    prompt_text = ex.prompt if ex.prompt is not None else _DEFAULT_PROMPTS[ex.kind]
+    default_prompt = fields.pop("prompt_default", _DEFAULT_PROMPTS.get(ex.kind, ""))
+    prompt_text = ex.prompt if ex.prompt is not None else default_prompt
     prompt = interpolate(prompt_text, {**env, "wrt": ex.wrt or ""}, "exercise.prompt")
     return DrawnStep(kind=ex.kind, prompt=prompt, explanation=explanation, **base, **fields)
 
@@ -266,6 +279,48 @@ def _expression_fields(ex: ExerciseSpec, env: dict[str, Value]) -> tuple[dict[st
         "expected": expected,
         "mistakes": tuple(mistakes),
         "solution": tidy(expected).to_plain(),
+    }
+    return fields, expected
+
+
+def _graph_fields(ex: ExerciseSpec, env: dict[str, Value]) -> tuple[dict[str, Any], np.ndarray]:
+    """The graph built from its definition, its forward values and the backward pass."""
+    inputs: dict[str, float] = {}
+    for name in ex.inputs:
+        if name not in env:
+            raise ExerciseError(f'exercise.inputs: "{name}" is not a parameter defined above')
+        value = _as_numbers(env[name], "exercise.inputs", name)
+        if value.size != 1:
+            raise ExerciseError(f'exercise.inputs: "{name}" must be a single number')
+        inputs[name] = float(value.reshape(()))
+    nodes: list[GraphNode] = []
+    known = list(ex.inputs)
+    for i, (name, text) in enumerate(ex.nodes, 1):
+        key = f"exercise.nodes[{i}]"
+        expr = parse_expr(interpolate_expr(text, env, key), known, key)
+        nodes.append(GraphNode(name, expr, tidy(expr).to_unicode()))
+        known.append(name)
+    graph = Graph(tuple(ex.inputs), tuple(nodes))
+    values = graph.forward(inputs)
+    if not all(np.isfinite(v) for v in values.values()):
+        raise ExerciseError("exercise.nodes: a node is not finite for these parameters")
+    asked = ex.ask or graph.backward_order()
+    grads = graph.backward(values)
+    expected = np.array([grads[name] for name in asked])
+    rtol = DEFAULT_RTOL if ex.rtol is None else ex.rtol
+    atol = DEFAULT_ATOL if ex.atol is None else ex.atol
+    fields = {
+        "graph": graph,
+        "graph_values": values,
+        "asked": tuple(asked),
+        "expected": expected,
+        "expected_shape": expected.shape,
+        "mistakes": graph_slips(graph, tuple(asked), values, rtol, atol),
+        "solution": plain_array(expected),
+        "rtol": rtol,
+        "atol": atol,
+        "listing": graph_listing(graph, values),
+        "prompt_default": f"∂{graph.output}/∂({', '.join(asked)}) =",
     }
     return fields, expected
 

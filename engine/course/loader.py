@@ -46,6 +46,7 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
     "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
     "choice": ("options", "correct", "feedback", "shuffle"),
+    "graph": ("inputs", "nodes", "ask", "rtol", "atol"),
     "train": (
         "dataset",
         "hidden",
@@ -297,6 +298,8 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
                 raise r.fail(f"{p}{key}", f"has the wrong type ({_tname(value)})")
             train[key] = value
         return ExerciseSpec(kind, prompt=prompt, train=train)
+    if kind == "graph":
+        return _read_graph(r, table, prompt)
     if kind == "choice":
         options = r.strings(table, "options", p)
         if not options or len(options) < 2:
@@ -362,12 +365,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
                 f"must be {want} positive whole number(s) for a {kind}, like {example}",
             )
         shape = tuple(s)
-    tols = {}
-    for key in ("rtol", "atol"):
-        if key in table:
-            if not _is_number(table[key]) or table[key] < 0:
-                raise r.fail(f"{p}{key}", "must be a number ≥ 0")
-            tols[key] = float(table[key])
+    tols = _read_tolerances(r, table)
     mistakes = _read_mistakes(r, table.get("mistakes", []), kind)
     return ExerciseSpec(
         kind,
@@ -380,6 +378,57 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
         shape=shape,
         mistakes=mistakes,
         **tols,
+    )
+
+
+def _read_tolerances(r: _Reader, table: dict[str, Any]) -> dict[str, float]:
+    tols = {}
+    for key in ("rtol", "atol"):
+        if key in table:
+            if not _is_number(table[key]) or table[key] < 0:
+                raise r.fail(f"exercise.{key}", "must be a number ≥ 0")
+            tols[key] = float(table[key])
+    return tols
+
+
+def _read_graph(r: _Reader, table: dict[str, Any], prompt: str | None) -> ExerciseSpec:
+    """inputs = ["x", "y"], nodes = ["q = x + y", "f = q*z"], ask = [...] (optional)."""
+    inputs = r.strings(table, "inputs", "exercise.")
+    if not inputs:
+        raise r.fail("exercise.inputs", 'is missing (the parameters that feed the graph: ["x"])')
+    raw = r.strings(table, "nodes", "exercise.")
+    if not raw:
+        raise r.fail("exercise.nodes", 'is missing (nodes in order, like ["q = x + y"])')
+    names = list(inputs)
+    for name in inputs:
+        if not NAME_PATTERN.match(name):
+            raise r.fail("exercise.inputs", f'"{name}" is not a valid name')
+    nodes = []
+    for i, text in enumerate(raw, 1):
+        name, sep, expr = text.partition("=")
+        name = name.strip()
+        if not sep or not NAME_PATTERN.match(name) or not expr.strip():
+            raise r.fail(f"exercise.nodes[{i}]", f'"{text}" must read "name = expression"')
+        if name in names:
+            raise r.fail(f"exercise.nodes[{i}]", f'"{name}" is already an input or a node')
+        names.append(name)
+        nodes.append((name, expr.strip()))
+    ask = r.strings(table, "ask", "exercise.")
+    if ask is not None:
+        unknown = [a for a in ask if a not in names[:-1]]
+        if unknown or not ask or len(set(ask)) != len(ask):
+            raise r.fail(
+                "exercise.ask",
+                f"must list distinct inputs or nodes other than the output {names[-1]!r}"
+                + (f" ({unknown[0]!r} is not one)" if unknown else ""),
+            )
+    return ExerciseSpec(
+        "graph",
+        prompt=prompt,
+        inputs=inputs,
+        nodes=tuple(nodes),
+        ask=ask,
+        **_read_tolerances(r, table),
     )
 
 

@@ -16,7 +16,16 @@ if TYPE_CHECKING:  # the model itself stays free of numpy: the app lists a cours
 
 FORMAT_VERSION = 1
 """The lesson format this bptutor reads (index.toml's ``format_version``)."""
-EXERCISE_KINDS = ("derivative", "expression", "value", "vector", "matrix", "choice", "train")
+EXERCISE_KINDS = (
+    "derivative",
+    "expression",
+    "value",
+    "vector",
+    "matrix",
+    "choice",
+    "train",
+    "graph",
+)
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 """The letters of a choice's options, in order (at most 26 options)."""
 
@@ -80,6 +89,9 @@ class ExerciseSpec:
     shuffle: bool = True  # choice: options in a per-learner order (false: as written)
     mistakes: tuple[MistakeSpec, ...] = ()
     train: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()  # graph: the parameters that feed it
+    nodes: tuple[tuple[str, str], ...] = ()  # graph: (name, expression text), in order
+    ask: tuple[str, ...] | None = None  # graph: the names whose gradient to type, in order
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ def answer_placeholder(inst: DrawnStep) -> str:
     """A reminder of the syntax the input expects (the help screen has the full table)."""
     kind = inst.kind
     shape = tuple(inst.expected_shape or ())
+    if kind == "graph":
+        return f"{len(inst.asked)} numbers, in this order: [{', '.join(inst.asked)}]"
     if kind == "vector" and len(shape) == 1:
         names = ", ".join(f"v{i + 1}" for i in range(min(shape[0], 4)))
         return f"{shape[0]} numbers: [{names}{', …' if shape[0] > 4 else ''}]"
