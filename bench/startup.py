@@ -7,8 +7,9 @@ alternating the two, medians reported.
 
     python bench/startup.py [--repeats N]
 
-Targets (issue 5): bptutor's first frame within 1.2x of the bare app, peak memory < 80 MiB, and
-no heavy module (plotext, torch, sympy) imported before the training view opens.
+Targets: the usable course map (its lessons listed) within 1.2x of the bare app's first frame
+(issue 10), peak memory < 80 MiB, and no heavy module (plotext, torch, sympy) imported before
+the training view opens (issue 5).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ HEAVY_CHECK = textwrap.dedent(
     import sys
     from bptutor.tui.launch import main
     import bptutor.tui.app, bptutor.tui.screens.course_map, bptutor.tui.screens.lesson
-    from bptutor.tui.launch import load_course_safely
-    load_course_safely(None)
+    from bptutor.engine.course.loader import load_course
+    load_course(None)
     heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('plotext', 'torch', 'sympy'))
     print(','.join(heavy))
     """
@@ -137,8 +138,8 @@ def main() -> int:
 
     bare_argv = [sys.executable, str(bare_py)]
     tutor_argv = [bptutor, "--data-dir", str(data)]
-    # bptutor: the footer is the first interactive frame; "not started" appears once the
-    # course (loaded in a worker after that frame) fills the map
+    # bptutor: the footer is the first interactive frame; "not started" once the map lists the
+    # lessons (from the course's outline; the full course loads in a worker after that frame)
     tutor_markers = (b"Continue", b"not started")
     for argv, markers in ((bare_argv, (b"Quit",)), (tutor_argv, tutor_markers)):
         run_once(argv, markers, env)  # warm the OS caches once, not measured
@@ -166,9 +167,11 @@ def main() -> int:
     print(f"80x24 pseudo-terminal, {opts.repeats} alternating runs each, medians")
     print(f"  bare Textual app  first frame      {ms(bare_t)}  peak {max(bare_rss):5.1f} MiB")
     print(f"  bptutor           first frame      {ms(frame_t)}  peak {max(tutor_rss):5.1f} MiB")
-    print(f"  bptutor           course map full  {ms(filled_t)}")
+    print(f"  bptutor           lessons listed   {ms(filled_t)}")
     ratio = statistics.median(frame_t) / statistics.median(bare_t)
-    print(f"first frame, bptutor / bare: {ratio:.2f}x (target <= 1.2x)")
+    print(f"first frame, bptutor / bare: {ratio:.2f}x")
+    ratio = statistics.median(filled_t) / statistics.median(bare_t)
+    print(f"usable map (lessons listed), bptutor / bare first frame: {ratio:.2f}x (target <= 1.2x)")
     print(f"bptutor peak RSS: {max(tutor_rss):.1f} MiB (target < 80 MiB)")
     print(f"heavy modules at startup: {heavy or 'none'} (plotext, torch, sympy must be absent)")
     shutil.rmtree(work, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import subprocess
@@ -12,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bptutor.tui.cli import main
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
+from bptutor.tui.cli import main
 
 
 @dataclass
@@ -101,6 +102,12 @@ def test_progress_export_json_and_csv(saved: Path, tmp_path: Path, run: Any) -> 
     table = list(csv.DictReader(io.StringIO(target.read_text())))
     assert [r["lesson"] for r in table] == list(rows)
     assert next(r for r in table if r["lesson"] == touched[0]["lesson"])["attempts"] == "2"
+    # who and which numbers: a teacher can draw the learner's exercises again
+    seed = str(ProgressStore(saved).seed)
+    assert {(r["learner"], r["seed"]) for r in table} == {(getpass.getuser(), seed)}
+    named = run("--data-dir", str(saved), "progress", "--export", "json", "--learner", "Ada")
+    assert json.loads(named.stdout)["learner"] == "Ada"
+    assert str(json.loads(named.stdout)["seed"]) == seed
 
 
 def test_progress_with_a_damaged_file_warns_on_stderr(tmp_path: Path, run: Any) -> None:

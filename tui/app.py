@@ -7,46 +7,31 @@ minimum terminal size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from bptutor.tui.messages import CourseLoaded
+from bptutor.engine.course.model import Course
+from bptutor.engine.course.outline import read_outline
 from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.screens.course_errors import CourseErrorsScreen
+from bptutor.tui.screens.course_map import CourseMapScreen
+from bptutor.tui.screens.help import HelpScreen
+from bptutor.tui.screens.too_small import TooSmallScreen
+from bptutor.tui.screens.welcome import WelcomeScreen
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 
+if TYPE_CHECKING:
+    from bptutor.engine.nn.training import TrainConfig
+
 MIN_WIDTH = 60
 MIN_HEIGHT = 20
 
-Instantiate = Callable[[Any, Any, int], Any]
-
-
-@dataclass(frozen=True)
-class PendingCourse:
-    """Stands in for the course while it loads: no lessons yet, nothing wrong."""
-
-    title: str = ""
-    lessons: tuple[Any, ...] = ()
-    errors: tuple[str, ...] = ()
-    source: Path | None = None
-
-
-LOADING = PendingCourse()
-
-
-def _engine_instantiate(lesson: Any, step: Any, seed: int) -> Any:
-    """Imported on first use: the course map does not need the numerical engine."""
-    from bptutor.engine.course.exercise import instantiate
-
-    return instantiate(lesson, step, seed)
-
 
 class BptutorApp(App[int]):
-    """The tutor. ``course`` is an engine Course (or anything shaped like one)."""
+    """The tutor: the course (loading, until ``course_loaded``), the progress store, the seed."""
 
     CSS_PATH = "app.tcss"
     TITLE = "bptutor"
@@ -62,31 +47,26 @@ class BptutorApp(App[int]):
 
     def __init__(
         self,
-        course: Any | None,
+        course: Course | None,
         store: ProgressStore,
         *,
         lessons_dir: Path | None = None,
         seed: int | None = None,
-        instantiate: Instantiate | None = None,
     ) -> None:
-        """`course=None`: load `lessons_dir` (None: the built-in course) after the first frame."""
+        """`course=None`: load `lessons_dir` (None: the built-in course) after the first frame;
+        until then the map lists the lessons from the course's outline (TOML only, fast)."""
         super().__init__()
-        self.course: Any = course if course is not None else LOADING
+        self.course = course if course is not None else read_outline(lessons_dir)
         self.course_loaded = course is not None
         self.lessons_dir = lessons_dir
         self.store = store
         self.seed = store.seed if seed is None else seed
-        self.instantiate_step: Instantiate = instantiate or _engine_instantiate
         self._notices_shown = 0
 
     # --------------------------------------------------------------------------- startup
     def on_mount(self) -> None:
-        from bptutor.tui.screens.course_map import CourseMapScreen
-
         self.push_screen(CourseMapScreen())
         if not self.store.welcomed:
-            from bptutor.tui.screens.welcome import WelcomeScreen
-
             self.push_screen(
                 WelcomeScreen(data_dir=self.store.data_dir), callback=self._after_welcome
             )
@@ -97,50 +77,43 @@ class BptutorApp(App[int]):
             # after the first frame, so the tutor is on screen and answering keys at once
             self.call_after_refresh(self._start_loading)
         self.show_store_notices()
-        self.check_size()
+        self.guard_size()
 
     def _start_loading(self) -> None:
         self.run_worker(self._load_course, thread=True, exit_on_error=False, name="load-course")
 
     def _load_course(self) -> None:
-        from bptutor.tui.launch import load_course_safely
+        # imported here: the loader pulls in numpy, which the first frame does without
+        from bptutor.engine.course.loader import load_course
 
-        course = load_course_safely(self.lessons_dir)
+        course = load_course(self.lessons_dir)
         self.call_from_thread(self.course_ready, course)
 
-    def course_ready(self, course: Any) -> None:
+    def course_ready(self, course: Course) -> None:
         """The course is loaded: fill the map, then list the course's problems (if any)."""
-        from bptutor.tui.screens.course_map import CourseMapScreen
-
         self.course = course
         self.course_loaded = True
         for screen in self.screen_stack:
             if isinstance(screen, CourseMapScreen):
                 screen.course_loaded()
         self._show_course_errors()
-        self.post_message(CourseLoaded(course))
 
     def _after_welcome(self, _: object = None) -> None:
         if self.course_loaded:
             self._show_course_errors()  # held back while the welcome was up
 
     def _show_course_errors(self) -> None:
-        from bptutor.tui.screens.too_small import TooSmallScreen
-        from bptutor.tui.screens.welcome import WelcomeScreen
-
-        errors = tuple(getattr(self.course, "errors", ()) or ())
+        errors = self.course.errors
         if not errors:
             return
         if any(isinstance(screen, WelcomeScreen) for screen in self.screen_stack):
             return  # one box at a time: shown once the welcome is dismissed
-        from bptutor.tui.screens.course_errors import CourseErrorsScreen
-
         small = isinstance(self.screen, TooSmallScreen)
         if small:
             self.pop_screen()  # keep "enlarge the window" on top of everything
-        self.push_screen(CourseErrorsScreen(errors, source=getattr(self.course, "source", None)))
+        self.push_screen(CourseErrorsScreen(errors, source=self.course.source))
         if small:
-            self.check_size()
+            self.guard_size()
 
     def show_store_notices(self) -> None:
         """Turn new progress-store notices into long-lived warnings (they matter)."""
@@ -150,12 +123,10 @@ class BptutorApp(App[int]):
 
     # ------------------------------------------------------------------- terminal size
     def on_resize(self, event: events.Resize) -> None:
-        self.check_size(event.size)
+        self.guard_size(event.size)
 
-    def check_size(self, size: Size | None = None) -> None:
+    def guard_size(self, size: Size | None = None) -> None:
         """Below MIN_WIDTH x MIN_HEIGHT show "enlarge the window" instead of a garbled UI."""
-        from bptutor.tui.screens.too_small import TooSmallScreen
-
         width, height = size if size is not None else self.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         on_top = isinstance(self.screen, TooSmallScreen)
@@ -168,14 +139,12 @@ class BptutorApp(App[int]):
 
     # -------------------------------------------------------------------------- actions
     def action_help(self) -> None:
-        from bptutor.tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def open_training(self, config: Any = None) -> bool:
+    def open_training(self, config: TrainConfig | None = None) -> bool:
         """Push the training view (None: the free playground); a notice, not a crash, on failure."""
-        try:
+        try:  # imported on first use: plotext and the training engine cost startup time
             from bptutor.tui.screens.training import TrainingScreen
         except Exception as exc:  # a missing or broken training view must not end the lesson
             self.notify(

@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
     )
     progress.add_argument(
+        "--learner",
+        metavar="NAME",
+        help="the learner's name in an export (default: your user name)",
+    )
+    progress.add_argument(
         "--output",
         "-o",
         type=Path,
@@ -112,19 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # each subcommand imports only what it needs (see the module docstring)
     if args.command == "lessons":
-        from bptutor.engine.course.lint import main as lessons_check_main
+        from bptutor.tui.lessons_cli import main as lessons_check_main
 
         return lessons_check_main(args.dir, seeds=args.seeds)
     if args.command == "progress":
-        from bptutor.tui.progress_cli import main as progress_main
+        from bptutor.tui.progress_cli import main as progress_main  # no Textual
 
         return progress_main(args)
     if args.command == "train":
-        from bptutor.tui.train_cli import main as train_main
+        from bptutor.tui.train_cli import main as train_main  # Textual only without --plain
 
         return train_main(args)
-    from bptutor.tui.launch import main as launch_main
+    from bptutor.tui.launch import main as launch_main  # Textual, only to run the app
 
     return launch_main(args)
 

@@ -1,38 +1,16 @@
 """`bptutor` without a subcommand: load the course and progress, then run the app.
 
-Imports stay inside `main` so `bptutor --help` never pays for Textual.
+`bptutor --help` never pays for Textual: the CLI imports this module only to run the app.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-
-@dataclass(frozen=True)
-class UnloadableCourse:
-    """Stands in for a course that could not be loaded at all; the app lists `errors`."""
-
-    errors: tuple[str, ...]
-    source: Path | None = None
-    title: str = "bptutor"
-    lessons: tuple[Any, ...] = field(default_factory=tuple)
-
-
-def load_course_safely(lessons_dir: Path | None) -> Any:
-    """The engine's loader, with every failure turned into a listed error (never a traceback)."""
-    if lessons_dir is not None and not Path(lessons_dir).is_dir():
-        return UnloadableCourse((f"{lessons_dir} is not a directory.",), source=lessons_dir)
-    try:
-        from bptutor.engine.course.loader import load_course
-
-        return load_course(lessons_dir)
-    except Exception as exc:  # the loader should list problems itself; this is the backstop
-        where = lessons_dir if lessons_dir is not None else "the built-in course"
-        return UnloadableCourse((f"Could not load {where}: {exc}",), source=lessons_dir)
+from bptutor.engine.course.progress import ProgressStore, default_data_dir
+from bptutor.tui.app import BptutorApp
 
 
 def confirm(question: str) -> bool:
@@ -46,8 +24,6 @@ def confirm(question: str) -> bool:
 
 
 def reset_progress(data_dir: Path | None) -> int:
-    from bptutor.engine.course.progress import ProgressStore, default_data_dir
-
     path = (data_dir if data_dir is not None else default_data_dir()) / "progress.json"
     if not path.exists():
         print(f"No saved progress at {path}; nothing to wipe.")
@@ -68,9 +44,6 @@ def main(args: argparse.Namespace) -> int:
     data_dir: Path | None = getattr(args, "data_dir", None)
     if getattr(args, "reset_progress", False):
         return reset_progress(data_dir)
-
-    from bptutor.tui.app import BptutorApp
-    from bptutor.engine.course.progress import ProgressStore
 
     store = ProgressStore(data_dir)
     # the course loads inside the app, after its first frame (see BptutorApp.on_mount)

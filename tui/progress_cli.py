@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import io
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.model import Lesson
 from bptutor.engine.course.progress import LessonSummary, ProgressStore
 
 COLUMNS = ("lesson", "title", "state", "solved", "total", "attempts", "hints", "revealed")
@@ -49,7 +52,7 @@ def format_table(table: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def step_details(store: ProgressStore, lesson: Any) -> list[dict[str, Any]]:
+def step_details(store: ProgressStore, lesson: Lesson) -> list[dict[str, Any]]:
     """Per step, for the JSON export: what a teacher looks at when a lesson is stuck."""
     out = []
     for step in lesson.steps:
@@ -68,9 +71,26 @@ def step_details(store: ProgressStore, lesson: Any) -> list[dict[str, Any]]:
     return out
 
 
+def learner_name(given: str | None = None) -> str:
+    """Who this record belongs to: the name given, else the OS user (a teacher sorts by it)."""
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name to be had (e.g. an unknown uid in a container)
+        return "unknown"
+
+
 def export(
-    table: list[dict[str, Any]], fmt: str, store: ProgressStore, lessons: tuple[Any, ...] = ()
+    table: list[dict[str, Any]],
+    fmt: str,
+    store: ProgressStore,
+    lessons: tuple[Lesson, ...] = (),
+    learner: str | None = None,
 ) -> str:
+    """JSON (with per-step details) or CSV (one row per lesson); both name the learner and the
+    seed, so a teacher can draw the same numbers again."""
+    who = learner_name(learner)
     if fmt == "json":
         by_id = {lesson.id: lesson for lesson in lessons}
         detailed = [
@@ -79,23 +99,26 @@ def export(
             else row
             for row in table
         ]
-        doc = {"seed": store.seed, "lessons": detailed, "data_dir": str(store.data_dir)}
+        doc = {
+            "learner": who,
+            "seed": store.seed,
+            "lessons": detailed,
+            "data_dir": str(store.data_dir),
+        }
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=["learner", "seed", *COLUMNS], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(table)
+    writer.writerows({"learner": who, "seed": store.seed, **row} for row in table)
     return buf.getvalue()
 
 
 def main(args: argparse.Namespace) -> int:
-    from bptutor.tui.launch import load_course_safely
-
     store = ProgressStore(getattr(args, "data_dir", None))
     for notice in store.notices:
         print(f"warning: {notice}", file=sys.stderr)
-    course = load_course_safely(getattr(args, "lessons", None))
-    for error in getattr(course, "errors", ()):
+    course = load_course(getattr(args, "lessons", None))
+    for error in course.errors:
         print(f"warning: {error}", file=sys.stderr)
     table = rows(store.summarize_course(course.lessons))
     fmt = getattr(args, "export", None)
@@ -107,7 +130,7 @@ def main(args: argparse.Namespace) -> int:
             total = sum(r["total"] for r in table)
             text += f"\n{solved} of {total} exercises solved.\n"
     else:
-        text = export(table, fmt, store, tuple(course.lessons))
+        text = export(table, fmt, store, course.lessons, getattr(args, "learner", None))
     if output is None:
         sys.stdout.write(text)
         return 0

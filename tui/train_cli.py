@@ -23,14 +23,16 @@ import numpy as np
 
 __all__ = ["ACTIVATIONS", "main", "make_app", "run_plain", "validate"]
 
+from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
+from bptutor.engine.nn.training import MAX_LEARNING_RATE, TrainConfig, train
+from bptutor.tui.widgets.loss_plot import render_loss_plot
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def validate(args: argparse.Namespace) -> list[str]:
     """Every problem with the arguments, as sentences naming the option."""
-    from bptutor.engine.nn.datasets import DATASET_NAMES
-
     problems = []
     if args.dataset not in DATASET_NAMES:
         known = ", ".join(DATASET_NAMES)
@@ -42,8 +44,6 @@ def validate(args: argparse.Namespace) -> list[str]:
         )
     if args.epochs is None or args.epochs <= 0:
         problems.append(f"--epochs must be a positive whole number (got {args.epochs})")
-    from bptutor.engine.nn.training import MAX_LEARNING_RATE
-
     if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
         problems.append(f"--lr must be a positive number (got {args.lr})")
     elif args.lr > MAX_LEARNING_RATE:
@@ -57,9 +57,7 @@ def validate(args: argparse.Namespace) -> list[str]:
     return problems
 
 
-def _config(args: argparse.Namespace):  # -> TrainConfig (engine import kept lazy)
-    from bptutor.engine.nn.training import TrainConfig
-
+def _config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
         dataset=args.dataset,
         hidden=int(args.hidden),
@@ -162,9 +160,6 @@ class _Progress:
 
 def run_plain(config, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Train ``config`` printing progress, the final loss and the loss curve; 1 if diverged."""
-    from bptutor.engine.nn.datasets import load_dataset
-    from bptutor.engine.nn.training import train
-    from bptutor.tui.widgets.loss_plot import render_loss_plot
 
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr

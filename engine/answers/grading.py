@@ -19,7 +19,9 @@ from numpy.typing import ArrayLike, NDArray
 # The tolerances, the one place they are set (lesson files may override them per exercise):
 # a number or an entry is right when |answer − expected| <= DEFAULT_ATOL + DEFAULT_RTOL·|expected|.
 DEFAULT_RTOL = 5e-3  # 0.5 %: accepts any answer rounded to 3 significant figures
-DEFAULT_ATOL = 5e-4  # near zero, where a relative tolerance means nothing (prose shows 4 decimals)
+DEFAULT_ATOL = 5e-4  # near zero, where a relative tolerance means nothing: half a unit in the
+# 4th decimal, the precision lesson prose shows numbers with (an answer worked from them is that
+# far off at worst)
 EXPR_RTOL = 1e-6  # expressions are compared by value at points: equal up to rounding
 EXPR_ATOL = 1e-9
 N_POINTS = 12

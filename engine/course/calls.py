@@ -12,14 +12,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 __all__ = [
-    "Call",
     "CallError",
+    "CallNode",
     "ListNode",
-    "Name",
+    "NameNode",
     "Node",
-    "Num",
-    "Str",
+    "NumberNode",
+    "OnCall",
+    "StringNode",
+    "evaluate_call",
     "names_used",
     "parse_call",
 ]
@@ -30,17 +34,17 @@ class CallError(ValueError):
 
 
 @dataclass(frozen=True)
-class Num:
+class NumberNode:
     value: float
 
 
 @dataclass(frozen=True)
-class Str:
+class StringNode:
     value: str
 
 
 @dataclass(frozen=True)
-class Name:
+class NameNode:
     name: str
 
 
@@ -50,13 +54,13 @@ class ListNode:
 
 
 @dataclass(frozen=True)
-class Call:
+class CallNode:
     name: str
     args: tuple[Node, ...]
     kwargs: tuple[tuple[str, Node], ...]
 
 
-Node = Num | Str | Name | ListNode | Call
+Node = NumberNode | StringNode | NameNode | ListNode | CallNode
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -113,13 +117,13 @@ class _Parser:
     def node(self) -> Node:
         kind, value, col = self.take()
         if kind == "num":
-            return Num(float(value))
+            return NumberNode(float(value))
         if kind == "str":
-            return Str(value)
+            return StringNode(value)
         if kind == "name":
             if self.peek()[1] == "(" and self.peek()[0] == "op":
                 return self.call(value)
-            return Name(value)
+            return NameNode(value)
         if kind == "op" and value == "[":
             items: list[Node] = []
             if self.peek()[1] != "]":
@@ -132,7 +136,7 @@ class _Parser:
         got = "the end" if kind == "end" else repr(value)
         raise CallError(f"expected a name, number, 'string' or [list] at column {col}, found {got}")
 
-    def call(self, name: str) -> Call:
+    def call(self, name: str) -> CallNode:
         self.expect("(")
         args: list[Node] = []
         kwargs: list[tuple[str, Node]] = []
@@ -155,7 +159,7 @@ class _Parser:
                     continue
                 break
         self.expect(")")
-        return Call(name, tuple(args), tuple(kwargs))
+        return CallNode(name, tuple(args), tuple(kwargs))
 
 
 def parse_call(text: str) -> Node:
@@ -167,7 +171,7 @@ def parse_call(text: str) -> Node:
     kind, value, col = parser.peek()
     if kind != "end":
         raise CallError(f"unexpected {value!r} at column {col}")
-    if not isinstance(node, Call | Name):
+    if not isinstance(node, CallNode | NameNode):
         raise CallError(
             "must name an engine computation such as partial(f, 'x', [x0]) or a parameter, "
             "not a literal value (expected answers are always computed)"
@@ -177,11 +181,11 @@ def parse_call(text: str) -> Node:
 
 def names_used(node: Node) -> set[str]:
     """Every parameter name a computation refers to."""
-    if isinstance(node, Name):
+    if isinstance(node, NameNode):
         return {node.name}
     if isinstance(node, ListNode):
         return set().union(*(names_used(n) for n in node.items)) if node.items else set()
-    if isinstance(node, Call):
+    if isinstance(node, CallNode):
         out: set[str] = set()
         for n in node.args:
             out |= names_used(n)
@@ -205,23 +209,21 @@ def evaluate_call(
     `on_call(name, args, kwargs, value)` is told about every call made; `lessons check` uses it
     to compare derivative quantities with finite differences.
     """
-    if isinstance(node, Num):
+    if isinstance(node, NumberNode):
         return node.value
-    if isinstance(node, Str):
+    if isinstance(node, StringNode):
         return node.value
-    if isinstance(node, Name):
+    if isinstance(node, NameNode):
         if node.name not in env:
             raise CallError(f"uses {node.name!r}, which is not a parameter defined above it")
         return env[node.name]
     if isinstance(node, ListNode):
-        import numpy as np
-
         items = [evaluate_call(n, env, registry, on_call) for n in node.items]
         try:
             return np.array(items, dtype=float)
         except (TypeError, ValueError) as exc:
             raise CallError(f"a list must hold numbers of the same shape ({exc})") from None
-    assert isinstance(node, Call)
+    assert isinstance(node, CallNode)
     q = registry.get(node.name)
     if q is None:
         known = ", ".join(sorted(registry))

@@ -13,32 +13,25 @@ options are shuffled, for references to an option by its letter.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
-from bptutor.engine.course.loader import Course, Lesson, Step, load_course
-from bptutor.engine.course.exercise import (
-    ExerciseError,
-    Instance,
-    instantiate,
-    plain_array,
-    plain_number,
-    rng_for,
-)
+from bptutor.engine.answers.expr import Expr
+from bptutor.engine.course.calls import OnCall
+from bptutor.engine.course.exercise import DrawnStep, draw
+from bptutor.engine.course.model import LETTERS, Course, ExerciseError, Lesson, Step
+from bptutor.engine.course.params import parse_expr, rng_for, step_env
 from bptutor.engine.course.quantities import QUANTITIES
+from bptutor.engine.course.templates import interpolate_expr, plain_answer
 
 __all__ = [
     "AWKWARD",
     "OPTION_LETTER",
     "VERDICT_OPENING",
-    "CheckReport",
+    "LintReport",
     "awkward_spots",
-    "check_course",
-    "main",
+    "lint_course",
     "option_letter_refs",
     "rendered_texts",
 ]
@@ -48,7 +41,7 @@ FD_ATOL = 1e-6
 
 
 @dataclass
-class CheckReport:
+class LintReport:
     """What `lessons check` found; `problems` is empty for a healthy course."""
 
     lessons: int = 0
@@ -119,7 +112,7 @@ def awkward_spots(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def rendered_texts(inst: Instance) -> dict[str, str]:
+def rendered_texts(inst: DrawnStep) -> dict[str, str]:
     """Every text of an instance the learner can read, by key (as in the lesson file)."""
     texts = {"title": inst.title, "text": inst.text, "prompt": inst.prompt}
     texts.update({f"hints[{i}]": h for i, h in enumerate(inst.hints, 1)})
@@ -156,13 +149,13 @@ def option_letter_refs(text: str, n_options: int) -> list[str]:
     out = []
     for m in OPTION_LETTER.finditer(text):
         letter = (m.group(1) or m.group(2)).lower()
-        if letter in "abcdefghijklmnopqrstuvwxyz"[:n_options]:
+        if letter in LETTERS[:n_options]:
             start, end = max(0, m.start() - 20), min(len(text), m.end() + 20)
             out.append(text[start:end].replace("\n", " ").strip())
     return out
 
 
-def _check_rendering(inst: Instance, where: str, seed: int, problems: _Problems) -> None:
+def _lint_rendering(inst: DrawnStep, where: str, seed: int, problems: _Problems) -> None:
     texts = rendered_texts(inst)
     for key, text in texts.items():
         for what, excerpt in awkward_spots(text):
@@ -193,8 +186,8 @@ def _label(lesson: Lesson) -> str:
     return f"{src.parent.name}/{src.name}" if src is not None else lesson.id
 
 
-def _fd_hook(where: str, seed: int, problems: _Problems, report: CheckReport) -> Callable:
-    def on_call(name: str, args: tuple, kwargs: dict, value: Any) -> None:
+def _fd_hook(where: str, seed: int, problems: _Problems, report: LintReport) -> OnCall:
+    def on_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], value: Any) -> None:
         q = QUANTITIES.get(name)
         if q is None or q.numeric is None:
             return
@@ -214,23 +207,16 @@ def _fd_hook(where: str, seed: int, problems: _Problems, report: CheckReport) ->
     return on_call
 
 
-def _mistake_text(expected: Any) -> str:
-    if isinstance(expected, str):
-        return expected
-    arr = np.asarray(expected, dtype=float)
-    return plain_number(float(arr)) if arr.ndim == 0 else plain_array(arr)
-
-
-def _check_derivative(inst: Instance, step: Step, lesson: Lesson, seed: int) -> str | None:
+def _lint_derivative(inst: DrawnStep, step: Step, lesson: Lesson, seed: int) -> str | None:
     """Compare the symbolic derivative with central differences of the stated function."""
-    from bptutor.engine.course.exercise import _parse_expr, interpolate_expr, step_env
-
     ex = step.exercise
     assert ex is not None and ex.function is not None and ex.wrt is not None
     env = step_env(lesson, step, seed)
-    function = _parse_expr(
+    function = parse_expr(
         interpolate_expr(ex.function, env, "exercise.function"), ex.variables, "exercise.function"
     )
+    expected = inst.expected
+    assert isinstance(expected, Expr)
     rng = rng_for(seed, lesson.id, step.id, "finite-differences")
     compared = 0
     for _ in range(40):
@@ -241,13 +227,13 @@ def _check_derivative(inst: Instance, step: Step, lesson: Lesson, seed: int) -> 
         down[ex.wrt] -= h
         with np.errstate(all="ignore"):
             numeric = (float(function.evaluate(up)) - float(function.evaluate(down))) / (2 * h)
-            exact = float(inst.expected.evaluate(point))
+            exact = float(expected.evaluate(point))
         if not (np.isfinite(numeric) and np.isfinite(exact)):
             continue
         compared += 1
         if not np.isclose(exact, numeric, rtol=1e-4, atol=1e-5):
             return (
-                f"the derivative {inst.expected.to_plain()} is {exact} at {point} but central "
+                f"the derivative {expected.to_plain()} is {exact} at {point} but central "
                 f"differences give {numeric}"
             )
         if compared >= 5:
@@ -257,8 +243,8 @@ def _check_derivative(inst: Instance, step: Step, lesson: Lesson, seed: int) -> 
     return None
 
 
-def _check_instance(
-    inst: Instance, step: Step, lesson: Lesson, seed: int, where: str, problems: _Problems
+def _lint_drawn(
+    inst: DrawnStep, step: Step, lesson: Lesson, seed: int, where: str, problems: _Problems
 ) -> None:
     ref = inst.check(inst.solution)
     if not ref.correct:
@@ -282,7 +268,7 @@ def _check_instance(
             problems.add(where, "a train step without a training configuration", seed)
         return
     for m in inst.mistakes:
-        text = _mistake_text(m.expected)
+        text = plain_answer(m.expected)
         v = inst.check(text)
         if v.correct:
             problems.add(
@@ -300,14 +286,14 @@ def _check_instance(
                 f"{text} got: {v.message}",
             )
     if inst.kind == "derivative":
-        message = _check_derivative(inst, step, lesson, seed)
+        message = _lint_derivative(inst, step, lesson, seed)
         if message:
             problems.add(where, message, seed)
 
 
-def check_course(course: Course, seeds: int = 50) -> CheckReport:
+def lint_course(course: Course, seeds: int = 50) -> LintReport:
     """Run every check; never raises for a problem in the course."""
-    report = CheckReport(lessons=len(course.lessons), seeds=seeds)
+    report = LintReport(lessons=len(course.lessons), seeds=seeds)
     problems = _Problems()
     found = list(course.errors)
     for lesson in course.lessons:
@@ -325,35 +311,16 @@ def check_course(course: Course, seeds: int = 50) -> CheckReport:
             for seed in range(seeds):
                 hook = _fd_hook(where, seed, problems, report)
                 try:
-                    inst = instantiate(lesson, step, seed, on_call=hook)
+                    inst = draw(lesson, step, seed, on_call=hook)
                 except ExerciseError as exc:
                     problems.add(where, str(exc), seed)
                     continue
-                _check_rendering(inst, where, seed, problems)
+                _lint_rendering(inst, where, seed, problems)
                 if ex is None:
                     continue  # prose: drawing and filling in the text for every seed is enough
                 try:
-                    _check_instance(inst, step, lesson, seed, where, problems)
+                    _lint_drawn(inst, step, lesson, seed, where, problems)
                 except ExerciseError as exc:
                     problems.add(where, str(exc), seed)
     report.problems = found + problems.render(seeds)
     return report
-
-
-def main(path: Path | None, seeds: int = 50, out: TextIO | None = None) -> int:
-    """The CLI: print the problems and a summary; 0 when the course is healthy, 1 otherwise."""
-    stream = out if out is not None else sys.stdout
-    if seeds < 1:
-        print("lessons check: --seeds must be at least 1", file=stream)
-        return 2
-    if path is not None and not Path(path).is_dir():
-        print(f"lessons check: {path} is not a folder", file=stream)
-        return 2
-    course = load_course(path)
-    report = check_course(course, seeds)
-    title = course.title or "(no title)"
-    print(f"Checking {title} in {course.source}", file=stream)
-    for problem in report.problems:
-        print(f"  ✗ {problem}", file=stream)
-    print(("OK: " if report.ok else "FAILED: ") + report.summary(), file=stream)
-    return 0 if report.ok else 1

@@ -3,7 +3,7 @@
 Lessons are data. Every key is checked (a typo is an error, never silently ignored), every
 error names the file, the lesson or step id and the key, and a broken lesson is left out and
 described in `Course.errors` without taking the others down. After the structure is read, every
-step is instantiated once (seed 0) so that undefined parameters, unknown computations and shape
+step is drawn once (seed 0) so that undefined parameters, unknown computations and shape
 mismatches are caught at load time too. The format is documented in lessons/README.md.
 """
 
@@ -11,35 +11,34 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bptutor.engine.course.calls import CallError, Node, parse_call
+import numpy as np
+from bptutor.engine.answers.expr import Var
+from bptutor.engine.answers.parser import ParseError, canonical_name, parse
+from bptutor.engine.course.calls import CallError, parse_call
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.model import (
+    EXERCISE_KINDS,
+    LETTERS,
+    Course,
+    ExerciseError,
+    ExerciseSpec,
+    Lesson,
+    LessonError,
+    MistakeSpec,
+    ParamSpec,
+    Step,
+)
+from bptutor.engine.course.outline import builtin_course_dir, label, read_index
 
-__all__ = [
-    "EXERCISE_KINDS",
-    "Course",
-    "ExerciseSpec",
-    "Lesson",
-    "LessonError",
-    "MistakeSpec",
-    "ParamSpec",
-    "Step",
-    "builtin_course_dir",
-    "load_course",
-    "load_lesson",
-]
+__all__ = ["builtin_course_dir", "load_course", "load_lesson"]  # builtin_course_dir: from outline
 
-FORMAT_VERSION = 1
-EXERCISE_KINDS = ("derivative", "expression", "value", "vector", "matrix", "choice", "train")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DISTRIBUTIONS = ("int", "uniform", "normal", "choice", "value", "expr")
 RESERVED_NAMES = frozenset({"answer"})
-DEFAULT_RTOL = 5e-3
-DEFAULT_ATOL = 5e-4
 
 _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "derivative": ("function", "wrt", "variables", "mistakes"),
@@ -48,6 +47,7 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
     "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
     "choice": ("options", "correct", "feedback", "shuffle"),
+    "graph": ("inputs", "nodes", "ask", "rtol", "atol"),
     "train": (
         "dataset",
         "hidden",
@@ -71,105 +71,7 @@ _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class LessonError(ValueError):
-    """A problem in a lesson file; the message is complete (file, id, key, what was expected)."""
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """One parameter: how to draw it (random, fixed, expression) or compute it (a call)."""
-
-    name: str
-    kind: str  # one of DISTRIBUTIONS, or "compute"
-    args: tuple[Any, ...] = ()  # int/uniform/normal bounds, choice values, fixed value
-    shape: tuple[int, ...] | None = None
-    round: int | None = None
-    nonzero: bool = False
-    exclude: tuple[float, ...] = ()
-    texts: tuple[str, ...] = ()  # expr: the expression texts
-    variables: tuple[str, ...] = ()  # expr: the variables in order
-    vector: bool = False  # expr: a vector function (a list of expressions)
-    call: Node | None = None  # compute: the parsed computation
-    source: str = ""  # compute: the text as written
-
-
-@dataclass(frozen=True)
-class MistakeSpec:
-    name: str
-    answer: str  # a computation (value/vector/matrix) or expression text (derivative/expression)
-    message: str
-    call: Node | None = None
-
-
-@dataclass(frozen=True)
-class ExerciseSpec:
-    kind: str
-    prompt: str | None = None
-    function: str | None = None  # derivative
-    wrt: str | None = None  # derivative
-    variables: tuple[str, ...] | None = None  # derivative, expression
-    answer: str | None = None  # expression text, or a computation for value/vector/matrix
-    call: Node | None = None  # parsed `answer` for value/vector/matrix
-    shape: tuple[int, ...] | None = None
-    rtol: float = DEFAULT_RTOL
-    atol: float = DEFAULT_ATOL
-    options: tuple[str, ...] = ()
-    correct: int | None = None  # choice: 0-based index of the right option
-    feedback: tuple[str, ...] = ()
-    shuffle: bool = True  # choice: options in a per-learner order (false: as written)
-    mistakes: tuple[MistakeSpec, ...] = ()
-    train: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Step:
-    id: str
-    title: str
-    text: str
-    hints: tuple[str, ...] = ()
-    explanation: str = ""
-    params: tuple[ParamSpec, ...] = ()
-    exercise: ExerciseSpec | None = None
-
-
-@dataclass(frozen=True)
-class Lesson:
-    id: str
-    title: str
-    summary: str
-    steps: tuple[Step, ...]
-    params: tuple[ParamSpec, ...] = ()
-    source: Path | None = None
-
-    def step(self, step_id: str) -> Step | None:
-        return next((s for s in self.steps if s.id == step_id), None)
-
-    @property
-    def exercises(self) -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.exercise is not None)
-
-
-@dataclass(frozen=True)
-class Course:
-    title: str
-    lessons: tuple[Lesson, ...]
-    errors: tuple[str, ...] = ()
-    source: Path | None = None
-
-    def lesson(self, lesson_id: str) -> Lesson | None:
-        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
-
-
-def builtin_course_dir() -> Path:
-    """The folder of the built-in course (shipped as package data of bptutor.lessons)."""
-    return Path(str(files("bptutor.lessons")))
-
-
 # --- reading ------------------------------------------------------------------------------------
-
-
-def _label(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 class _Reader:
@@ -285,8 +187,6 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         r.keys(spec, ("value",), f"{key}.")
         value = spec["value"]
         try:
-            import numpy as np
-
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
             raise r.fail(
@@ -348,8 +248,6 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
 
 
 def _canonical(name: str | None) -> str | None:
-    from bptutor.engine.answers.expr import canonical_name
-
     return None if name is None else canonical_name(name)
 
 
@@ -357,8 +255,6 @@ def _is_variable_name(name: str) -> bool:
     """A name the expression parser reads as one variable: x, y1, W_2, or ŷ (read as y_hat)."""
     if NAME_PATTERN.match(name):
         return True
-    from bptutor.engine.answers.expr import ParseError, Var, parse
-
     try:
         parsed = parse(name, variables=None)
     except ParseError:
@@ -403,6 +299,8 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
                 raise r.fail(f"{p}{key}", f"has the wrong type ({_tname(value)})")
             train[key] = value
         return ExerciseSpec(kind, prompt=prompt, train=train)
+    if kind == "graph":
+        return _read_graph(r, table, prompt)
     if kind == "choice":
         options = r.strings(table, "options", p)
         if not options or len(options) < 2:
@@ -410,7 +308,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
         if len(options) > 26:
             raise r.fail(f"{p}options", "may list at most 26 options")
         correct = table.get("correct")
-        letters = "abcdefghijklmnopqrstuvwxyz"[: len(options)]
+        letters = LETTERS[: len(options)]
         if not isinstance(correct, str) or len(correct) != 1 or correct.lower() not in letters:
             raise r.fail(
                 f"{p}correct", f'must be the letter of the right option, one of "{letters}"'
@@ -468,12 +366,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
                 f"must be {want} positive whole number(s) for a {kind}, like {example}",
             )
         shape = tuple(s)
-    tols = {}
-    for key in ("rtol", "atol"):
-        if key in table:
-            if not _is_number(table[key]) or table[key] < 0:
-                raise r.fail(f"{p}{key}", "must be a number ≥ 0")
-            tols[key] = float(table[key])
+    tols = _read_tolerances(r, table)
     mistakes = _read_mistakes(r, table.get("mistakes", []), kind)
     return ExerciseSpec(
         kind,
@@ -486,6 +379,57 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
         shape=shape,
         mistakes=mistakes,
         **tols,
+    )
+
+
+def _read_tolerances(r: _Reader, table: dict[str, Any]) -> dict[str, float]:
+    tols = {}
+    for key in ("rtol", "atol"):
+        if key in table:
+            if not _is_number(table[key]) or table[key] < 0:
+                raise r.fail(f"exercise.{key}", "must be a number ≥ 0")
+            tols[key] = float(table[key])
+    return tols
+
+
+def _read_graph(r: _Reader, table: dict[str, Any], prompt: str | None) -> ExerciseSpec:
+    """inputs = ["x", "y"], nodes = ["q = x + y", "f = q*z"], ask = [...] (optional)."""
+    inputs = r.strings(table, "inputs", "exercise.")
+    if not inputs:
+        raise r.fail("exercise.inputs", 'is missing (the parameters that feed the graph: ["x"])')
+    raw = r.strings(table, "nodes", "exercise.")
+    if not raw:
+        raise r.fail("exercise.nodes", 'is missing (nodes in order, like ["q = x + y"])')
+    names = list(inputs)
+    for name in inputs:
+        if not NAME_PATTERN.match(name):
+            raise r.fail("exercise.inputs", f'"{name}" is not a valid name')
+    nodes = []
+    for i, text in enumerate(raw, 1):
+        name, sep, expr = text.partition("=")
+        name = name.strip()
+        if not sep or not NAME_PATTERN.match(name) or not expr.strip():
+            raise r.fail(f"exercise.nodes[{i}]", f'"{text}" must read "name = expression"')
+        if name in names:
+            raise r.fail(f"exercise.nodes[{i}]", f'"{name}" is already an input or a node')
+        names.append(name)
+        nodes.append((name, expr.strip()))
+    ask = r.strings(table, "ask", "exercise.")
+    if ask is not None:
+        unknown = [a for a in ask if a not in names[:-1]]
+        if unknown or not ask or len(set(ask)) != len(ask):
+            raise r.fail(
+                "exercise.ask",
+                f"must list distinct inputs or nodes other than the output {names[-1]!r}"
+                + (f" ({unknown[0]!r} is not one)" if unknown else ""),
+            )
+    return ExerciseSpec(
+        "graph",
+        prompt=prompt,
+        inputs=inputs,
+        nodes=tuple(nodes),
+        ask=ask,
+        **_read_tolerances(r, table),
     )
 
 
@@ -535,26 +479,27 @@ def _read_step(file_label: str, lesson_id: str, table: Any, index: int) -> Step:
     return Step(step_id, title, text, hints, explanation, params, exercise)
 
 
-def load_lesson(path: Path) -> Lesson:
-    """Read and validate one lesson file; raises LessonError with a complete message."""
-    label = _label(path)
+def load_lesson(path: Path, *, validate: bool = True) -> Lesson:
+    """Read and check one lesson file (and, with `validate`, draw each of its steps once);
+    raises LessonError with a complete message."""
+    where = label(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise LessonError(f"{label}: file not found") from None
+        raise LessonError(f"{where}: file not found") from None
     except OSError as exc:
-        raise LessonError(f"{label}: cannot read the file ({exc.strerror})") from None
+        raise LessonError(f"{where}: cannot read the file ({exc.strerror})") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise LessonError(f"{label}: not UTF-8 text") from None
+        raise LessonError(f"{where}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise LessonError(f"{label}: invalid TOML: {exc}") from None
-    r = _Reader(label)
+        raise LessonError(f"{where}: invalid TOML: {exc}") from None
+    r = _Reader(where)
     if "id" not in data:
         raise r.fail("id", "is missing (every lesson needs a stable id)")
     lesson_id = r.ident(data["id"], "id")
-    r = _Reader(f'{label}: lesson "{lesson_id}"')
+    r = _Reader(f'{where}: lesson "{lesson_id}"')
     r.keys(data, ("id", "title", "summary", "params", "steps"))
     title = r.string(data, "title")
     summary = r.string(data, "summary")
@@ -564,85 +509,65 @@ def load_lesson(path: Path) -> Lesson:
         raise r.fail("steps", "is missing or empty (expected [[steps]] tables)")
     steps: list[Step] = []
     for i, table in enumerate(steps_raw, 1):
-        step = _read_step(label, lesson_id, table, i)
+        step = _read_step(where, lesson_id, table, i)
         if any(s.id == step.id for s in steps):
-            raise LessonError(f'{label}: lesson "{lesson_id}": step id "{step.id}" is used twice')
+            raise LessonError(f'{where}: lesson "{lesson_id}": step id "{step.id}" is used twice')
         lesson_names = {p.name for p in params}
         for p in step.params:
             if p.name in lesson_names:
                 raise LessonError(
-                    f'{label}: step "{step.id}": params.{p.name} is already a lesson parameter'
+                    f'{where}: step "{step.id}": params.{p.name} is already a lesson parameter'
                 )
         steps.append(step)
     assert title is not None and summary is not None
     lesson = Lesson(lesson_id, title, summary, tuple(steps), params, path)
-    _validate_by_instantiating(lesson, label)
+    if validate:
+        _validate_by_drawing(lesson, where)
     return lesson
 
 
-def _validate_by_instantiating(lesson: Lesson, label: str) -> None:
-    """Instantiate every step once, so that undefined names and shape mismatches fail now."""
-    from bptutor.engine.course.exercise import ExerciseError, instantiate
-
+def _validate_by_drawing(lesson: Lesson, where: str) -> None:
+    """Draw every step once, so that undefined names and shape mismatches fail now."""
     for step in lesson.steps:
         try:
-            instantiate(lesson, step, 0)
+            draw(lesson, step, 0)
         except ExerciseError as exc:
-            where = f'step "{step.id}"' if exc.in_step else f'lesson "{lesson.id}"'
-            raise LessonError(f"{label}: {where}: {exc}") from None
+            scope = f'step "{step.id}"' if exc.in_step else f'lesson "{lesson.id}"'
+            raise LessonError(f"{where}: {scope}: {exc}") from None
         except Exception as exc:  # an engine bug must not take the other lessons down
             raise LessonError(
-                f'{label}: step "{step.id}": cannot be instantiated ({type(exc).__name__}: {exc})'
+                f'{where}: step "{step.id}": cannot be drawn ({type(exc).__name__}: {exc})'
             ) from None
 
 
-def load_course(path: Path | str | None = None) -> Course:
-    """Load a course folder (None: the built-in course). Never raises for a broken lesson."""
-    folder = builtin_course_dir() if path is None else Path(path)
-    index_path = folder / "index.toml"
-    label = _label(index_path)
-    try:
-        data = tomllib.loads(index_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Course("", (), (f"{label}: file not found (a course needs an index.toml)",), folder)
-    except tomllib.TOMLDecodeError as exc:
-        return Course("", (), (f"{label}: invalid TOML: {exc}",), folder)
-    except (OSError, UnicodeDecodeError) as exc:
-        return Course("", (), (f"{label}: cannot read the file ({exc})",), folder)
-    errors: list[str] = []
-    r = _Reader(label)
-    try:
-        r.keys(data, ("format_version", "title", "lessons"))
-        version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise r.fail("format_version", f"must be {FORMAT_VERSION}, got {version!r}")
-        title = r.string(data, "title") or ""
-        names = r.strings(data, "lessons")
-        if not names:
-            raise r.fail("lessons", "is missing or empty (expected a list of lesson file names)")
-    except LessonError as exc:
-        return Course("", (), (str(exc),), folder)
+def load_course(path: Path | str | None = None, *, validate: bool | None = None) -> Course:
+    """Load a course folder (None: the built-in course). Never raises: whatever is wrong is
+    described in `Course.errors`, and a broken lesson never takes the others down.
+
+    `validate` (default: for every course but the built-in one) also draws every step once
+    (seed 0), so that undefined names and shape mismatches in an author's course show at once.
+    The built-in course is checked by `lessons check` and the tests instead: the tutor need
+    not pay for it at every start."""
+    index = read_index(path)
+    if validate is None:
+        validate = path is not None
+    errors: list[str] = list(index.errors)
     lessons: list[Lesson] = []
-    seen_files: set[str] = set()
-    for name in names:
-        file_name = name if name.endswith(".toml") else f"{name}.toml"
-        if file_name in seen_files:
-            errors.append(f'{label}: lessons lists "{name}" twice')
-            continue
-        seen_files.add(file_name)
-        if "/" in file_name or "\\" in file_name:
-            errors.append(f'{label}: lessons entry "{name}" must be a file name in the folder')
-            continue
+    for lesson_file in index.files:
         try:
-            lesson = load_lesson(folder / file_name)
+            lesson = load_lesson(lesson_file, validate=validate)
         except LessonError as exc:
             errors.append(str(exc))
             continue
+        except Exception as exc:  # an engine bug must not take the other lessons down
+            errors.append(
+                f"{label(lesson_file)}: could not be loaded ({type(exc).__name__}: {exc})"
+            )
+            continue
         if any(other.id == lesson.id for other in lessons):
             errors.append(
-                f'{_label(folder / file_name)}: lesson id "{lesson.id}" is already used by '
-                "another lesson"
+                f'{label(lesson_file)}: lesson id "{lesson.id}" is already used by another lesson'
             )
             continue
         lessons.append(lesson)
-    return Course(title, tuple(lessons), tuple(errors), folder)
+    return Course(index.title, tuple(lessons), tuple(errors), index.folder)

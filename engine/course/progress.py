@@ -9,7 +9,7 @@ Why it looks like this:
 - never crashes the app: a corrupted file is moved aside (``progress.json.corrupt-<time>``), an
   unwritable directory turns saving off, and both leave a sentence in :attr:`notices` for the UI.
 
-This module imports neither textual nor the engine's heavy parts, so ``bptutor progress`` is fast.
+Textual-free, like all of the engine: ``bptutor progress`` and tests use it directly.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from bptutor.engine.course.model import Lesson, Step
+from platformdirs import user_data_dir
 
 FORMAT_VERSION = 1
 FILE_NAME = "progress.json"
@@ -40,8 +43,6 @@ def default_data_dir() -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
     return Path(user_data_dir("bptutor", appauthor=False))
 
 
@@ -75,17 +76,6 @@ class LessonSummary:
     revealed: int
     first_open_step: int
     """Index of the step a learner should land on: the first one not yet done."""
-
-
-class _StepLike(Protocol):
-    id: str
-    exercise: Any
-
-
-class _LessonLike(Protocol):
-    id: str
-    title: str
-    steps: tuple[_StepLike, ...]
 
 
 class ProgressStore:
@@ -342,12 +332,12 @@ class ProgressStore:
         self._data["last"] = {"lesson": lesson_id, "step": step_id}
 
     # --------------------------------------------------------------------------- summaries
-    def step_done(self, lesson_id: str, step: _StepLike) -> bool:
+    def step_done(self, lesson_id: str, step: Step) -> bool:
         """Prose steps are done once seen; exercise (and train) steps once solved."""
         p = self.step(lesson_id, step.id)
         return p.solved if step.exercise is not None else p.seen
 
-    def summarize(self, lesson: _LessonLike) -> LessonSummary:
+    def summarize(self, lesson: Lesson) -> LessonSummary:
         exercises = [s for s in lesson.steps if s.exercise is not None]
         records = [self.step(lesson.id, s.id) for s in lesson.steps]
         solved = sum(self.step(lesson.id, s.id).solved for s in exercises)
@@ -374,5 +364,5 @@ class ProgressStore:
             first_open_step=first_open,
         )
 
-    def summarize_course(self, lessons: Iterable[_LessonLike]) -> list[LessonSummary]:
+    def summarize_course(self, lessons: Iterable[Lesson]) -> list[LessonSummary]:
         return [self.summarize(lesson) for lesson in lessons]

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from bptutor.engine.answers.parser import canonical_name
+from bptutor.engine.nn.activations import get_activation
+from bptutor.engine.nn.gradcheck import numerical_gradients
+from bptutor.engine.nn.network import Network
 
 __all__ = [
     "QUANTITIES",
@@ -154,8 +158,6 @@ def _eval(expr: Any, f: Function, p: np.ndarray) -> float:
 
 
 def _var(f: Function, wrt: Value) -> str:
-    from bptutor.engine.answers.expr import canonical_name
-
     if isinstance(wrt, str) and canonical_name(wrt) in f.variables:
         return canonical_name(wrt)  # 'ŷ' names the variable y_hat
     names = ", ".join(repr(v) for v in f.variables)
@@ -390,15 +392,13 @@ def _norm(v: Value) -> float:
 # --- the notes' network -------------------------------------------------------------------------
 
 
-def _net(net: Value) -> Any:
-    from bptutor.engine.nn.network import Network
-
+def _net(net: Value) -> Network:
     if not isinstance(net, Network):
         raise ValueError(f"net must be a network(W1, W2, ...), got {_describe(net)}")
     return net
 
 
-def _batch(net: Any, x: Value) -> tuple[np.ndarray, bool]:
+def _batch(x: Value) -> tuple[np.ndarray, bool]:
     X = as_array(x, "X")
     if X.ndim == 1:
         return X.reshape(1, -1), True
@@ -426,8 +426,6 @@ def _per_example(arr: np.ndarray, single: bool) -> Value:
     "network(W1, W2, 'sigmoid'): the notes' network without biases (W1 m×n, W2 1×m).",
 )
 def _network(W1: Value, W2: Value, activation: Value = "sigmoid") -> Any:
-    from bptutor.engine.nn.network import Network
-
     w2 = as_array(W2, "W2")
     if w2.ndim == 1:
         w2 = w2.reshape(1, -1)
@@ -439,14 +437,14 @@ def _network(W1: Value, W2: Value, activation: Value = "sigmoid") -> Any:
 @quantity("forward_z", "forward_z(net, x): z = W1·x, (m,) for one example, (L, m) for a batch.")
 def _forward_z(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     return _num(np.asarray(n.forward(X).z[0] if single else n.forward(X).z, dtype=float))
 
 
 @quantity("forward_a", "forward_a(net, x): a = f(z), the hidden activations.")
 def _forward_a(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     out = n.forward(X).a
     return _num(np.asarray(out[0] if single else out, dtype=float))
 
@@ -454,7 +452,7 @@ def _forward_a(net: Value, x: Value) -> Value:
 @quantity("fprime", "fprime(net, x): f′(z), the activation's slope at each hidden unit.")
 def _fprime(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     out = n.forward(X).fprime
     return _num(np.asarray(out[0] if single else out, dtype=float))
 
@@ -462,22 +460,20 @@ def _fprime(net: Value, x: Value) -> Value:
 @quantity("y_hat", "y_hat(net, x): ŷ = W2·a, a number for one example, (L,) for a batch.")
 def _y_hat(net: Value, x: Value) -> Value:
     n = _net(net)
-    X, single = _batch(n, x)
+    X, single = _batch(x)
     return _per_example(np.asarray(n.forward(X).y_hat, dtype=float), single)
 
 
 @quantity("cost", "cost(net, X, y): E = 1/(2L) Σ_l (y − ŷ)², eq. (15).")
 def _cost(net: Value, X: Value, y: Value) -> float:
     n = _net(net)
-    XX, _ = _batch(n, X)
+    XX, _ = _batch(X)
     return float(n.cost(XX, _targets(y, XX.shape[0])))
 
 
 def _numgrads(net: Value, X: Value, y: Value) -> Any:
-    from bptutor.engine.nn.gradcheck import numerical_gradients
-
     n = _net(net)
-    XX, _ = _batch(n, X)
+    XX, _ = _batch(X)
     return numerical_gradients(n.copy(), XX, _targets(y, XX.shape[0]))
 
 
@@ -491,7 +487,7 @@ def _numgrad_W2(net: Value, X: Value, y: Value) -> np.ndarray:
 
 def _grads(net: Value, X: Value, y: Value) -> Any:
     n = _net(net)
-    XX, _ = _batch(n, X)
+    XX, _ = _batch(X)
     return n.gradients(XX, _targets(y, XX.shape[0]))
 
 
@@ -520,7 +516,7 @@ quantity("numgrad_W2", "numgrad_W2(net, X, y): ∂E/∂W2 by central differences
 @quantity("delta_out", "delta_out(net, X, y): the output error ŷ − y, per example.")
 def _delta_out(net: Value, X: Value, y: Value) -> Value:
     n = _net(net)
-    XX, single = _batch(n, X)
+    XX, single = _batch(X)
     return _per_example(np.asarray(n.backward(XX, _targets(y, XX.shape[0])).delta_out), single)
 
 
@@ -530,7 +526,7 @@ def _delta_out(net: Value, X: Value, y: Value) -> Value:
 )
 def _delta_hidden(net: Value, X: Value, y: Value) -> Value:
     n = _net(net)
-    XX, single = _batch(n, X)
+    XX, single = _batch(X)
     out = np.asarray(n.backward(XX, _targets(y, XX.shape[0])).delta_hidden, dtype=float)
     return _num(out[0] if single else out)
 
@@ -546,8 +542,6 @@ def _gd_step_W2(net: Value, X: Value, y: Value, lr: Value) -> np.ndarray:
 
 
 def _act(name: Value) -> Any:
-    from bptutor.engine.nn.activations import get_activation
-
     if not isinstance(name, str):
         raise ValueError("the activation must be a quoted name such as 'sigmoid'")
     return get_activation(name)
@@ -676,3 +670,25 @@ def _perturb(A: Value, i: Value, j: Value, h: Value) -> np.ndarray:
     a = _matrix(A).copy()
     a[_index(i, a.shape[0], "i"), _index(j, a.shape[1], "j")] += as_scalar(h, "h")
     return a
+
+
+# (lesson text pass) Picking an entry by size, e.g. the weight whose finite-difference estimate
+# is furthest from the true derivative, so that the estimate can never pass for it.
+
+
+@quantity(
+    "argmax",
+    "argmax(a): where a's largest entry is, 1-based: a number for a vector, a vector (i, j) for "
+    "a matrix (the first such entry, row by row, on a tie).",
+)
+def _argmax(a: Value) -> Value:
+    arr = as_array(a, "a")
+    if arr.ndim not in (1, 2) or arr.size == 0:
+        raise ValueError(f"a must be a vector or a matrix, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("a must have finite entries")
+    flat = int(np.argmax(arr))  # numpy: the first maximum in row-major order
+    if arr.ndim == 1:
+        return float(flat + 1)
+    i, j = np.unravel_index(flat, arr.shape)
+    return np.array([i + 1, j + 1], dtype=float)

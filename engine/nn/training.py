@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from bptutor.engine.nn.activations import get_activation
+from bptutor.engine.nn.datasets import DATASET_NAMES
 from bptutor.engine.nn.network import Network
 
 __all__ = ["DIVERGENCE_LIMIT", "Step", "TrainConfig", "train"]
@@ -308,8 +309,6 @@ class TrainConfig:
     output_activation: str = "identity"
 
     def __post_init__(self) -> None:
-        from bptutor.engine.nn.datasets import DATASET_NAMES
-
         if self.dataset not in DATASET_NAMES:
             raise ValueError(
                 f"dataset must be one of {', '.join(DATASET_NAMES)}; got {self.dataset!r}"

@@ -13,8 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from textual.widgets import Input, OptionList
-from tui_helpers import SIZE, first_typed_step, make_app, wrong_answer
+from tui_helpers import SIZE, answer_wrong, first_typed_step, make_app
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -37,15 +36,7 @@ async def main() -> None:
         app = make_app(Path(tmp) / "data2")
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
-            await pilot.press("enter")
-            await pilot.pause()
-            for _ in range(target.step_index):
-                await pilot.press("ctrl+n")
-                await pilot.pause()
-            app.screen.query_one("#answer", Input).value = wrong_answer(target.inst)
-            await pilot.press("enter")
-            await pilot.pause()
+            target, _ = await answer_wrong(pilot, app)
             if target.inst.hints:
                 await pilot.press("ctrl+t")
                 await pilot.pause()

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bptutor.tui.app import BptutorApp
+from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
+from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.course_errors import CourseErrorsScreen
 from bptutor.tui.screens.course_map import CourseMapScreen
 from bptutor.tui.screens.help import HelpScreen
 from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.screens.too_small import TooSmallScreen
 from bptutor.tui.screens.welcome import WelcomeScreen
+from textual.message import Message
+from textual.notifications import Notify
 from textual.widgets import Input, Markdown, OptionList, Static
-from tui_helpers import SEED, SIZE, first_step_of_kind, first_typed_step, make_app, wrong_answer
+from tui_helpers import (
+    SEED,
+    SIZE,
+    Target,
+    first_step_of_kind,
+    make_app,
+    open_target,
+    screen_lines,
+    wrong_answer,
+)
 
 
 def text_of(widget: Any) -> str:
@@ -25,25 +38,26 @@ def text_of(widget: Any) -> str:
     return str(widget.render())
 
 
-def notices(app: BptutorApp) -> str:
-    return "\n".join(n.message for n in app._notifications)
+class Notices:
+    """A `run_test(message_hook=...)` that keeps every notification the app posts."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages)
 
 
-async def open_target(pilot: Any, app: BptutorApp, target: Any = None) -> tuple[Any, LessonScreen]:
-    """From the map, open the target's lesson (default: the first typed exercise) and walk
-    to its step with ctrl+n."""
-    target = target or first_typed_step(app.course)
-    app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
-    await pilot.press("enter")
-    await pilot.pause()
-    screen = app.screen
-    assert isinstance(screen, LessonScreen)
-    assert screen.lesson.id == target.lesson.id
-    while screen.step_index < target.step_index:
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-    assert screen.step.id == target.step.id
-    return target, screen
+async def wait_for(pilot: Any, condition: Any, seconds: float = 60.0) -> None:
+    """Pause until `condition()` holds (a deadline, not a fixed wait: CI may be loaded)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the screen"
+        await pilot.pause(0.02)
 
 
 async def type_keys(pilot: Any, screen: LessonScreen, text: str) -> None:
@@ -76,19 +90,22 @@ async def test_map_shows_every_lesson_with_its_state(data_dir: Path) -> None:
 
 
 async def test_course_loads_in_the_background_after_the_first_frame(data_dir: Path) -> None:
+    """The first frame lists the lessons from the course's outline; a lesson opened before the
+    full course has loaded opens once it has."""
     store = ProgressStore(data_dir)
     store.mark_welcomed()
     app = BptutorApp(None, store, seed=SEED)  # what `bptutor` does
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, CourseMapScreen)
-        for _ in range(200):  # the worker starts after the first refresh
-            if app.course_loaded:
-                break
-            await pilot.pause(0.02)
-        assert app.course_loaded and app.course.lessons
         options = app.screen.query_one("#lessons", OptionList)
-        assert options.option_count == len(app.course.lessons)
-        assert app.course.lessons[0].title[:30] in str(options.get_option_at_index(0).prompt)
+        titles = [lesson.title for lesson in app.course.lessons]
+        assert options.option_count == len(titles) > 0  # listed at once, loaded or not
+        assert titles[0][:30] in str(options.get_option_at_index(0).prompt)
+        options.highlighted = 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LessonScreen))
+        assert app.course_loaded and app.screen.lesson.title == titles[1]
+        assert app.screen.lesson.steps[0].text  # the full lesson, not its outline
 
 
 async def test_wrong_answer_hint_right_answer_then_resume(data_dir: Path) -> None:
@@ -290,10 +307,11 @@ async def test_corrupted_progress_file_is_moved_aside_with_a_notice(data_dir: Pa
     data_dir.mkdir(parents=True)
     (data_dir / FILE_NAME).write_text('{"version": 1, "lessons": ')
     app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
-        assert "damaged" in notices(app) and "moved to" in notices(app)
+        assert "damaged" in str(notices) and "moved to" in str(notices)
     assert any(p.name.startswith(FILE_NAME + ".corrupt-") for p in data_dir.iterdir())
     assert json.loads((data_dir / FILE_NAME).read_text())["version"] == 1
 
@@ -302,9 +320,10 @@ async def test_unwritable_data_dir_warns_and_the_tutor_still_works(tmp_path: Pat
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     app = make_app(blocker / "data")
-    async with app.run_test(size=SIZE) as pilot:
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
         await pilot.pause()
-        assert "cannot be saved" in notices(app)
+        assert "cannot be saved" in str(notices)
         assert "not being saved" in text_of(app.screen.query_one("#map-status", Static))
         target, screen = await open_target(pilot, app)
         await type_answer(pilot, screen, str(target.inst.solution))
@@ -409,9 +428,13 @@ async def test_small_terminal_asks_to_enlarge(data_dir: Path) -> None:
         await pilot.resize_terminal(59, 24)
         await pilot.pause()
         assert "59×24" in text_of(app.screen.query_one("#too-small-text", Static))
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "needs 60×20 or more" in shown and "this one is 40×12." in shown, shown
 
 
-async def test_choice_by_letter_or_number(data_dir: Path) -> None:
+async def test_choice_a_letter_chooses_and_enter_confirms(data_dir: Path) -> None:
     app = make_app(data_dir)
     target = first_step_of_kind(app.course, "choice")
     if target is None:
@@ -423,19 +446,53 @@ async def test_choice_by_letter_or_number(data_dir: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         _, screen = await open_target(pilot, app, target)
-        assert screen.query_one("#choices", OptionList).option_count == len(letters)
-        await pilot.press(wrong)
+        choices = screen.query_one("#choices", OptionList)
+        assert choices.option_count == len(letters)
+        await pilot.press(wrong)  # a letter only chooses: a slip costs no try
+        await pilot.pause()
+        assert choices.highlighted == letters.index(wrong)
+        assert f"Enter confirms {wrong})" in text_of(screen.query_one("#preview", Static))
+        assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 0
+        await pilot.press("enter")
         await pilot.pause()
         assert text_of(screen.query_one("#verdict", Static)).startswith("✗")
-        await pilot.press("enter")  # "confirming" the same wrong option is not a second try
+        await pilot.press("enter")  # confirming the same wrong option is not a second try
         await pilot.pause()
         assert "not counted again" in text_of(screen.query_one("#verdict", Static))
         assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 1
-        await pilot.press(str(letters.index(right) + 1))  # by number: "2" is b)
+        await pilot.press(str(letters.index(right) + 1), "enter")  # by number: "2" is b)
         await pilot.pause()
         assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
     saved = ProgressStore(data_dir).step(target.lesson.id, target.step.id)
     assert saved.solved and saved.attempts == 2
+
+
+async def test_a_wrapped_option_never_hides_the_last_one(data_dir: Path) -> None:
+    """Lesson 03's "Why step against it?" wraps an option at 80 columns; after the window was
+    40×12 and is 80×24 again, every option is still on screen, none scrolled away."""
+    app = make_app(data_dir)
+    lesson_index = [lesson.id for lesson in app.course.lessons].index("gradient")
+    lesson = app.course.lessons[lesson_index]
+    step_index = [step.id for step in lesson.steps].index("why-descent")
+    target = Target(
+        lesson_index,
+        step_index,
+        lesson,
+        lesson.steps[step_index],
+        draw(lesson, lesson.steps[step_index], SEED),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, screen = await open_target(pilot, app, target)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        choices = screen.query_one("#choices", OptionList)
+        assert choices.max_scroll_y == 0
+        shown = " ".join(" ".join(screen_lines(app)).split())
+        for option in target.inst.choices:
+            assert option.split()[-1] in shown, option
 
 
 async def test_train_step_opens_the_training_view(data_dir: Path) -> None:
@@ -471,3 +528,29 @@ async def test_map_key_opens_the_free_playground(data_dir: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_a_finished_course_says_so_and_c_does_not_reopen_a_lesson(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    for lesson in app.course.lessons:
+        for step in lesson.steps:
+            app.store.mark_solved(lesson.id, step.id)
+    notices = Notices()
+    async with app.run_test(size=SIZE, message_hook=notices) as pilot:
+        await pilot.pause()
+        assert "Course complete" in text_of(app.screen.query_one("#map-status", Static))
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert "Every exercise is solved" in str(notices)
+
+
+async def test_the_map_says_what_it_counts(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        first = app.course.lessons[0]
+        exercises = len(first.exercises)
+        assert f"0/{exercises}" in shown and "exercises solved" in shown
+        assert f"{len(first.steps)} steps, {exercises} exercises" in shown

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from bptutor.tui.launch import load_course_safely
+from bptutor.engine.course.loader import load_course
 from tui_helpers import SEED, first_typed_step
 
 TMUX = shutil.which("tmux")
@@ -75,7 +75,7 @@ def terminal(tmp_path: Path) -> Iterator[Callable[[str], Terminal]]:
 
 def test_bptutor_in_a_real_terminal(tmp_path: Path, terminal: Callable[[str], Terminal]) -> None:
     data = tmp_path / "data"
-    target = first_typed_step(load_course_safely(None), SEED)
+    target = first_typed_step(load_course(None), SEED)
     command = (
         f"TERM=xterm-256color {shlex.quote(str(BPTUTOR))} --data-dir {shlex.quote(str(data))} "
         f"--seed {SEED}; echo EXITED:$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon; "

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Input, OptionList
-from tui_helpers import SIZE, first_typed_step, make_app, wrong_answer
+from tui_helpers import SIZE, answer_wrong, make_app
 
 
 def test_course_map(snap_compare: Any, tmp_path: Path) -> None:
@@ -21,17 +20,8 @@ def test_lesson_with_a_wrong_answer(snap_compare: Any, tmp_path: Path) -> None:
     app = make_app(tmp_path / "data")
 
     async def run_before(pilot: Any) -> None:
-        target = first_typed_step(app.course)
         await pilot.pause()
-        app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
-        await pilot.press("enter")
-        await pilot.pause()
-        for _ in range(target.step_index):
-            await pilot.press("ctrl+n")
-            await pilot.pause()
-        app.screen.query_one("#answer", Input).value = wrong_answer(target.inst)
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_wrong(pilot, app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.loader import load_course
 from bptutor.tui.screens.help import KEYS, help_text
 from bptutor.tui.screens.lesson import (
     LessonScreen,
@@ -47,6 +49,9 @@ def test_placeholders_show_the_expected_shape() -> None:
         kind: str
         expected_shape: tuple[int, ...] | None = None
         variables: tuple[str, ...] = ()
+
+        def check(self, answer: str) -> Verdict:
+            return Verdict("incorrect")
 
     assert answer_placeholder(Inst("matrix", (2, 3))).startswith("2×3")
     assert answer_placeholder(Inst("matrix", (2, 3))).count(";") == 1
@@ -100,3 +105,18 @@ def test_help_lists_every_training_key() -> None:
         names = {"space": "space", "plus": "+", "minus": "-", "equals_sign": "=", "escape": "esc"}
         label = names.get(first, first)
         assert label in text, f"training key {key!r} missing from the help"
+
+
+def test_no_placeholder_gives_the_answer_away() -> None:
+    """Lesson 02's ∂/∂y of x·e^y once showed "e.g. x*exp(y)": the example is never accepted."""
+    course = load_course()
+    for lesson in course.lessons:
+        for step in lesson.exercises:
+            for seed in (0, 1, 1234):
+                drawn = draw(lesson, step, seed)
+                if drawn.kind not in ("derivative", "expression", "value"):
+                    continue
+                placeholder = answer_placeholder(drawn)
+                if "e.g. " in placeholder:
+                    example = placeholder.split("e.g. ", 1)[1]
+                    assert not drawn.check(example).correct, (lesson.id, step.id, placeholder)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bptutor.tui.app import BptutorApp
-from bptutor.tui.launch import load_course_safely
+from bptutor.engine.course.exercise import DrawnStep, draw
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.model import Course, Lesson, Step
 from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.app import BptutorApp
+from bptutor.tui.screens.lesson import LessonScreen
+from textual.app import App
+from textual.widgets import Input, OptionList
 
 SEED = 1234
 SIZE = (80, 24)
@@ -29,15 +36,15 @@ def make_app(
     return BptutorApp(course_for(lessons), store, seed=seed)
 
 
-_COURSES: dict[Path | None, Any] = {}
+_COURSES: dict[Path | None, Course] = {}
 
 
-def course_for(lessons: Path | None) -> Any:
+def course_for(lessons: Path | None) -> Course:
     """The built-in course is loaded once per test session (it is immutable)."""
     if lessons is not None:
-        return load_course_safely(lessons)
+        return load_course(lessons)
     if None not in _COURSES:
-        _COURSES[None] = load_course_safely(None)
+        _COURSES[None] = load_course(None)
     return _COURSES[None]
 
 
@@ -47,35 +54,33 @@ class Target:
 
     lesson_index: int
     step_index: int
-    lesson: Any
-    step: Any
-    inst: Any
+    lesson: Lesson
+    step: Step
+    inst: DrawnStep
 
 
 _TARGETS: dict[tuple[int, int], Target] = {}
 
 
-def first_typed_step(course: Any, seed: int = SEED) -> Target:
+def first_typed_step(course: Course, seed: int = SEED) -> Target:
     key = (id(course), seed)
     if key not in _TARGETS:
         _TARGETS[key] = _first_typed_step(course, seed)
     return _TARGETS[key]
 
 
-def _first_typed_step(course: Any, seed: int) -> Target:
-    from bptutor.engine.course.exercise import instantiate
-
+def _first_typed_step(course: Course, seed: int) -> Target:
     for li, lesson in enumerate(course.lessons):
         for si, step in enumerate(lesson.steps):
             if step.exercise is None:
                 continue
-            inst = instantiate(lesson, step, seed)
+            inst = draw(lesson, step, seed)
             if inst.kind in ANSWER_KINDS:
                 return Target(li, si, lesson, step, inst)
     raise AssertionError("the built-in course has no exercise with a typed answer")
 
 
-def wrong_answer(inst: Any) -> str:
+def wrong_answer(inst: DrawnStep) -> str:
     """An answer the engine itself grades as incorrect (never a number typed by hand)."""
     candidates = [f"-({inst.solution})", f"2*({inst.solution})", f"({inst.solution})+1"]
     if inst.kind in ("vector", "matrix"):
@@ -91,12 +96,60 @@ def wrong_answer(inst: Any) -> str:
     raise AssertionError(f"no wrong answer found for {inst.solution!r}")
 
 
-def first_step_of_kind(course: Any, kind: str, seed: int = SEED) -> Target | None:
+def first_step_of_kind(course: Course, kind: str, seed: int = SEED) -> Target | None:
     """The first step whose exercise is of `kind` (choice, train, ...), drawn for SEED."""
-    from bptutor.engine.course.exercise import instantiate
-
     for li, lesson in enumerate(course.lessons):
         for si, step in enumerate(lesson.steps):
             if step.exercise is not None and step.exercise.kind == kind:
-                return Target(li, si, lesson, step, instantiate(lesson, step, seed))
+                return Target(li, si, lesson, step, draw(lesson, step, seed))
     return None
+
+
+async def open_target(
+    pilot: Any, app: BptutorApp, target: Target | None = None
+) -> tuple[Target, LessonScreen]:
+    """From the map, open the target's lesson (default: the first typed exercise) and walk
+    to its step with ctrl+n."""
+    target = target or first_typed_step(app.course)
+    app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, LessonScreen)
+    assert screen.lesson.id == target.lesson.id
+    while screen.step_index < target.step_index:
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+    assert screen.step.id == target.step.id
+    return target, screen
+
+
+async def answer_wrong(pilot: Any, app: BptutorApp) -> tuple[Target, LessonScreen]:
+    """Open the first typed exercise and submit an answer the engine grades as wrong."""
+    target, screen = await open_target(pilot, app)
+    screen.query_one("#answer", Input).value = wrong_answer(target.inst)
+    await pilot.press("enter")
+    await pilot.pause()
+    return target, screen
+
+
+_SVG_TEXT = re.compile(r"<text ([^>]*)>(.*?)</text>")
+_SVG_X = re.compile(r'\bx="([\d.]+)"')
+_SVG_LINE = re.compile(r"-line-(\d+)\)")
+_CELL_WIDTH = 12.2  # pixels per column in Rich's SVG export
+
+
+def screen_lines(app: App) -> list[str]:
+    """The text on the terminal now, one string per row (read from Textual's public SVG
+    screenshot, so a test sees what the learner sees, cut-off text included)."""
+    width, height = app.size
+    rows = [[" "] * width for _ in range(height)]
+    for attrs, body in _SVG_TEXT.findall(app.export_screenshot()):
+        line, x = _SVG_LINE.search(attrs), _SVG_X.search(attrs)
+        if line is None or x is None:
+            continue  # the window title
+        row, col = int(line.group(1)), round(float(x.group(1)) / _CELL_WIDTH)
+        for offset, char in enumerate(html.unescape(body).replace("\xa0", " ")):
+            if 0 <= row < height and 0 <= col + offset < width:
+                rows[row][col + offset] = char
+    return ["".join(row).rstrip() for row in rows]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from bptutor.engine.course.model import Lesson
 from bptutor.engine.course.progress import STATE_DONE, STATE_IN_PROGRESS, LessonSummary
 from rich.text import Text
 from textual.app import ComposeResult
@@ -53,9 +54,11 @@ class CourseMapScreen(Screen[None]):
     def tutor(self) -> BptutorApp:
         return self.app  # type: ignore[return-value]
 
+    _pending: tuple[str, int] | None = None
+    """A lesson (id, step) the learner opened while the full course was still loading."""
+
     def compose(self) -> ComposeResult:
-        course = self.tutor.course
-        title = str(getattr(course, "title", "") or "bptutor")
+        title = self.tutor.course.title or "bptutor"
         yield Static(Text(title, style="bold"), id="map-title")
         yield OptionList(id="lessons")
         yield Static(id="lesson-info")
@@ -66,10 +69,17 @@ class CourseMapScreen(Screen[None]):
         self.refresh_lessons(highlight=self._continue_target()[0])
 
     def course_loaded(self) -> None:
-        """Called by the app once the course is there: show it, on the lesson to continue."""
-        title = str(getattr(self.tutor.course, "title", "") or "bptutor")
+        """Called by the app once the full course is there (the map showed its outline): show
+        it, and open the lesson the learner asked for meanwhile, if any."""
+        title = self.tutor.course.title or "bptutor"
         self.query_one("#map-title", Static).update(Text(title, style="bold"))
-        self.refresh_lessons(highlight=self._continue_target()[0])
+        pending, self._pending = self._pending, None
+        ids = [lesson.id for lesson in self.tutor.course.lessons]
+        if pending is not None and pending[0] in ids:
+            self.refresh_lessons(highlight=ids.index(pending[0]))
+            self.open_lesson(ids.index(pending[0]), pending[1])
+        else:
+            self.refresh_lessons(highlight=self._continue_target()[0])
         self.refresh_bindings()
 
     def on_resize(self) -> None:
@@ -97,6 +107,8 @@ class CourseMapScreen(Screen[None]):
                 for i, lesson in enumerate(lessons)
             )
             options.highlighted = min(keep or 0, len(lessons) - 1)
+        # what the last column counts, on the list's bottom border under that column
+        options.border_subtitle = "exercises solved" if lessons else ""
         options.focus()
         self._update_info()
         self._update_status()
@@ -104,7 +116,7 @@ class CourseMapScreen(Screen[None]):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._update_info()
 
-    def _highlighted_lesson(self) -> Any | None:
+    def _highlighted_lesson(self) -> Lesson | None:
         index = self.query_one("#lessons", OptionList).highlighted
         lessons = self.tutor.course.lessons
         if index is None or not lessons or index >= len(lessons):
@@ -117,15 +129,25 @@ class CourseMapScreen(Screen[None]):
         if lesson is not None:
             summary = self.tutor.store.summarize(lesson)
             info.append(f"{lesson.title}", style="bold")
-            info.append(f" · {len(lesson.steps)} steps · {summary.state}\n")
-            info.append(str(getattr(lesson, "summary", "") or ""))
+            steps = f"{len(lesson.steps)} step{'s' if len(lesson.steps) != 1 else ''}"
+            exercises = f"{summary.total} exercise{'s' if summary.total != 1 else ''}"
+            info.append(f" · {steps}, {exercises} · {summary.state}\n")
+            info.append(lesson.summary)
         self.query_one("#lesson-info", Static).update(info)
+
+    def _course_done(self) -> bool:
+        lessons = self.tutor.course.lessons
+        store = self.tutor.store
+        return bool(lessons) and all(store.summarize(x).state == STATE_DONE for x in lessons)
 
     def _update_status(self) -> None:
         status = Text()
         index, step = self._continue_target()
         lessons = self.tutor.course.lessons
-        if index is not None and lessons:
+        if self._course_done():
+            status.append("✓ Course complete. ", style="bold")
+            status.append("t opens the training playground; Enter reopens any lesson.")
+        elif index is not None and lessons:
             lesson = lessons[index]
             status.append("Continue (c): ", style="bold")
             status.append(f"{lesson.title}, step {step + 1} of {len(lesson.steps)}")
@@ -159,11 +181,16 @@ class CourseMapScreen(Screen[None]):
 
     # -------------------------------------------------------------------------- actions
     def open_lesson(self, index: int, step: int | None = None) -> None:
+        # imported on first use: the lesson screen pulls in numpy, which the map does without
         from bptutor.tui.screens.lesson import LessonScreen
 
         lesson = self.tutor.course.lessons[index]
         if step is None:
             step = self.tutor.store.summarize(lesson).first_open_step
+        if not self.tutor.course_loaded:  # the map lists the outline: open once it is loaded
+            self._pending = (lesson.id, step)
+            self.query_one("#map-status", Static).update(Text("Loading the lesson…"))
+            return
         self.app.push_screen(LessonScreen(lesson, step))
 
     def action_open_lesson(self) -> None:
@@ -177,6 +204,14 @@ class CourseMapScreen(Screen[None]):
             self.open_lesson(event.option_index)
 
     def action_continue(self) -> None:
+        if self._course_done():  # nothing left to continue: say so instead of reopening one
+            self.notify(
+                "Every exercise is solved. Press t for the training playground, or open any "
+                "lesson with Enter to go over it again.",
+                title="Course complete",
+                markup=False,
+            )
+            return
         index, step = self._continue_target()
         if index is not None:
             self.query_one("#lessons", OptionList).highlighted = index

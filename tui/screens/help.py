@@ -25,7 +25,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("ctrl+r", "show the solution (marked as revealed)"),
     ("ctrl+n  ctrl+p", "next / previous step"),
     ("PgUp  PgDn", "scroll the lesson text while typing"),
-    ("a  b  c …", "pick an option (multiple choice)"),
+    ("a  b  c …", "choose an option (multiple choice); Enter confirms"),
     ("t", "open the training view (training steps)"),
     ("Esc", "back to the course map"),
     ("Anywhere", ""),
@@ -43,7 +43,7 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("[1, 2, 3]", "a vector"),
     ("[[1, 2], [3, 4]]", "a 2×2 matrix, row by row"),
     ("[1, 2; 3, 4]", "the same: ; ends a row"),
-    ("b   2", "multiple choice: the letter or the number"),
+    ("b   2", "multiple choice: the letter or the number, then Enter"),
 )
 
 

@@ -6,10 +6,10 @@ the answer line, preview and verdict stay visible below it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from bptutor.tui.messages import AnswerChecked, ProgressChanged, StepOpened
+from bptutor.engine.course.exercise import ANSWER_KINDS, DrawnStep, draw
+from bptutor.engine.course.model import LETTERS, Lesson, Step
 from bptutor.tui.widgets.choice_list import ChoiceList
 from bptutor.tui.widgets.verdict_view import VerdictView
 from rich.text import Text
@@ -24,15 +24,16 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, OptionList, 
 if TYPE_CHECKING:
     from bptutor.tui.app import BptutorApp
 
-ANSWER_KINDS = ("derivative", "expression", "value", "vector", "matrix")
 REVEAL_AFTER = 3
 """Wrong attempts after which "show solution" needs no confirmation."""
 
 
-def answer_placeholder(inst: Any) -> str:
+def answer_placeholder(inst: DrawnStep) -> str:
     """A reminder of the syntax the input expects (the help screen has the full table)."""
     kind = inst.kind
     shape = tuple(inst.expected_shape or ())
+    if kind == "graph":
+        return f"{len(inst.asked)} numbers, in this order: [{', '.join(inst.asked)}]"
     if kind == "vector" and len(shape) == 1:
         names = ", ".join(f"v{i + 1}" for i in range(min(shape[0], 4)))
         return f"{shape[0]} numbers: [{names}{', …' if shape[0] > 4 else ''}]"
@@ -42,36 +43,25 @@ def answer_placeholder(inst: Any) -> str:
         body = "; ".join(row for _ in range(min(rows, 3)))
         return f"{rows}×{cols}, row by row: [{body}]"
     if kind == "value":
-        return "a number, e.g. -0.25"
+        example = next((c for c in ("-0.25", "1.5", "2/3") if not inst.check(c).correct), None)
+        return f"a number, e.g. {example}"
     names = tuple(inst.variables or ())
     if not names:
         return "an expression"
     a, b = names[0], names[-1]
-    example = f"3*{a}^2 - exp({a})" if a == b else f"{a}*exp({b})"
-    return f"an expression in {', '.join(names)}, e.g. {example}"
+    # syntax shown with the step's own names, in a form that is NOT the answer (the engine
+    # says which): a placeholder must never give the answer away
+    candidates = (
+        (f"3*{a}^2 - exp({a})", f"sin({a}) + 2/{a}")
+        if a == b
+        else (f"3*{a}^2 - exp({b})", f"sin({a}) + {b}/2", f"{a}^2*{b}")
+    )
+    example = next((c for c in candidates if inst.check(c).status == "incorrect"), None)
+    shown = ", ".join(names)
+    return f"an expression in {shown}, e.g. {example}" if example else f"an expression in {shown}"
 
 
-@dataclass(frozen=True)
-class FallbackVerdict:
-    """What the screen shows when the engine itself fails: unreadable, never counted."""
-
-    message: str
-    status: str = "invalid"
-    correct: bool = False
-    mistake: str | None = None
-    read_as: str | None = None
-    wrong_entries: tuple[tuple[int, ...], ...] = ()
-
-
-def safe_verdict(method: Any, answer: str) -> Any:
-    """inst.check / inst.preview promise not to raise; a bug must still not end the session."""
-    try:
-        return method(answer)
-    except Exception as exc:
-        return FallbackVerdict(f"this answer could not be checked ({type(exc).__name__}: {exc})")
-
-
-def shape_label(inst: Any) -> str:
+def shape_label(inst: DrawnStep) -> str:
     """What the answer's shape is, in words ("3 entries", "2×3")."""
     shape = tuple(inst.expected_shape or ())
     if len(shape) == 1:
@@ -79,7 +69,7 @@ def shape_label(inst: Any) -> str:
     return "×".join(str(n) for n in shape)
 
 
-def prompt_with_shape(prompt: str, inst: Any) -> str:
+def prompt_with_shape(prompt: str, inst: DrawnStep) -> str:
     """The prompt with the shape before its "=": "J (2×3) =", so it never reads as a value."""
     label = shape_label(inst)
     if not label:
@@ -123,10 +113,10 @@ class LessonScreen(Screen[None]):
     hints_shown: reactive[int] = reactive(0, bindings=True, init=False)
     solved: reactive[bool] = reactive(False, bindings=True, init=False)
 
-    def __init__(self, lesson: Any, step_index: int = 0) -> None:
+    def __init__(self, lesson: Lesson, step_index: int = 0) -> None:
         super().__init__()
         self.lesson = lesson
-        self.inst: Any = None
+        self.inst: DrawnStep | None = None
         self._reveal_armed = False
         self._last_correct: str | None = None
         self._verdict_for: str | None = None  # the answer the verdict on screen is about
@@ -138,12 +128,12 @@ class LessonScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     @property
-    def step(self) -> Any:
+    def step(self) -> Step:
         return self.lesson.steps[self.step_index]
 
     @property
     def kind(self) -> str | None:
-        return getattr(self.inst, "kind", None)
+        return self.inst.kind if self.inst is not None else None
 
     # ---------------------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -176,8 +166,8 @@ class LessonScreen(Screen[None]):
         self._verdict_for = None
         self._last_wrong = None
         try:
-            self.inst = self.tutor.instantiate_step(lesson, step, self.tutor.seed)
-            prose = str(self.inst.text)
+            self.inst = draw(lesson, step, self.tutor.seed)
+            prose = self.inst.text
         except Exception as exc:  # a broken exercise must not take the tutor down
             self.inst = None
             prose = f"**This step could not be prepared.**\n\n{type(exc).__name__}: {exc}"
@@ -192,7 +182,7 @@ class LessonScreen(Screen[None]):
         exercise.display = kind is not None
         answer_row = self.query_one("#answer-row")
         answer_row.display = kind in ANSWER_KINDS
-        self.query_one("#preview").display = kind in ANSWER_KINDS
+        self.query_one("#preview").display = kind in (*ANSWER_KINDS, "choice")
         choices = self.query_one("#choices", ChoiceList)
         choices.display = kind == "choice"
         self.query_one("#open-training").display = kind == "train"
@@ -224,10 +214,9 @@ class LessonScreen(Screen[None]):
         await self._update_notes(revealed=progress.revealed, explain=progress.solved)
         # the header last: once it names the new step, the step is ready for keys
         self._update_header()
-        self.post_message(StepOpened(lesson.id, step.id, index))
 
     def _hints(self) -> tuple[str, ...]:
-        return tuple(getattr(self.inst, "hints", ()) or ())
+        return self.inst.hints if self.inst is not None else ()
 
     def _next_hint(self) -> str:
         last = self.step_index >= len(self.lesson.steps) - 1
@@ -239,9 +228,8 @@ class LessonScreen(Screen[None]):
         header = Text()
         header.append(f"{self.lesson.title}", style="bold")
         header.append(f" · step {self.step_index + 1}/{len(self.lesson.steps)}")
-        title = getattr(step, "title", "") or ""
-        if title:
-            header.append(f": {title}")
+        if step.title:
+            header.append(f": {step.title}")
         status = Text()
         if self.kind is not None:
             if progress.solved:
@@ -263,7 +251,7 @@ class LessonScreen(Screen[None]):
         parts = [f"**Hint {i + 1}.** {h}" for i, h in enumerate(self._hints()[: self.hints_shown])]
         if revealed and self.inst is not None and self.kind not in (None, "train"):
             parts.append(f"**Solution** (marked as revealed): `{self.inst.solution}`")
-        explanation = str(getattr(self.inst, "explanation", "") or "")
+        explanation = self.inst.explanation if self.inst is not None else ""
         if (explain or revealed) and explanation:
             parts.append(f"**Why.** {explanation}")
         notes = self.query_one("#notes", Markdown)
@@ -275,11 +263,12 @@ class LessonScreen(Screen[None]):
         if not value.strip():
             preview.update(Text("Enter checks the answer · F1 shows the syntax", style="dim"))
             return
-        verdict = safe_verdict(self.inst.preview, value)
-        if verdict.status == "invalid":
-            preview.update(Text("? ") + Text(str(verdict.message)))
+        assert self.inst is not None
+        read = self.inst.preview(value)
+        if read.problem is not None:
+            preview.update(Text("? ") + Text(read.problem))
         else:
-            preview.update(Text("read as: ", style="dim") + Text(str(verdict.read_as or value)))
+            preview.update(Text("read as: ", style="dim") + Text(read.read_as or value))
 
     # -------------------------------------------------------------------------- answering
     @on(Input.Changed, "#answer")
@@ -303,11 +292,16 @@ class LessonScreen(Screen[None]):
             return
         await self.submit(answer)
 
+    @on(OptionList.OptionHighlighted, "#choices")
+    def _choice_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        letter = LETTERS[event.option_index]
+        self.query_one("#preview", Static).update(
+            Text("↑↓ or a letter chooses · ", style="dim") + Text(f"Enter confirms {letter})")
+        )
+
     @on(OptionList.OptionSelected, "#choices")
     async def _choice_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        from bptutor.tui.widgets.choice_list import LETTERS
-
         letter = LETTERS[event.option_index]  # the checker takes the letter
         if self.solved and self._last_correct == letter:
             await self.action_advance()  # Enter again on the right option moves on
@@ -318,7 +312,8 @@ class LessonScreen(Screen[None]):
         """Grade `answer`, store it (unless unreadable) and show the verdict."""
         lesson, step = self.lesson, self.step
         store = self.tutor.store
-        verdict = safe_verdict(self.inst.check, answer)
+        assert self.inst is not None
+        verdict = self.inst.check(answer)
         # the same wrong answer again (Enter pressed twice, a choice confirmed) is one try
         repeated = not verdict.correct and answer == self._last_wrong
         counted = verdict.status != "invalid" and not repeated
@@ -345,8 +340,6 @@ class LessonScreen(Screen[None]):
         await self._update_notes(revealed=progress.revealed, explain=progress.solved)
         # the verdict sits at the top of the feedback pane: bring it into view
         self.query_one("#feedback", VerticalScroll).scroll_home(animate=False)
-        self.post_message(AnswerChecked(lesson.id, step.id, answer, verdict, counted))
-        self.post_message(ProgressChanged(lesson.id))
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -415,10 +408,9 @@ class LessonScreen(Screen[None]):
         self._update_header()
         await self._update_notes(revealed=True, explain=True)
         self.query_one("#feedback", VerticalScroll).scroll_end(animate=False)
-        self.post_message(ProgressChanged(self.lesson.id))
 
     def action_train(self) -> None:
-        if self.kind != "train":
+        if self.inst is None or self.kind != "train":
             return
         if self.tutor.open_training(self.inst.train_config):
             # a train step counts as done once the learner opened the training view

@@ -35,6 +35,6 @@ class TooSmallScreen(Screen[None]):
     def _describe(self) -> str:
         width, height = self._term_size
         return (
-            f"Please enlarge the window.\n\nbptutor needs at least "
-            f"{self.min_width}×{self.min_height}; this one is {width}×{height}.\n\nq quits."
+            f"Please enlarge the window.\n\nbptutor needs {self.min_width}×{self.min_height}"
+            f" or more;\nthis one is {width}×{height}.\n\nq quits."
         )

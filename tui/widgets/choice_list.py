@@ -1,16 +1,14 @@
-"""The options of a multiple-choice step, selectable by arrows + Enter or by their letter."""
+"""The options of a multiple-choice step: arrows or a letter (or its number) choose one, Enter
+confirms it. A letter alone never submits, so a slip of the finger costs no try."""
 
 from __future__ import annotations
 
-import string
-
+from bptutor.engine.course.model import LETTERS
 from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
-
-LETTERS = string.ascii_lowercase
 
 
 def option_prompt(index: int, choice: str) -> Table:
@@ -23,7 +21,8 @@ def option_prompt(index: int, choice: str) -> Table:
 
 
 class ChoiceList(OptionList):
-    """An OptionList whose options are labelled a), b), ...; a letter or its number selects."""
+    """An OptionList whose options are labelled a), b), ...; a letter or its number highlights
+    that option (Enter then selects it)."""
 
     def set_choices(self, choices: tuple[str, ...]) -> None:
         self.clear_options()
@@ -44,4 +43,3 @@ class ChoiceList(OptionList):
             event.stop()
             event.prevent_default()
             self.highlighted = index
-            self.action_select()

@@ -9,6 +9,7 @@ redraws as fast as a 100-epoch one.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -237,8 +238,6 @@ class LossPlot(TextLinesWidget):
 
     def build(self, width: int, height: int) -> Text:
         """Build the drawing for a size; timed, and cached by (history length, size, scale)."""
-        import time
-
         key = (self._version, width, height, self.log_scale)
         if key == self._cache_key:
             return self._cache

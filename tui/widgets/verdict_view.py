@@ -6,14 +6,17 @@ terminals read the same.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
+if TYPE_CHECKING:  # the first frame comes before numpy is imported
+    from bptutor.engine.answers.grading import Verdict
+
 
 def render_verdict(
-    verdict: Any, *, attempts: int = 0, reveal_after: int = 3, echo_invalid: bool = True
+    verdict: Verdict, *, attempts: int = 0, reveal_after: int = 3, echo_invalid: bool = True
 ) -> Text:
     """A verdict as rich Text (no markup: the checker's message is shown verbatim)."""
     text = Text()
@@ -48,7 +51,7 @@ class VerdictView(Static):
     """
 
     def show_verdict(
-        self, verdict: Any, *, attempts: int = 0, suffix: str = "", echo_invalid: bool = True
+        self, verdict: Verdict, *, attempts: int = 0, suffix: str = "", echo_invalid: bool = True
     ) -> None:
         rendered = render_verdict(verdict, attempts=attempts, echo_invalid=echo_invalid)
         rendered.rstrip()  # "✓ Right." + " Enter: next", not two spaces

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
 from bptutor.engine.nn.datasets import load_dataset
-from bptutor.engine.course.exercise import instantiate
 from bptutor.engine.nn.training import TrainConfig, train
 
 TRAIN_STEPS = [
@@ -41,7 +41,7 @@ def test_the_course_has_a_train_step() -> None:
 
 @pytest.mark.parametrize(("lesson", "step"), TRAIN_STEPS, ids=lambda x: getattr(x, "id", ""))
 def test_train_step_loss_never_rises_and_ends_low(lesson, step) -> None:
-    config = instantiate(lesson, step, 0).train_config
+    config = draw(lesson, step, 0).train_config
     losses = losses_of(config)
     assert len(losses) == config.epochs and np.all(np.isfinite(losses))
     ratios = losses[1:] / losses[:-1]
@@ -57,7 +57,7 @@ def test_xor_step_falls_fast_then_plateaus_then_plunges() -> None:
     """Lesson 12's prose: "a quick fall, a slow stretch, then a plunge towards 0"."""
     lesson = load_course().lesson("training")
     step = lesson.step("train-xor")
-    config = instantiate(lesson, step, 0).train_config
+    config = draw(lesson, step, 0).train_config
     assert config.dataset == "xor"
     losses = losses_of(config)
     start = losses[0]

@@ -6,14 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
-from bptutor.engine.course.exercise import (
-    ExerciseError,
-    bracket_matrix,
-    format_number,
-    instantiate,
-    interpolate,
-)
+from bptutor.engine.course.model import ExerciseError
+from bptutor.engine.course.templates import bracket_matrix, format_number, interpolate
 
 LESSON = '''
 id = "demo"
@@ -74,23 +70,23 @@ def lesson(tmp_path: Path):
 
 def test_same_seed_same_numbers_other_seed_other_numbers(lesson) -> None:
     step = lesson.step("entry")
-    a, b = instantiate(lesson, step, 11), instantiate(lesson, step, 11)
+    a, b = draw(lesson, step, 11), draw(lesson, step, 11)
     assert a.expected == b.expected and a.text == b.text
-    values = {instantiate(lesson, step, seed).expected for seed in range(20)}
+    values = {draw(lesson, step, seed).expected for seed in range(20)}
     assert len(values) > 10  # another learner, other numbers
     np.testing.assert_array_equal(a.params["W"], b.params["W"])
 
 
 def test_lesson_params_are_shared_by_every_step_of_the_lesson(lesson) -> None:
     for seed in range(5):
-        shown = instantiate(lesson, lesson.step("show"), seed)
-        entry = instantiate(lesson, lesson.step("entry"), seed)
+        shown = draw(lesson, lesson.step("show"), seed)
+        entry = draw(lesson, lesson.step("entry"), seed)
         np.testing.assert_array_equal(shown.params["W"], entry.params["W"])
         assert shown.params["k"] == entry.params["k"] != 0
 
 
 def test_the_expected_answer_is_computed_from_the_drawn_numbers(lesson) -> None:
-    inst = instantiate(lesson, lesson.step("entry"), 3)
+    inst = draw(lesson, lesson.step("entry"), 3)
     W, s = inst.params["W"], inst.params["s"]
     assert W.shape == (2, 3) and np.all(np.round(W, 2) == W)
     assert inst.expected == pytest.approx(W[1, 2] * s)
@@ -101,7 +97,7 @@ def test_the_expected_answer_is_computed_from_the_drawn_numbers(lesson) -> None:
 
 
 def test_prose_shows_matrices_entries_and_literal_braces(lesson) -> None:
-    inst = instantiate(lesson, lesson.step("show"), 0)
+    inst = draw(lesson, lesson.step("show"), 0)
     W, k = inst.params["W"], inst.params["k"]
     assert "```\n" + bracket_matrix(W) + "\n```" in inst.text
     assert f"k = {format_number(k)}" in inst.text
@@ -110,7 +106,7 @@ def test_prose_shows_matrices_entries_and_literal_braces(lesson) -> None:
 
 
 def test_choice_accepts_letter_or_number_and_gives_feedback(lesson) -> None:
-    inst = instantiate(lesson, lesson.step("pick"), 0)
+    inst = draw(lesson, lesson.step("pick"), 0)
     assert inst.kind == "choice" and sorted(inst.choices) == ["one", "three", "two"]
     right = inst.choices.index("two")  # the file's "b", wherever this learner sees it
     letter = "abc"[right]
@@ -131,8 +127,8 @@ def test_choice_order_depends_on_the_learner_and_stays_consistent(lesson) -> Non
     step = lesson.step("pick")
     letters = set()
     for seed in range(40):
-        inst = instantiate(lesson, step, seed)
-        assert inst == instantiate(lesson, step, seed)  # deterministic per seed
+        inst = draw(lesson, step, seed)
+        assert inst == draw(lesson, step, seed)  # deterministic per seed
         assert sorted(inst.choice_order) == [0, 1, 2]
         assert inst.choices == tuple(("one", "two", "three")[i] for i in inst.choice_order)
         assert inst.choices[inst.expected] == "two"
@@ -153,7 +149,7 @@ def test_right_letters_are_spread_over_the_real_course() -> None:
         for lesson in course.lessons:
             for step in lesson.steps:
                 if step.exercise is not None and step.exercise.kind == "choice":
-                    counts[instantiate(lesson, step, seed).solution] += 1
+                    counts[draw(lesson, step, seed).solution] += 1
     total = sum(counts.values())
     for letter in "abc":
         assert counts[letter] > total / 6, counts
@@ -168,7 +164,7 @@ def test_shuffle_false_keeps_the_written_order(tmp_path: Path) -> None:
     (tmp_path / "demo.toml").write_text(pinned, encoding="utf-8")
     lesson = load_course(tmp_path).lesson("demo")
     for seed in range(10):
-        inst = instantiate(lesson, lesson.step("pick"), seed)
+        inst = draw(lesson, lesson.step("pick"), seed)
         assert inst.choices == ("one", "two", "three") and inst.solution == "b"
         assert inst.feedback == ("no, one", "", "no, three")
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from bptutor.engine.course.loader import builtin_course_dir, load_course
+from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.lint import awkward_spots, rendered_texts
-from bptutor.engine.course.exercise import instantiate
+from bptutor.engine.course.loader import builtin_course_dir, load_course
 from bptutor.engine.course.quantities import QUANTITIES
 
 SEEDS = 60
@@ -60,7 +60,7 @@ def test_no_rendered_text_of_the_builtin_course_has_awkward_signs(course) -> Non
     for lesson in course.lessons:
         for step in lesson.steps:
             for seed in range(SEEDS):
-                inst = instantiate(lesson, step, seed)
+                inst = draw(lesson, step, seed)
                 for key, text in rendered_texts(inst).items():
                     for what, excerpt in awkward_spots(text):
                         found.setdefault(
@@ -71,11 +71,11 @@ def test_no_rendered_text_of_the_builtin_course_has_awkward_signs(course) -> Non
 
 def test_rendered_texts_cover_everything_a_learner_reads(course) -> None:
     lesson = course.lesson("derivatives")
-    inst = instantiate(lesson, lesson.step("tangent-line"), 0)
+    inst = draw(lesson, lesson.step("tangent-line"), 0)
     keys = set(rendered_texts(inst))
     assert {"title", "text", "prompt", "explanation", "solution"} <= keys
     assert {"hints[1]", "exercise.mistakes[1].message"} <= keys
-    choice = instantiate(lesson, lesson.step("spot-the-error"), 0)
+    choice = draw(lesson, lesson.step("spot-the-error"), 0)
     assert {"exercise.options[1]", "exercise.feedback[1]"} <= set(rendered_texts(choice))
 
 

@@ -4,8 +4,9 @@ learner is told kindly what it is (QA pass, seed 11)."""
 from __future__ import annotations
 
 from bptutor.engine.course import quantities
+from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
-from bptutor.engine.course.exercise import instantiate, plain_number
+from bptutor.engine.course.templates import plain_number
 
 SEEDS = range(60)
 
@@ -14,7 +15,7 @@ def _instances(lesson_id: str, step_id: str):
     lesson = load_course().lesson(lesson_id)
     step = lesson.step(step_id)
     for seed in SEEDS:
-        yield seed, instantiate(lesson, step, seed)
+        yield seed, draw(lesson, step, seed)
 
 
 def test_the_exact_derivative_is_not_the_central_difference() -> None:

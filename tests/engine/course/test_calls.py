@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bptutor.engine.course.calls import Call, CallError, Name, evaluate_call, names_used, parse_call
+from bptutor.engine.course.calls import (
+    CallError,
+    CallNode,
+    NameNode,
+    evaluate_call,
+    names_used,
+    parse_call,
+)
 from bptutor.engine.course.quantities import QUANTITIES
 
 
@@ -14,7 +21,7 @@ def run(text: str, env: dict) -> object:
 
 def test_parse_nested_call_with_list_string_and_keyword() -> None:
     node = parse_call("partial(h, 'y', [x0, -1.5], at=foo(z))")
-    assert isinstance(node, Call) and node.name == "partial"
+    assert isinstance(node, CallNode) and node.name == "partial"
     assert names_used(node) == {"h", "x0", "z"}
 
 
@@ -37,7 +44,7 @@ def test_bad_computations_are_rejected_with_a_reason(text: str, fragment: str) -
 
 
 def test_a_parameter_name_alone_is_a_computation() -> None:
-    assert parse_call("W1") == Name("W1")
+    assert parse_call("W1") == NameNode("W1")
 
 
 def test_unknown_names_and_computations_are_named() -> None:

@@ -7,40 +7,29 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bptutor.engine.answers.expr import tidy
 from bptutor.engine.answers.grading import check_expression
-from bptutor.engine.course.loader import load_lesson
+from bptutor.engine.answers.parser import parse
 from bptutor.engine.course.lint import awkward_spots
-from bptutor.engine.course.exercise import ExerciseError, interpolate, show_expression, tidy
-from bptutor.engine.answers.expr import parse
+from bptutor.engine.course.loader import load_lesson
+from bptutor.engine.course.model import ExerciseError
 from bptutor.engine.course.quantities import Function
+from bptutor.engine.course.templates import interpolate, show_expression
 
 
 @pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        ("(2)*x^3 + (-1)*x", "2·x³ − x"),
-        ("(1)*x^2*y + (-2)*y^3", "x²·y − 2·y³"),
-        ("(-22) + (35)*(x - (-2))", "−22 + 35·(x + 2)"),
-        ("(5) + (-3)*(x - (-2)) + (0)*(y - (1)) + (4)*(z - (1))", "5 − 3·(x + 2) + 4·(z − 1)"),
-        ("(1)*y1 + (-2)*y2", "y1 − 2y2"),
-        ("(-1)*x", "−x"),
-        ("x - (0)", "x"),
-        ("(0) + (-1)*x^2", "−x²"),
-        ("(-2)*x^2*y - (-3)*y", "−2·x²·y + 3y"),
-        ("x*(-2)", "−2·x"),
-        ("exp((-1)*x)", "exp(−x)"),
-        ("(4)*t + (-2)", "4t − 2"),
-    ],
+    "text", ["(2)*x^3 + (-1)*x", "(-22) + (35)*(x - (-2))", "(-2)*x^2*y - (-3)*y", "x*(-2)"]
 )
-def test_tidy_reads_as_written_by_hand(text: str, shown: str) -> None:
+def test_tidied_expressions_have_no_awkward_spots(text: str) -> None:
+    """Lesson text shows expressions tidied (answers.expr.tidy, tested there): lessons check's
+    awkward-spot rule finds nothing in them, where it does in the untidied form."""
     expr = parse(text)
+    assert awkward_spots(expr.to_unicode()) or awkward_spots(expr.to_plain())
     tidied = tidy(expr)
-    assert tidied.to_unicode() == shown
     assert awkward_spots(tidied.to_unicode()) == []
     assert awkward_spots(tidied.to_plain()) == []
-    # the same function, by the checker's own standard
-    variables = sorted(expr.free_variables())
-    assert check_expression(tidied.to_plain(), text, variables).correct
+    # the same function, by the grader's own standard
+    assert check_expression(tidied.to_plain(), expr, sorted(expr.free_variables())).correct
 
 
 def _env(**values: object) -> dict[str, object]:
@@ -121,16 +110,16 @@ answer = "partial(E, 'ŷ', [y0, 0.5])"
 
 
 def test_declared_y_hat_is_the_parsers_y_hat(tmp_path: Path) -> None:
-    from bptutor.engine.course.exercise import instantiate
+    from bptutor.engine.course.exercise import draw
 
     path = tmp_path / "hat.toml"
     path.write_text(HAT_LESSON, encoding="utf-8")
     lesson = load_lesson(path)
-    inst = instantiate(lesson, lesson.step("d"), 0)
+    inst = draw(lesson, lesson.step("d"), 0)
     assert inst.text == "E = (y − ŷ)²/2"
     assert inst.expected.evaluate({"y": 1.0, "y_hat": 3.0}) == pytest.approx(2.0)
     assert inst.check("ŷ - y").correct
     assert inst.check("y_hat - y").correct
     assert inst.check("y - ŷ").mistake == "sign"
-    value = instantiate(lesson, lesson.step("v"), 0)
+    value = draw(lesson, lesson.step("v"), 0)
     assert value.expected == pytest.approx(0.5 - value.params["y0"])

@@ -1,0 +1,170 @@
+"""Seeded drawing: a step's parameters for one learner, the same on every machine.
+
+Lesson parameters are drawn from sha256(seed, lesson id), so every step of a lesson shows the
+same numbers; step parameters from sha256(seed, lesson id, step id). Python's randomised
+hash() is never used. A parameter is drawn (int, uniform, normal, choice), fixed (value), an
+expression (expr) or computed from those above it (a call into the quantity registry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from bptutor.engine.answers.expr import Expr
+from bptutor.engine.answers.parser import ParseError, canonical_name, parse
+from bptutor.engine.course.calls import CallError, evaluate_call
+from bptutor.engine.course.model import ExerciseError, Lesson, ParamSpec, Step
+from bptutor.engine.course.quantities import QUANTITIES, Function
+from bptutor.engine.course.templates import interpolate_expr
+
+__all__ = [
+    "canonical_names",
+    "draw_params",
+    "lesson_env",
+    "parse_expr",
+    "rng_for",
+    "step_env",
+]
+
+# --- seeds and drawing --------------------------------------------------------------------------
+
+
+def rng_for(seed: int, *parts: str) -> np.random.Generator:
+    """A generator seeded from sha256 of the seed and the ids (stable across runs and machines)."""
+    text = "\x1f".join([str(int(seed)), *parts])
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+def _draw_random(spec: ParamSpec, rng: np.random.Generator, key: str) -> Any:
+    n = int(np.prod(spec.shape)) if spec.shape else 1
+    if spec.kind == "choice" and isinstance(spec.args[0], str):
+        return spec.args[int(rng.integers(len(spec.args)))]
+
+    def sample(k: int) -> np.ndarray:
+        if spec.kind == "int":
+            out = rng.integers(int(spec.args[0]), int(spec.args[1]) + 1, size=k).astype(float)
+        elif spec.kind == "uniform":
+            out = rng.uniform(spec.args[0], spec.args[1], size=k)
+        elif spec.kind == "normal":
+            out = rng.normal(spec.args[0], spec.args[1], size=k)
+        else:
+            values = np.asarray(spec.args, dtype=float)
+            out = values[rng.integers(len(values), size=k)]
+        if spec.round is not None:
+            out = np.round(out, spec.round) + 0.0  # + 0.0 turns -0.0 into 0.0
+        return out
+
+    def bad(values: np.ndarray) -> np.ndarray:
+        mask = np.zeros(values.shape, dtype=bool)
+        if spec.nonzero:
+            mask |= values == 0
+        if spec.exclude:
+            mask |= np.isin(values, spec.exclude)
+        return mask
+
+    values = sample(n)
+    for _ in range(1000):
+        mask = bad(values)
+        if not mask.any():
+            break
+        values[mask] = sample(int(mask.sum()))
+    else:
+        raise ExerciseError(f"{key} cannot be drawn: nonzero/exclude rule out every value")
+    if spec.shape is None:
+        return float(values[0])
+    return values.reshape(spec.shape)
+
+
+def draw_params(
+    specs: tuple[ParamSpec, ...],
+    rng: np.random.Generator,
+    env: dict[str, Any],
+    prefix: str = "params",
+) -> dict[str, Any]:
+    """Draw or compute each parameter in order, adding it to `env` (returned for chaining)."""
+    for spec in specs:
+        key = f"{prefix}.{spec.name}"
+        if spec.kind == "compute":
+            assert spec.call is not None
+            try:
+                env[spec.name] = evaluate_call(spec.call, env, QUANTITIES)
+            except CallError as exc:
+                raise ExerciseError(f'{key} = "{spec.source}": {exc}') from None
+        elif spec.kind == "value":
+            arr = np.array(spec.args[0], dtype=float)
+            env[spec.name] = float(arr) if arr.ndim == 0 else arr
+        elif spec.kind == "expr":
+            exprs = tuple(
+                parse_expr(interpolate_expr(t, env, f"{key}.expr"), spec.variables, f"{key}.expr")
+                for t in spec.texts
+            )
+            env[spec.name] = Function(exprs, canonical_names(spec.variables), spec.vector)
+        else:
+            env[spec.name] = _draw_random(spec, rng, key)
+    return env
+
+
+# --- expressions --------------------------------------------------------------------------------
+
+
+def canonical_names(variables: Iterable[str]) -> tuple[str, ...]:
+    """Declared variable names as the parser reads them: ["ŷ", "y"] is ("y_hat", "y")."""
+    return tuple(canonical_name(str(v)) for v in variables)
+
+
+def parse_expr(text: str, variables: Iterable[str] | None, key: str) -> Expr:
+    """Parse an author's expression; ExerciseError naming `key` if it cannot be read or uses
+    a name outside `variables` (None: any name is a variable)."""
+    if variables is not None:
+        variables = canonical_names(variables)
+    try:
+        expr = parse(text, variables=list(variables)) if variables is not None else parse(text)
+    except ParseError as exc:
+        raise ExerciseError(f'{key} = "{text}" cannot be read: {exc}') from None
+    if variables is not None:
+        extra = sorted(set(expr.free_variables()) - set(variables))
+        if extra:
+            raise ExerciseError(
+                f'{key} = "{text}" uses {", ".join(extra)}, not among the variables '
+                f"{list(variables)}"
+            )
+    return expr
+
+
+# --- a lesson's and a step's parameters ----------------------------------------------------------
+
+
+_LESSON_ENVS: dict[tuple[int, int], tuple[Lesson, dict[str, Any]]] = {}
+_LESSON_ENVS_MAX = 256
+
+
+def lesson_env(lesson: Lesson, seed: int) -> dict[str, Any]:
+    """The lesson-wide parameters for this seed (a fresh dict; arrays in it are read-only).
+
+    Every step of a lesson needs them, so they are drawn once per (lesson, seed) and kept.
+    """
+    key = (id(lesson), int(seed))
+    hit = _LESSON_ENVS.get(key)
+    if hit is not None and hit[0] is lesson:
+        return dict(hit[1])
+    try:
+        env = draw_params(lesson.params, rng_for(seed, lesson.id), {})
+    except ExerciseError as exc:
+        raise ExerciseError(str(exc), in_step=False) from None
+    for value in env.values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    if len(_LESSON_ENVS) >= _LESSON_ENVS_MAX:
+        _LESSON_ENVS.clear()
+    _LESSON_ENVS[key] = (lesson, env)
+    return dict(env)
+
+
+def step_env(lesson: Lesson, step: Step, seed: int) -> dict[str, Any]:
+    """The lesson's parameters plus the step's own, drawn for this seed."""
+    env = lesson_env(lesson, seed)
+    return draw_params(step.params, rng_for(seed, lesson.id, step.id), env)
