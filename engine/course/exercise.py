@@ -35,7 +35,13 @@ from bptutor.engine.course.model import (
     Lesson,
     Step,
 )
-from bptutor.engine.course.params import canonical_names, parse_expr, rng_for, step_env
+from bptutor.engine.course.params import (
+    canonical_names,
+    parse_expr,
+    rng_for,
+    step_env,
+    variant_parts,
+)
 from bptutor.engine.course.quantities import QUANTITIES, Function, Value
 from bptutor.engine.course.templates import (
     interpolate,
@@ -45,7 +51,7 @@ from bptutor.engine.course.templates import (
 )
 from bptutor.engine.nn.training import TrainConfig
 
-__all__ = ["ANSWER_KINDS", "DrawnStep", "Expected", "draw"]
+__all__ = ["ANSWER_KINDS", "DrawnStep", "Expected", "draw", "has_variants"]
 
 ANSWER_KINDS = ("derivative", "expression", "value", "vector", "matrix", "graph")
 """Kinds answered by typing (the others: a choice, a training run, or prose only)."""
@@ -92,6 +98,18 @@ class DrawnStep:
     graph: Graph | None = None  # graph: the graph, its input values and the asked names
     graph_values: Mapping[str, float] = field(default_factory=dict)
     asked: tuple[str, ...] = ()
+    variant: int = 0  # 0: the learner's own numbers; 1, 2, ...: "another one like this"
+
+    def same_numbers(self, other: DrawnStep) -> bool:
+        """Whether the learner would see nothing new in `other`: the same text, prompt and
+        expected answer, and the same options in any order (a reshuffle is no new question)."""
+        if self.kind != "choice" and not _same_expected(self.expected, other.expected):
+            return False
+        return (self.text, self.prompt, sorted(self.choices)) == (
+            other.text,
+            other.prompt,
+            sorted(other.choices),
+        )
 
     def check(self, answer: str) -> Verdict:
         """Grade an answer by the step's kind."""
@@ -164,20 +182,47 @@ class DrawnStep:
         return f"Answer with a letter a–{LETTERS[n - 1]} or a number 1–{n}."
 
 
+def _same_expected(a: Expected | None, b: Expected | None) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
+    if isinstance(a, Expr) and isinstance(b, Expr):
+        return a.to_plain() == b.to_plain()
+    return a == b
+
+
+def has_variants(lesson: Lesson, step: Step, seed: int, tries: int = 3) -> bool:
+    """Whether "another one like this" shows new numbers for this step: a step whose numbers
+    are all fixed (no draws, or draws it never shows) says so instead of pretending."""
+    first = draw(lesson, step, seed)
+    return any(
+        not first.same_numbers(draw(lesson, step, seed, variant=v)) for v in range(1, tries + 1)
+    )
+
+
 # --- drawing ------------------------------------------------------------------------------------
 
 
-def draw(lesson: Lesson, step: Step, seed: int, *, on_call: OnCall | None = None) -> DrawnStep:
+def draw(
+    lesson: Lesson,
+    step: Step,
+    seed: int,
+    *,
+    variant: int = 0,
+    on_call: OnCall | None = None,
+) -> DrawnStep:
     """The step for one learner; raises ExerciseError (a ValueError) naming the key at fault.
 
-    `on_call(name, args, kwargs, value)` sees every computation made for the expected answer
-    (`lessons check` compares derivative quantities with finite differences there).
+    `variant` > 0 draws fresh numbers for the same learner ("another one like this"),
+    reproducibly: (seed, variant) always gives the same step. `on_call(name, args, kwargs,
+    value)` sees every computation made for the expected answer (`lessons check` compares
+    derivative quantities with finite differences there).
     """
-    env = step_env(lesson, step, seed)
+    env = step_env(lesson, step, seed, variant)
     base: dict[str, Any] = {
         "lesson_id": lesson.id,
         "step_id": step.id,
         "seed": seed,
+        "variant": variant,
         "title": step.title,
         "text": interpolate(step.text, env, "text"),
         "hints": tuple(interpolate(h, env, f"hints[{i}]") for i, h in enumerate(step.hints, 1)),
@@ -188,7 +233,8 @@ def draw(lesson: Lesson, step: Step, seed: int, *, on_call: OnCall | None = None
         explanation = interpolate(step.explanation, env, "explanation")
         return DrawnStep(kind=None, prompt="", explanation=explanation, **base)
     if ex.kind == "choice":
-        fields, shown = _choice_fields(ex, env, rng_for(seed, lesson.id, step.id, "choice-order"))
+        order = rng_for(seed, lesson.id, step.id, "choice-order", *variant_parts(variant))
+        fields, shown = _choice_fields(ex, env, order)
     elif ex.kind == "train":
         fields, shown = {"train_config": _train_config(ex.train)}, ""
     elif ex.kind in ("derivative", "expression"):

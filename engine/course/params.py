@@ -27,6 +27,7 @@ __all__ = [
     "parse_expr",
     "rng_for",
     "step_env",
+    "variant_parts",
 ]
 
 # --- seeds and drawing --------------------------------------------------------------------------
@@ -138,21 +139,28 @@ def parse_expr(text: str, variables: Iterable[str] | None, key: str) -> Expr:
 # --- a lesson's and a step's parameters ----------------------------------------------------------
 
 
-_LESSON_ENVS: dict[tuple[int, int], tuple[Lesson, dict[str, Any]]] = {}
+_LESSON_ENVS: dict[tuple[int, int, int], tuple[Lesson, dict[str, Any]]] = {}
 _LESSON_ENVS_MAX = 256
 
 
-def lesson_env(lesson: Lesson, seed: int) -> dict[str, Any]:
+def variant_parts(variant: int) -> tuple[str, ...]:
+    """What a fresh variant adds to the ids a generator is seeded from (nothing for the first,
+    so variant 0 draws exactly what a learner has always seen)."""
+    return (f"variant {int(variant)}",) if variant else ()
+
+
+def lesson_env(lesson: Lesson, seed: int, variant: int = 0) -> dict[str, Any]:
     """The lesson-wide parameters for this seed (a fresh dict; arrays in it are read-only).
 
-    Every step of a lesson needs them, so they are drawn once per (lesson, seed) and kept.
+    Every step of a lesson needs them, so they are drawn once per (lesson, seed, variant) and
+    kept. A variant redraws them too: a step built on the lesson's numbers changes with it.
     """
-    key = (id(lesson), int(seed))
+    key = (id(lesson), int(seed), int(variant))
     hit = _LESSON_ENVS.get(key)
     if hit is not None and hit[0] is lesson:
         return dict(hit[1])
     try:
-        env = draw_params(lesson.params, rng_for(seed, lesson.id), {})
+        env = draw_params(lesson.params, rng_for(seed, lesson.id, *variant_parts(variant)), {})
     except ExerciseError as exc:
         raise ExerciseError(str(exc), in_step=False) from None
     for value in env.values():
@@ -164,7 +172,8 @@ def lesson_env(lesson: Lesson, seed: int) -> dict[str, Any]:
     return dict(env)
 
 
-def step_env(lesson: Lesson, step: Step, seed: int) -> dict[str, Any]:
-    """The lesson's parameters plus the step's own, drawn for this seed."""
-    env = lesson_env(lesson, seed)
-    return draw_params(step.params, rng_for(seed, lesson.id, step.id), env)
+def step_env(lesson: Lesson, step: Step, seed: int, variant: int = 0) -> dict[str, Any]:
+    """The lesson's parameters plus the step's own, drawn for this seed (and variant)."""
+    env = lesson_env(lesson, seed, variant)
+    rng = rng_for(seed, lesson.id, step.id, *variant_parts(variant))
+    return draw_params(step.params, rng, env)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.exercise import draw, has_variants
 from bptutor.engine.course.loader import load_course
 from bptutor.engine.course.model import ExerciseError
 from bptutor.engine.course.templates import bracket_matrix, format_number, interpolate
@@ -196,3 +196,27 @@ def test_interpolation_errors_name_the_key() -> None:
         interpolate("a } b", {}, "text")
     with pytest.raises(ExerciseError, match="does not fit W"):
         interpolate("{W[3,1]}", {"W": np.zeros((2, 2))}, "text")
+
+
+def test_a_variant_draws_fresh_numbers_reproducibly() -> None:
+    course = load_course()
+    lesson = course.lesson("grad-w2")
+    step = next(s for s in lesson.exercises if s.exercise.kind in ("value", "vector", "matrix"))
+    own = draw(lesson, step, 7)
+    assert own.variant == 0 and draw(lesson, step, 7, variant=0).same_numbers(own)
+    fresh = draw(lesson, step, 7, variant=1)
+    assert fresh.variant == 1 and not fresh.same_numbers(own)
+    assert draw(lesson, step, 7, variant=1).same_numbers(fresh)  # (seed, variant) is fixed
+    # the new numbers come with their own answer, hints and mistakes
+    assert fresh.check(fresh.solution).correct and not own.check(fresh.solution).correct
+    assert has_variants(lesson, step, 7)
+
+
+def test_steps_without_draws_have_no_variants() -> None:
+    course = load_course()
+    fixed = course.lesson("gradient").step("why-descent")  # a conceptual choice, no numbers
+    assert not has_variants(course.lesson("gradient"), fixed, 7)
+    # reshuffled options are not a new question
+    a = draw(course.lesson("gradient"), fixed, 7)
+    b = draw(course.lesson("gradient"), fixed, 7, variant=2)
+    assert a.same_numbers(b)
