@@ -315,6 +315,26 @@ async def test_unwritable_data_dir_warns_and_the_tutor_still_works(tmp_path: Pat
         assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
 
 
+async def test_a_second_window_of_the_learner_keeps_its_records(data_dir: Path) -> None:
+    """Issue 15: opening a step in one window must not erase what another window saved, and
+    the map shows the other window's work once it is back on screen."""
+    app = make_app(data_dir)
+    other = ProgressStore(data_dir)  # the same learner in a second terminal
+    last = app.course.lessons[-1]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        other.record_attempt(last.id, last.steps[0].id, "1", "incorrect")
+        target, _screen = await open_target(pilot, app)  # opening a step saves
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        options = app.screen.query_one("#lessons", OptionList)
+        assert "in progress" in str(options.get_option_at_index(len(app.course.lessons) - 1).prompt)
+    again = ProgressStore(data_dir)
+    assert again.step(last.id, last.steps[0].id).attempts == 1
+    assert again.step(target.lesson.id, target.step.id).seen
+
+
 GOOD_LESSON = """
 id = "good"
 title = "A good lesson"
