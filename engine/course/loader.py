@@ -9,8 +9,11 @@ mismatches are caught at load time too. The format is documented in lessons/READ
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -18,11 +21,18 @@ from typing import Any
 import numpy as np
 from bptutor.engine.answers.expr import ParseError, Var, canonical_name, parse
 from bptutor.engine.course.calls import CallError, parse_call
+from bptutor.engine.course.controls import CONTROL, caret
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
     FORMAT_VERSION,
     LETTERS,
+    MAX_DIMS,
+    MAX_ENTRIES,
+    MAX_FILE_BYTES,
+    MAX_MAGNITUDE,
+    MAX_NESTING,
+    MAX_ROUND,
     Course,
     ExerciseError,
     ExerciseSpec,
@@ -31,6 +41,7 @@ from bptutor.engine.course.model import (
     MistakeSpec,
     ParamSpec,
     Step,
+    excerpt,
 )
 
 __all__ = ["builtin_course_dir", "load_course", "load_lesson"]
@@ -80,6 +91,156 @@ def builtin_course_dir() -> Path:
 
 def _label(path: Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _read_text(path: Path, label: str) -> str:
+    """A lesson file's text. Only a regular file is opened (a named pipe or /dev/zero never
+    blocks or floods the loader), at most MAX_FILE_BYTES of it."""
+    limit = f"a course file may have at most {MAX_FILE_BYTES // 2**20} MiB"
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise LessonError(f"{label}: is not a regular file ({_file_kind(info.st_mode)})")
+        if info.st_size > MAX_FILE_BYTES:
+            raise LessonError(f"{label}: is too large ({info.st_size:,} bytes; {limit})")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):  # swapped since the stat above
+                raise LessonError(f"{label}: is not a regular file ({_file_kind(info.st_mode)})")
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except LessonError:
+        raise
+    except FileNotFoundError:
+        raise LessonError(f"{label}: file not found") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        reason = getattr(exc, "strerror", None) or exc
+        raise LessonError(f"{label}: cannot read the file ({reason})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise LessonError(f"{label}: is too large ({limit})")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LessonError(f"{label}: not UTF-8 text") from None
+
+
+def _parse_toml(text: str, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LessonError(f"{label}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise LessonError(
+            f"{label}: {_deep_spot(text)}is nested too deeply to be read "
+            f"(at most {MAX_NESTING} levels of lists and tables)"
+        ) from None
+
+
+_KEY_BEFORE_EQUALS = re.compile(r"([^=\n]{1,100}?)\s*=")
+
+
+def _deep_spot(text: str) -> str:
+    """'key "k" at line n: ' for the first value nested deeper than MAX_NESTING, else ''.
+
+    A rough scan (strings and comments skipped, brackets counted), run only after tomllib gave
+    up, so that the message names the key.
+    """
+    depth, key, key_line, line, i, n = 0, "", 0, 1, 0, len(text)
+    line_start = True
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line, line_start, i = line + 1, True, i + 1
+            continue
+        if c in " \t\r":
+            i += 1
+            continue
+        if line_start and depth == 0 and c not in "[#":
+            m = _KEY_BEFORE_EQUALS.match(text, i)
+            if m:
+                key, key_line = m.group(1).strip(), line
+        line_start = False
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        for quote in ('"""', "'''"):
+            if text.startswith(quote, i):
+                end = text.find(quote, i + 3)
+                end = n if end < 0 else end + 3
+                line += text.count("\n", i, end)
+                i = end
+                break
+        else:
+            if c in "\"'":
+                j = i + 1
+                while j < n and text[j] != c and text[j] != "\n":
+                    j += 2 if c == '"' and text[j] == "\\" else 1
+                i = j + 1
+                continue
+            if c in "[{":
+                depth += 1
+                if depth > MAX_NESTING and key:
+                    return f'key "{caret(excerpt(key, 40))}" at line {key_line} '
+            elif c in "]}":
+                depth = max(0, depth - 1)
+            i += 1
+    return ""
+
+
+def _show_controls(data: Any, label: str, top: Any) -> list[str]:
+    """Show every control character in every string (and key) of the parsed file as ^X, in
+    place; one warning per string that had any, naming the file, the step and the key."""
+    warnings: list[str] = []
+    todo: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while todo:
+        node, path = todo.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for key, value in items:
+            where = (*path, key)
+            if isinstance(key, str) and CONTROL.search(key):
+                del node[key]
+                key = caret(key)
+                node[key] = value
+                where = (*path, key)
+                warnings.append(_control_warning(label, top, where, "its name"))
+            if isinstance(value, str):
+                if CONTROL.search(value):
+                    node[key] = caret(value)
+                    warnings.append(_control_warning(label, top, where, value))
+            elif isinstance(value, dict | list):
+                todo.append((value, where))
+    return sorted(warnings)
+
+
+def _control_warning(label: str, top: Any, path: tuple[str | int, ...], value: str) -> str:
+    found = sorted({caret(c) for c in CONTROL.findall(value)}) if value != "its name" else []
+    what = f" ({', '.join(found[:4])}{', …' if len(found) > 4 else ''})" if found else ""
+    where = label
+    if len(path) >= 2 and path[0] == "steps" and isinstance(path[1], int):
+        steps = top.get("steps") if isinstance(top, dict) else None
+        step = steps[path[1]] if isinstance(steps, list) else None
+        step_id = step.get("id") if isinstance(step, dict) else None
+        name = f'"{step_id}"' if isinstance(step_id, str) else f"steps[{path[1] + 1}]"
+        where, path = f"{label}: step {name}", path[2:]
+    key = ""
+    for part in path:
+        key += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if key else part)
+    subject = f"{key}'s name" if value == "its name" else key
+    return (
+        f"{where}: {subject} has control characters{what}; they are shown as ^X "
+        "(write the text without them)"
+    )
 
 
 class _Reader:
@@ -165,7 +326,7 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         try:
             call = parse_call(spec)
         except CallError as exc:
-            raise r.fail(key, f'= "{spec}": {exc}') from None
+            raise r.fail(key, f'= "{excerpt(spec)}": {exc}') from None
         return ParamSpec(name, "compute", call=call, source=spec)
     if not isinstance(spec, dict):
         raise r.fail(
@@ -200,8 +361,11 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
             raise r.fail(
                 f"{key}.value", "must be a number or a rectangular list of numbers"
             ) from None
+        if arr.ndim > MAX_DIMS or arr.size > MAX_ENTRIES:
+            raise r.fail(f"{key}.value", _too_big(arr.shape, arr.size))
         if _contains_bool(value):
             raise r.fail(f"{key}.value", "must hold numbers, not booleans")
+        _check_magnitudes(r, f"{key}.value", arr.reshape(-1).tolist())
         return ParamSpec(name, "value", args=(arr,))
     r.keys(spec, (dist, "shape", "round", "nonzero", "exclude"), f"{key}.")
     args = spec[dist]
@@ -215,6 +379,7 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
             raise r.fail(f"{key}.{dist}", f"has low {lo} above high {hi}")
         if dist == "normal" and hi < 0:
             raise r.fail(f"{key}.normal", "must be [mean, standard deviation ≥ 0]")
+        _check_magnitudes(r, f"{key}.{dist}", args)
     else:  # choice
         ok = (
             isinstance(args, list)
@@ -223,6 +388,8 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         )
         if not ok:
             raise r.fail(f"{key}.choice", "must be a non-empty list of numbers or of strings")
+        if _is_number(args[0]):
+            _check_magnitudes(r, f"{key}.choice", args)
     shape = None
     if "shape" in spec:
         s = spec["shape"]
@@ -234,10 +401,17 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
             raise r.fail(f"{key}.shape", "must be a list of positive whole numbers, like [2, 3]")
         if dist == "choice" and isinstance(args[0], str):
             raise r.fail(f"{key}.shape", "cannot be used with a choice of strings")
+        size = 1
+        for n in s:
+            size *= n
+        if len(s) > MAX_DIMS or size > MAX_ENTRIES:
+            raise r.fail(f"{key}.shape", _too_big(tuple(s), size))
         shape = tuple(s)
     rnd = spec.get("round")
-    if rnd is not None and (not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 0):
-        raise r.fail(f"{key}.round", "must be a whole number of decimals ≥ 0")
+    if rnd is not None and (
+        not isinstance(rnd, int) or isinstance(rnd, bool) or not 0 <= rnd <= MAX_ROUND
+    ):
+        raise r.fail(f"{key}.round", f"must be a whole number of decimals from 0 to {MAX_ROUND}")
     nonzero = spec.get("nonzero", False)
     if not isinstance(nonzero, bool):
         raise r.fail(f"{key}.nonzero", "must be true or false")
@@ -253,6 +427,20 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         nonzero=nonzero,
         exclude=tuple(float(e) for e in exclude),
     )
+
+
+def _too_big(shape: tuple[int, ...], size: int) -> str:
+    dims = "×".join(str(n) for n in shape) if len(shape) <= 6 else f"{len(shape)}-dimensional"
+    return (
+        f"is {dims} ({size:,} entries); a lesson may draw or fix at most {MAX_ENTRIES} "
+        f"entries in at most {MAX_DIMS} dimensions"
+    )
+
+
+def _check_magnitudes(r: _Reader, key: str, values: list[Any]) -> None:
+    for v in values:
+        if not (abs(v) <= MAX_MAGNITUDE):  # also refuses nan and inf
+            raise r.fail(key, f"has {v}; numbers must be finite and within ±{MAX_MAGNITUDE:.0e}")
 
 
 def _canonical(name: str | None) -> str | None:
@@ -356,7 +544,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
         try:
             call = parse_call(answer or "")
         except CallError as exc:
-            raise r.fail(f"{p}answer", f'= "{answer}": {exc}') from None
+            raise r.fail(f"{p}answer", f'= "{excerpt(answer or "")}": {exc}') from None
     shape = None
     if "shape" in table:
         s = table["shape"]
@@ -415,7 +603,7 @@ def _read_mistakes(r: _Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]
             try:
                 call = parse_call(answer)
             except CallError as exc:
-                raise r.fail(f"{key}.answer", f'= "{answer}": {exc}') from None
+                raise r.fail(f"{key}.answer", f'= "{excerpt(answer)}": {exc}') from None
         out.append(MistakeSpec(name, answer, message, call))
     return tuple(out)
 
@@ -442,18 +630,16 @@ def _read_step(file_label: str, lesson_id: str, table: Any, index: int) -> Step:
 def load_lesson(path: Path) -> Lesson:
     """Read and validate one lesson file; raises LessonError with a complete message."""
     label = _label(path)
+    data = _parse_toml(_read_text(path, label), label)
+    warnings = _show_controls(data, label, data)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LessonError(f"{label}: file not found") from None
-    except OSError as exc:
-        raise LessonError(f"{label}: cannot read the file ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise LessonError(f"{label}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LessonError(f"{label}: invalid TOML: {exc}") from None
+        lesson = _lesson_from(data, label, path)
+    except RecursionError:  # a computation or expression too deep for the engine
+        raise LessonError(f"{label}: a value is nested too deeply to be read") from None
+    return replace(lesson, warnings=tuple(warnings)) if warnings else lesson
+
+
+def _lesson_from(data: dict[str, Any], label: str, path: Path) -> Lesson:
     r = _Reader(label)
     if "id" not in data:
         raise r.fail("id", "is missing (every lesson needs a stable id)")
@@ -507,13 +693,13 @@ def load_course(path: Path | str | None = None) -> Course:
     index_path = folder / "index.toml"
     label = _label(index_path)
     try:
-        data = tomllib.loads(index_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Course("", (), (f"{label}: file not found (a course needs an index.toml)",), folder)
-    except tomllib.TOMLDecodeError as exc:
-        return Course("", (), (f"{label}: invalid TOML: {exc}",), folder)
-    except (OSError, UnicodeDecodeError) as exc:
-        return Course("", (), (f"{label}: cannot read the file ({exc})",), folder)
+        data = _parse_toml(_read_text(index_path, label), label)
+    except LessonError as exc:
+        message = str(exc)
+        if message.endswith("file not found"):
+            message += " (a course needs an index.toml)"
+        return Course("", (), (message,), folder)
+    warnings = _show_controls(data, label, data)
     errors: list[str] = []
     r = _Reader(label)
     try:
@@ -526,18 +712,21 @@ def load_course(path: Path | str | None = None) -> Course:
         if not names:
             raise r.fail("lessons", "is missing or empty (expected a list of lesson file names)")
     except LessonError as exc:
-        return Course("", (), (str(exc),), folder)
+        return Course("", (), (str(exc),), folder, tuple(warnings))
     lessons: list[Lesson] = []
     seen_files: set[str] = set()
     for name in names:
         file_name = name if name.endswith(".toml") else f"{name}.toml"
+        if name.startswith(".") or any(c in name for c in "/\\") or not name.strip():
+            errors.append(
+                f'{label}: lessons entry "{excerpt(name)}" is not allowed: an entry is a file '
+                "name in the course folder (no path separator, not starting with a dot)"
+            )
+            continue
         if file_name in seen_files:
             errors.append(f'{label}: lessons lists "{name}" twice')
             continue
         seen_files.add(file_name)
-        if "/" in file_name or "\\" in file_name:
-            errors.append(f'{label}: lessons entry "{name}" must be a file name in the folder')
-            continue
         try:
             lesson = load_lesson(folder / file_name)
         except LessonError as exc:
@@ -555,4 +744,5 @@ def load_course(path: Path | str | None = None) -> Course:
             )
             continue
         lessons.append(lesson)
-    return Course(title, tuple(lessons), tuple(errors), folder)
+        warnings.extend(lesson.warnings)
+    return Course(title, tuple(lessons), tuple(errors), folder, tuple(warnings))
