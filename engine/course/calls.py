@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from bptutor.engine.course.model import MAX_ENTRIES, MAX_NESTING
 
 __all__ = [
     "CallError",
@@ -99,6 +100,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0  # calls and lists open around the current token
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.i]
@@ -125,6 +127,7 @@ class _Parser:
                 return self.call(value)
             return NameNode(value)
         if kind == "op" and value == "[":
+            self.enter(col)
             items: list[Node] = []
             if self.peek()[1] != "]":
                 items.append(self.node())
@@ -132,11 +135,20 @@ class _Parser:
                     self.take()
                     items.append(self.node())
             self.expect("]")
+            self.depth -= 1
             return ListNode(tuple(items))
         got = "the end" if kind == "end" else repr(value)
         raise CallError(f"expected a name, number, 'string' or [list] at column {col}, found {got}")
 
+    def enter(self, col: int) -> None:
+        """One more call or list open: bounded, so the parser (and evaluation) never recurses
+        deeper than a lesson could mean."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise CallError(f"is nested more than {MAX_NESTING} calls or lists deep (column {col})")
+
     def call(self, name: str) -> CallNode:
+        self.enter(self.peek()[2])
         self.expect("(")
         args: list[Node] = []
         kwargs: list[tuple[str, Node]] = []
@@ -159,6 +171,7 @@ class _Parser:
                     continue
                 break
         self.expect(")")
+        self.depth -= 1
         return CallNode(name, tuple(args), tuple(kwargs))
 
 
@@ -220,9 +233,10 @@ def evaluate_call(
     if isinstance(node, ListNode):
         items = [evaluate_call(n, env, registry, on_call) for n in node.items]
         try:
-            return np.array(items, dtype=float)
+            listed = np.array(items, dtype=float)
         except (TypeError, ValueError) as exc:
             raise CallError(f"a list must hold numbers of the same shape ({exc})") from None
+        return _bounded(listed, "a list")
     assert isinstance(node, CallNode)
     q = registry.get(node.name)
     if q is None:
@@ -238,6 +252,20 @@ def evaluate_call(
         raise CallError(f"{node.name}(...): wrong arguments ({exc}); {q.signature}") from None
     except (ValueError, ArithmeticError, IndexError) as exc:
         raise CallError(f"{node.name}(...): {exc}") from None
+    _bounded(value, f"{node.name}(...)")
     if on_call is not None:
         on_call(node.name, args, kwargs, value)
+    return value
+
+
+def _bounded(value: Any, what: str) -> Any:
+    """Every array a computation makes is refused beyond MAX_ENTRIES (as drawn ones are), so a
+    chain of products can never grow: one step of it stays within a few MB."""
+    size = getattr(value, "size", 1)
+    if isinstance(value, np.ndarray) and size > MAX_ENTRIES:
+        shape = "×".join(str(n) for n in value.shape)
+        raise CallError(
+            f"{what} computes a {shape} array ({size:,} entries); a lesson may use at most "
+            f"{MAX_ENTRIES}"
+        )
     return value

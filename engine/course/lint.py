@@ -7,7 +7,8 @@ recognised by name, and that every derivative or gradient the engine computes ag
 central finite differences. It also reads every rendered text (prose, hints, options, messages,
 the shown solution) for signs a parameter made awkward, such as "+ −1" or "1·x", for messages
 that open with a verdict ("Right: …", which the app already says), and, in a choice step whose
-options are shuffled, for references to an option by its letter.
+options are shuffled, for references to an option by its letter. The loader's warnings (control
+characters in a lesson's text, shown as ^[) are problems here too.
 """
 
 from __future__ import annotations
@@ -295,7 +296,7 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
     """Run every check; never raises for a problem in the course."""
     report = LintReport(lessons=len(course.lessons), seeds=seeds)
     problems = _Problems()
-    found = list(course.errors)
+    found = list(course.errors) + list(course.warnings)
     for lesson in course.lessons:
         label = _label(lesson)
         for step in lesson.steps:
@@ -315,6 +316,9 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
                 except ExerciseError as exc:
                     problems.add(where, str(exc), seed)
                     continue
+                except Exception as exc:  # an engine bug must not end the check
+                    problems.add(where, f"cannot be drawn ({type(exc).__name__}: {exc})", seed)
+                    continue
                 _lint_rendering(inst, where, seed, problems)
                 if ex is None:
                     continue  # prose: drawing and filling in the text for every seed is enough
@@ -322,5 +326,7 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
                     _lint_drawn(inst, step, lesson, seed, where, problems)
                 except ExerciseError as exc:
                     problems.add(where, str(exc), seed)
+                except Exception as exc:  # an engine bug must not end the check
+                    problems.add(where, f"cannot be checked ({type(exc).__name__}: {exc})", seed)
     report.problems = found + problems.render(seeds)
     return report

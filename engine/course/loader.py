@@ -10,7 +10,7 @@ mismatches are caught at load time too. The format is documented in lessons/READ
 from __future__ import annotations
 
 import re
-import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,10 @@ from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
     LETTERS,
+    MAX_DIMS,
+    MAX_ENTRIES,
+    MAX_MAGNITUDE,
+    MAX_ROUND,
     Course,
     ExerciseError,
     ExerciseSpec,
@@ -30,8 +34,16 @@ from bptutor.engine.course.model import (
     MistakeSpec,
     ParamSpec,
     Step,
+    excerpt,
 )
-from bptutor.engine.course.outline import builtin_course_dir, label, read_index
+from bptutor.engine.course.outline import (
+    builtin_course_dir,
+    label,
+    parse_toml,
+    read_index,
+    read_text,
+    show_controls,
+)
 
 __all__ = ["builtin_course_dir", "load_course", "load_lesson"]  # builtin_course_dir: from outline
 
@@ -157,7 +169,7 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         try:
             call = parse_call(spec)
         except CallError as exc:
-            raise r.fail(key, f'= "{spec}": {exc}') from None
+            raise r.fail(key, f'= "{excerpt(spec)}": {exc}') from None
         return ParamSpec(name, "compute", call=call, source=spec)
     if not isinstance(spec, dict):
         raise r.fail(
@@ -192,8 +204,11 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
             raise r.fail(
                 f"{key}.value", "must be a number or a rectangular list of numbers"
             ) from None
+        if arr.ndim > MAX_DIMS or arr.size > MAX_ENTRIES:
+            raise r.fail(f"{key}.value", _too_big(arr.shape, arr.size))
         if _contains_bool(value):
             raise r.fail(f"{key}.value", "must hold numbers, not booleans")
+        _check_magnitudes(r, f"{key}.value", arr.reshape(-1).tolist())
         return ParamSpec(name, "value", args=(arr,))
     r.keys(spec, (dist, "shape", "round", "nonzero", "exclude"), f"{key}.")
     args = spec[dist]
@@ -207,6 +222,7 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
             raise r.fail(f"{key}.{dist}", f"has low {lo} above high {hi}")
         if dist == "normal" and hi < 0:
             raise r.fail(f"{key}.normal", "must be [mean, standard deviation ≥ 0]")
+        _check_magnitudes(r, f"{key}.{dist}", args)
     else:  # choice
         ok = (
             isinstance(args, list)
@@ -215,6 +231,8 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         )
         if not ok:
             raise r.fail(f"{key}.choice", "must be a non-empty list of numbers or of strings")
+        if _is_number(args[0]):
+            _check_magnitudes(r, f"{key}.choice", args)
     shape = None
     if "shape" in spec:
         s = spec["shape"]
@@ -226,10 +244,17 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
             raise r.fail(f"{key}.shape", "must be a list of positive whole numbers, like [2, 3]")
         if dist == "choice" and isinstance(args[0], str):
             raise r.fail(f"{key}.shape", "cannot be used with a choice of strings")
+        size = 1
+        for n in s:
+            size *= n
+        if len(s) > MAX_DIMS or size > MAX_ENTRIES:
+            raise r.fail(f"{key}.shape", _too_big(tuple(s), size))
         shape = tuple(s)
     rnd = spec.get("round")
-    if rnd is not None and (not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 0):
-        raise r.fail(f"{key}.round", "must be a whole number of decimals ≥ 0")
+    if rnd is not None and (
+        not isinstance(rnd, int) or isinstance(rnd, bool) or not 0 <= rnd <= MAX_ROUND
+    ):
+        raise r.fail(f"{key}.round", f"must be a whole number of decimals from 0 to {MAX_ROUND}")
     nonzero = spec.get("nonzero", False)
     if not isinstance(nonzero, bool):
         raise r.fail(f"{key}.nonzero", "must be true or false")
@@ -245,6 +270,20 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         nonzero=nonzero,
         exclude=tuple(float(e) for e in exclude),
     )
+
+
+def _too_big(shape: tuple[int, ...], size: int) -> str:
+    dims = "×".join(str(n) for n in shape) if len(shape) <= 6 else f"{len(shape)}-dimensional"
+    return (
+        f"is {dims} ({size:,} entries); a lesson may draw or fix at most {MAX_ENTRIES} "
+        f"entries in at most {MAX_DIMS} dimensions"
+    )
+
+
+def _check_magnitudes(r: _Reader, key: str, values: list[Any]) -> None:
+    for v in values:
+        if not (abs(v) <= MAX_MAGNITUDE):  # also refuses nan and inf
+            raise r.fail(key, f"has {v}; numbers must be finite and within ±{MAX_MAGNITUDE:.0e}")
 
 
 def _canonical(name: str | None) -> str | None:
@@ -350,7 +389,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
         try:
             call = parse_call(answer or "")
         except CallError as exc:
-            raise r.fail(f"{p}answer", f'= "{answer}": {exc}') from None
+            raise r.fail(f"{p}answer", f'= "{excerpt(answer or "")}": {exc}') from None
     shape = None
     if "shape" in table:
         s = table["shape"]
@@ -455,7 +494,7 @@ def _read_mistakes(r: _Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]
             try:
                 call = parse_call(answer)
             except CallError as exc:
-                raise r.fail(f"{key}.answer", f'= "{answer}": {exc}') from None
+                raise r.fail(f"{key}.answer", f'= "{excerpt(answer)}": {exc}') from None
         out.append(MistakeSpec(name, answer, message, call))
     return tuple(out)
 
@@ -483,18 +522,18 @@ def load_lesson(path: Path, *, validate: bool = True) -> Lesson:
     """Read and check one lesson file (and, with `validate`, draw each of its steps once);
     raises LessonError with a complete message."""
     where = label(path)
+    data = parse_toml(read_text(path, where), where)
+    warnings = show_controls(data, where, data)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LessonError(f"{where}: file not found") from None
-    except OSError as exc:
-        raise LessonError(f"{where}: cannot read the file ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise LessonError(f"{where}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LessonError(f"{where}: invalid TOML: {exc}") from None
+        lesson = _lesson_from(data, where, path)
+    except RecursionError:  # a computation or expression too deep for the engine
+        raise LessonError(f"{where}: a value is nested too deeply to be read") from None
+    if validate:
+        _validate_by_drawing(lesson, where)
+    return replace(lesson, warnings=tuple(warnings)) if warnings else lesson
+
+
+def _lesson_from(data: dict[str, Any], where: str, path: Path) -> Lesson:
     r = _Reader(where)
     if "id" not in data:
         raise r.fail("id", "is missing (every lesson needs a stable id)")
@@ -520,10 +559,7 @@ def load_lesson(path: Path, *, validate: bool = True) -> Lesson:
                 )
         steps.append(step)
     assert title is not None and summary is not None
-    lesson = Lesson(lesson_id, title, summary, tuple(steps), params, path)
-    if validate:
-        _validate_by_drawing(lesson, where)
-    return lesson
+    return Lesson(lesson_id, title, summary, tuple(steps), params, path)
 
 
 def _validate_by_drawing(lesson: Lesson, where: str) -> None:
@@ -552,6 +588,7 @@ def load_course(path: Path | str | None = None, *, validate: bool | None = None)
     if validate is None:
         validate = path is not None
     errors: list[str] = list(index.errors)
+    warnings: list[str] = list(index.warnings)
     lessons: list[Lesson] = []
     for lesson_file in index.files:
         try:
@@ -570,4 +607,5 @@ def load_course(path: Path | str | None = None, *, validate: bool | None = None)
             )
             continue
         lessons.append(lesson)
-    return Course(index.title, tuple(lessons), tuple(errors), index.folder)
+        warnings.extend(lesson.warnings)
+    return Course(index.title, tuple(lessons), tuple(errors), index.folder, tuple(warnings))

@@ -29,6 +29,31 @@ EXERCISE_KINDS = (
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 """The letters of a choice's options, in order (at most 26 options)."""
 
+# Bounds on what a lesson may read, draw and show: sizes a learner can work with by hand, far
+# below what would hang the tutor or `lessons check` (lessons/README.md, "Limits").
+MAX_FILE_BYTES = 4 * 2**20
+"""A lesson file (or index.toml) larger than this is not read."""
+MAX_ENTRIES = 1000
+"""Entries in any array a lesson draws, fixes or computes (a product of two such arrays stays
+a few MB before it is refused)."""
+MAX_DIMS = 4
+"""Dimensions of a drawn or fixed array."""
+MAX_SHOWN = 10
+"""Prose shows a vector of at most this many entries, a matrix of at most MAX_SHOWN×MAX_SHOWN."""
+MAX_MAGNITUDE = 1e15
+"""Bounds of int, uniform and normal draws and fixed values (whole numbers stay exact)."""
+MAX_ROUND = 15
+"""Decimals `round` may ask for (a float has about 16 significant digits)."""
+MAX_FORMAT_WIDTH = 40
+"""Width (and precision) a format spec such as {a:>8.3f} may ask for."""
+MAX_NESTING = 32
+"""Nesting of calls and lists in a computation such as neg(neg(...))."""
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters with …, for messages that quote a lesson's text."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class LessonError(ValueError):
     """A problem in a lesson file; the message is complete (file, id, key, what was expected)."""
@@ -113,6 +138,8 @@ class Lesson:
     steps: tuple[Step, ...]
     params: tuple[ParamSpec, ...] = ()
     source: Path | None = None
+    warnings: tuple[str, ...] = ()
+    """Problems that did not stop the lesson from loading (control characters, shown as ^[)."""
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -128,6 +155,8 @@ class Course:
     lessons: tuple[Lesson, ...]
     errors: tuple[str, ...] = ()
     source: Path | None = None
+    warnings: tuple[str, ...] = ()
+    """The index's and every loaded lesson's warnings; `lessons check` reports them."""
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)

@@ -1,5 +1,7 @@
-"""A course's table of contents, read fast: where the course is, which lesson files its
-index lists, and (for the map's first frame) each lesson's id, title, summary and steps.
+"""A course's files and table of contents: where the course is, reading its files safely
+(only regular files, size and nesting bounded, control characters shown as ^X), which lesson
+files its index lists, and (for the map's first frame) each lesson's id, title, summary and
+steps.
 
 Only TOML, no numpy: the app lists the lessons before the full course (loader.py, which
 parses computations and expressions) has loaded in the background.
@@ -7,15 +9,38 @@ parses computations and expressions) has loaded in the background.
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from bptutor.engine.course.model import FORMAT_VERSION, Course, ExerciseSpec, Lesson, Step
+from bptutor.engine.course.controls import CONTROL, caret
+from bptutor.engine.course.model import (
+    FORMAT_VERSION,
+    MAX_FILE_BYTES,
+    MAX_NESTING,
+    Course,
+    ExerciseSpec,
+    Lesson,
+    LessonError,
+    Step,
+    excerpt,
+)
 
-__all__ = ["CourseIndex", "builtin_course_dir", "label", "read_index", "read_outline"]
+__all__ = [
+    "CourseIndex",
+    "builtin_course_dir",
+    "label",
+    "parse_toml",
+    "read_index",
+    "read_outline",
+    "read_text",
+    "show_controls",
+]
 
 
 def builtin_course_dir() -> Path:
@@ -28,6 +53,162 @@ def label(path: Path) -> str:
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
+# --- reading a course file safely -----------------------------------------------------------
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def read_text(path: Path, label: str) -> str:
+    """A lesson file's text. Only a regular file is opened (a named pipe or /dev/zero never
+    blocks or floods the loader), at most MAX_FILE_BYTES of it."""
+    limit = f"a course file may have at most {MAX_FILE_BYTES // 2**20} MiB"
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise LessonError(f"{label}: is not a regular file ({_file_kind(info.st_mode)})")
+        if info.st_size > MAX_FILE_BYTES:
+            raise LessonError(f"{label}: is too large ({info.st_size:,} bytes; {limit})")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):  # swapped since the stat above
+                raise LessonError(f"{label}: is not a regular file ({_file_kind(info.st_mode)})")
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except LessonError:
+        raise
+    except FileNotFoundError:
+        raise LessonError(f"{label}: file not found") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        reason = getattr(exc, "strerror", None) or exc
+        raise LessonError(f"{label}: cannot read the file ({reason})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise LessonError(f"{label}: is too large ({limit})")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LessonError(f"{label}: not UTF-8 text") from None
+
+
+def parse_toml(text: str, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LessonError(f"{label}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise LessonError(
+            f"{label}: {_deep_spot(text)}is nested too deeply to be read "
+            f"(at most {MAX_NESTING} levels of lists and tables)"
+        ) from None
+
+
+_KEY_BEFORE_EQUALS = re.compile(r"([^=\n]{1,100}?)\s*=")
+
+
+def _deep_spot(text: str) -> str:
+    """'key "k" at line n: ' for the first value nested deeper than MAX_NESTING, else ''.
+
+    A rough scan (strings and comments skipped, brackets counted), run only after tomllib gave
+    up, so that the message names the key.
+    """
+    depth, key, key_line, line, i, n = 0, "", 0, 1, 0, len(text)
+    line_start = True
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line, line_start, i = line + 1, True, i + 1
+            continue
+        if c in " \t\r":
+            i += 1
+            continue
+        if line_start and depth == 0 and c not in "[#":
+            m = _KEY_BEFORE_EQUALS.match(text, i)
+            if m:
+                key, key_line = m.group(1).strip(), line
+        line_start = False
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        for quote in ('"""', "'''"):
+            if text.startswith(quote, i):
+                end = text.find(quote, i + 3)
+                end = n if end < 0 else end + 3
+                line += text.count("\n", i, end)
+                i = end
+                break
+        else:
+            if c in "\"'":
+                j = i + 1
+                while j < n and text[j] != c and text[j] != "\n":
+                    j += 2 if c == '"' and text[j] == "\\" else 1
+                i = j + 1
+                continue
+            if c in "[{":
+                depth += 1
+                if depth > MAX_NESTING and key:
+                    return f'key "{caret(excerpt(key, 40))}" at line {key_line} '
+            elif c in "]}":
+                depth = max(0, depth - 1)
+            i += 1
+    return ""
+
+
+def show_controls(data: Any, label: str, top: Any) -> list[str]:
+    """Show every control character in every string (and key) of the parsed file as ^X, in
+    place; one warning per string that had any, naming the file, the step and the key."""
+    warnings: list[str] = []
+    todo: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while todo:
+        node, path = todo.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for key, value in items:
+            where = (*path, key)
+            if isinstance(key, str) and CONTROL.search(key):
+                del node[key]
+                key = caret(key)
+                node[key] = value
+                where = (*path, key)
+                warnings.append(_control_warning(label, top, where, "its name"))
+            if isinstance(value, str):
+                if CONTROL.search(value):
+                    node[key] = caret(value)
+                    warnings.append(_control_warning(label, top, where, value))
+            elif isinstance(value, dict | list):
+                todo.append((value, where))
+    return sorted(warnings)
+
+
+def _control_warning(label: str, top: Any, path: tuple[str | int, ...], value: str) -> str:
+    found = sorted({caret(c) for c in CONTROL.findall(value)}) if value != "its name" else []
+    what = f" ({', '.join(found[:4])}{', …' if len(found) > 4 else ''})" if found else ""
+    where = label
+    if len(path) >= 2 and path[0] == "steps" and isinstance(path[1], int):
+        steps = top.get("steps") if isinstance(top, dict) else None
+        step = steps[path[1]] if isinstance(steps, list) else None
+        step_id = step.get("id") if isinstance(step, dict) else None
+        name = f'"{step_id}"' if isinstance(step_id, str) else f"steps[{path[1] + 1}]"
+        where, path = f"{label}: step {name}", path[2:]
+    key = ""
+    for part in path:
+        key += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if key else part)
+    subject = f"{key}'s name" if value == "its name" else key
+    return (
+        f"{where}: {subject} has control characters{what}; they are shown as ^X "
+        "(write the text without them)"
+    )
+
+
+# --- the index and the outline ----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class CourseIndex:
     """What index.toml says: the course's title and its lesson files in order."""
@@ -36,6 +217,7 @@ class CourseIndex:
     title: str = ""
     files: tuple[Path, ...] = ()
     errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # control characters shown as ^X
 
 
 def read_index(path: Path | str | None = None) -> CourseIndex:
@@ -47,15 +229,13 @@ def read_index(path: Path | str | None = None) -> CourseIndex:
     index_path = folder / "index.toml"
     where = label(index_path)
     try:
-        data = tomllib.loads(index_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return CourseIndex(
-            folder, errors=(f"{where}: file not found (a course needs an index.toml)",)
-        )
-    except tomllib.TOMLDecodeError as exc:
-        return CourseIndex(folder, errors=(f"{where}: invalid TOML: {exc}",))
-    except (OSError, UnicodeDecodeError) as exc:
-        return CourseIndex(folder, errors=(f"{where}: cannot read the file ({exc})",))
+        data = parse_toml(read_text(index_path, where), where)
+    except LessonError as exc:
+        message = str(exc)
+        if message.endswith("file not found"):
+            message += " (a course needs an index.toml)"
+        return CourseIndex(folder, errors=(message,))
+    warnings = tuple(show_controls(data, where, data))
     unknown = [key for key in data if key not in ("format_version", "title", "lessons")]
     if unknown:
         return CourseIndex(
@@ -90,13 +270,16 @@ def read_index(path: Path | str | None = None) -> CourseIndex:
     errors: list[str] = []
     for name in names:
         file_name = name if name.endswith(".toml") else f"{name}.toml"
-        if "/" in file_name or "\\" in file_name:
-            errors.append(f'{where}: lessons entry "{name}" must be a file name in the folder')
+        if name.startswith(".") or any(c in name for c in "/\\") or not name.strip():
+            errors.append(
+                f'{where}: lessons entry "{excerpt(name)}" is not allowed: an entry is a file '
+                "name in the course folder (no path separator, not starting with a dot)"
+            )
         elif folder / file_name in found:
             errors.append(f'{where}: lessons lists "{name}" twice')
         else:
             found.append(folder / file_name)
-    return CourseIndex(folder, title, tuple(found), tuple(errors))
+    return CourseIndex(folder, title, tuple(found), tuple(errors), warnings)
 
 
 def read_outline(path: Path | str | None = None) -> Course:
@@ -107,9 +290,10 @@ def read_outline(path: Path | str | None = None) -> Course:
     lessons: list[Lesson] = []
     for lesson_file in index.files:
         try:
-            data = tomllib.loads(lesson_file.read_text(encoding="utf-8"))
+            data = parse_toml(read_text(lesson_file, label(lesson_file)), label(lesson_file))
+            show_controls(data, label(lesson_file), data)
             lesson = _outline_lesson(data, lesson_file)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError, ValueError):
+        except (LessonError, TypeError, ValueError):
             continue
         if lesson is not None and all(other.id != lesson.id for other in lessons):
             lessons.append(lesson)

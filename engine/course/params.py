@@ -16,7 +16,7 @@ import numpy as np
 from bptutor.engine.answers.expr import Expr
 from bptutor.engine.answers.parser import ParseError, canonical_name, parse
 from bptutor.engine.course.calls import CallError, evaluate_call
-from bptutor.engine.course.model import ExerciseError, Lesson, ParamSpec, Step
+from bptutor.engine.course.model import ExerciseError, Lesson, ParamSpec, Step, excerpt
 from bptutor.engine.course.quantities import QUANTITIES, Function
 from bptutor.engine.course.templates import interpolate_expr
 
@@ -94,7 +94,7 @@ def draw_params(
             try:
                 env[spec.name] = evaluate_call(spec.call, env, QUANTITIES)
             except CallError as exc:
-                raise ExerciseError(f'{key} = "{spec.source}": {exc}') from None
+                raise ExerciseError(f'{key} = "{excerpt(spec.source)}": {exc}') from None
         elif spec.kind == "value":
             arr = np.array(spec.args[0], dtype=float)
             env[spec.name] = float(arr) if arr.ndim == 0 else arr
@@ -125,7 +125,9 @@ def parse_expr(text: str, variables: Iterable[str] | None, key: str) -> Expr:
     try:
         expr = parse(text, variables=list(variables)) if variables is not None else parse(text)
     except ParseError as exc:
-        raise ExerciseError(f'{key} = "{text}" cannot be read: {exc}') from None
+        raise ExerciseError(f'{key} = "{excerpt(text)}" cannot be read: {exc}') from None
+    except RecursionError:
+        raise ExerciseError(f'{key} = "{excerpt(text)}" is nested too deeply to be read') from None
     if variables is not None:
         extra = sorted(set(expr.free_variables()) - set(variables))
         if extra:

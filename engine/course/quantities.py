@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from bptutor.engine.answers.parser import canonical_name
+from bptutor.engine.course.model import MAX_ENTRIES
 from bptutor.engine.nn.activations import get_activation
 from bptutor.engine.nn.gradcheck import numerical_gradients
 from bptutor.engine.nn.network import Network
@@ -589,6 +590,10 @@ def _identity(n: Value) -> np.ndarray:
     size = _whole(n, "n")
     if size < 1:
         raise ValueError(f"n must be at least 1, got {size}")
+    if size * size > MAX_ENTRIES:  # refused before numpy allocates n² numbers
+        raise ValueError(
+            f"n = {size} is too large: an n×n matrix may have at most {MAX_ENTRIES} entries"
+        )
     return np.eye(size)
 
 

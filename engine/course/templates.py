@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from bptutor.engine.answers.expr import Expr, tidy
-from bptutor.engine.course.model import ExerciseError
+from bptutor.engine.course.model import MAX_FORMAT_WIDTH, MAX_SHOWN, ExerciseError
 from bptutor.engine.course.quantities import Function
 
 __all__ = [
@@ -129,6 +129,46 @@ def _lookup(content: str, env: Mapping[str, Any], key: str) -> tuple[Any, str | 
     return value, spec
 
 
+# Python's format spec: [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+_FORMAT_SPEC = re.compile(
+    r"(?:.?[<>=^])?[+\- ]?z?#?0?(?P<width>\d*)[_,]?(?:\.(?P<precision>\d*))?[a-zA-Z%]?",
+    re.DOTALL,
+)
+
+
+def _check_spec(spec: str, key: str, content: str) -> None:
+    """Refuse a width or precision no one can read, before format() builds it: {a:>1000000000}
+    would be a gigabyte of spaces."""
+    m = _FORMAT_SPEC.fullmatch(spec)
+    if m is None:
+        return  # format() refuses what is not a spec, with the usual message
+    for part in ("width", "precision"):
+        digits = m.group(part) or ""
+        if len(digits) > 3 or (digits and int(digits) > MAX_FORMAT_WIDTH):
+            shown = digits if len(digits) <= 12 else digits[:11] + "…"
+            raise ExerciseError(
+                f'{key}: "{{{_short(content)}}}" asks for a {part} of {shown}; at most '
+                f"{MAX_FORMAT_WIDTH}"
+            )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _shown_array(value: np.ndarray, name: str, key: str, content: str) -> None:
+    """Prose shows what a learner can read: a vector of at most MAX_SHOWN entries, a matrix of
+    at most MAX_SHOWN × MAX_SHOWN (a 1000×1000 matrix would freeze the screen for a minute)."""
+    if value.ndim <= 2 and all(n <= MAX_SHOWN for n in value.shape):
+        return
+    shape = "×".join(str(n) for n in value.shape)
+    raise ExerciseError(
+        f'{key}: "{{{_short(content)}}}" would show params.{name}, a {shape} array, in prose; '
+        f"prose shows at most {MAX_SHOWN} entries a side in at most 2 dimensions (pick entries "
+        f"with {{{name}[i]}} or {{{name}[i,j]}})"
+    )
+
+
 def _number(value: Any, spec: str, key: str, content: str) -> str:
     """A scalar with a Python format spec (empty: format_number), Unicode minus."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
@@ -140,6 +180,7 @@ def _number(value: Any, spec: str, key: str, content: str) -> str:
         )
     if not spec:
         return format_number(float(value))
+    _check_spec(spec, key, content)
     try:
         return format(float(value), spec).replace("-", "−")
     except (TypeError, ValueError):
@@ -190,7 +231,10 @@ def _prose_value(value: Any, spec: str | None, key: str, content: str) -> str:
     if hasattr(value, "to_unicode"):
         return show_expression(value)
     if isinstance(value, np.ndarray):
-        return format_number(float(value)) if value.ndim == 0 else _inline_array(value)
+        if value.ndim == 0:
+            return format_number(float(value))
+        _shown_array(value, content.split("[")[0].split(":")[0].strip(), key, content)
+        return _inline_array(value)
     if isinstance(value, int | float | np.floating | np.integer):
         return format_number(float(value))
     raise ExerciseError(f'{key}: "{{{content}}}" is a {type(value).__name__}, it cannot be shown')
@@ -219,7 +263,9 @@ def interpolate(text: str, env: Mapping[str, Any], key: str) -> str:
         m = re.fullmatch(r"\s*\{([^{}]*)\}\s*", line)
         if m:
             value, spec = _lookup(m.group(1), env, key)
-            if isinstance(value, np.ndarray) and value.ndim in (1, 2) and not spec:
+            if isinstance(value, np.ndarray) and value.ndim >= 1 and not spec:
+                name = m.group(1).split("[")[0].strip()
+                _shown_array(value, name, key, m.group(1))
                 lines.append("```\n" + bracket_matrix(value) + "\n```")
                 continue
         lines.append(line)

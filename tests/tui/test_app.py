@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bptutor.engine.course.controls import CONTROL
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
 from bptutor.tui.app import BptutorApp
@@ -17,6 +18,7 @@ from bptutor.tui.screens.help import HelpScreen
 from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.screens.too_small import TooSmallScreen
 from bptutor.tui.screens.welcome import WelcomeScreen
+from textual import events
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Input, Markdown, OptionList, Static
@@ -328,6 +330,84 @@ async def test_unwritable_data_dir_warns_and_the_tutor_still_works(tmp_path: Pat
         target, screen = await open_target(pilot, app)
         await type_answer(pilot, screen, str(target.inst.solution))
         assert text_of(screen.query_one("#verdict", Static)).startswith("✓")
+
+
+async def test_a_second_window_of_the_learner_keeps_its_records(data_dir: Path) -> None:
+    """Issue 15: opening a step in one window must not erase what another window saved, and
+    the map shows the other window's work once it is back on screen."""
+    app = make_app(data_dir)
+    other = ProgressStore(data_dir)  # the same learner in a second terminal
+    last = app.course.lessons[-1]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        other.record_attempt(last.id, last.steps[0].id, "1", "incorrect")
+        target, _screen = await open_target(pilot, app)  # opening a step saves
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        options = app.screen.query_one("#lessons", OptionList)
+        assert "in progress" in str(options.get_option_at_index(len(app.course.lessons) - 1).prompt)
+    again = ProgressStore(data_dir)
+    assert again.step(last.id, last.steps[0].id).attempts == 1
+    assert again.step(target.lesson.id, target.step.id).seen
+
+
+ODD_LESSON = r"""
+id = "odd"
+title = "Odd \u001b]0;pwned\u0007 [b]title[/b]"
+summary = "Summary \u001b[2J"
+
+[[steps]]
+id = "s1"
+title = "Step [red]one[/red]"
+text = "Text [bold]not bold[/bold] \u001b[31m"
+hints = ["Hint [i]x[/i]"]
+explanation = "E"
+
+[steps.params]
+u = { int = [1, 4], shape = [2] }
+
+[steps.exercise]
+kind = "value"
+prompt = "[b]Length[/b] \u009b1A ="
+answer = "norm(u)"
+"""
+
+
+async def test_lesson_text_is_plain_text_without_control_characters(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """Issue 15: escapes in a lesson show as ^[, markup shows as written, pastes are filtered."""
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "index.toml").write_text('format_version = 1\ntitle = "T"\nlessons = ["odd"]\n')
+    (folder / "odd.toml").write_text(ODD_LESSON, encoding="utf-8")
+    app = make_app(data_dir, lessons=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        row = str(app.screen.query_one("#lessons", OptionList).get_option_at_index(0).prompt)
+        assert "Odd ^[]0;pwned^G [b]title[/b]" in row
+        assert "Summary ^[[2J" in text_of(app.screen.query_one("#lesson-info", Static))
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        assert "Step [red]one[/red]" in text_of(screen.query_one("#lesson-header", Static))
+        assert text_of(screen.query_one("#prompt", Static)) == "[b]Length[/b] ^[[1A ="
+        paragraph = screen.query_one("#prose-md", Markdown).query("MarkdownParagraph").first()
+        assert "Text [bold]not bold[/bold] ^[[31m" in str(paragraph.render())
+        answer = screen.query_one("#answer", Input)
+        answer.post_message(events.Paste("1\x9b31m\x1b[2J\x9d0;x\x07"))
+        await pilot.pause()
+        assert answer.value == "131m[2J0;x"
+        answer.insert_text_at_cursor("\x00\x7f\t2")
+        await pilot.press("\x9b")  # an 8-bit control as a key: never typed in either
+        await pilot.pause()
+        assert answer.value == "131m[2J0;x 2"
+        shown = [str(w.render()) for w in screen.query("Static, Label, MarkdownParagraph")] + [
+            answer.value
+        ]
+        assert not any(CONTROL.search(text) for text in shown), shown
 
 
 GOOD_LESSON = """

@@ -87,6 +87,7 @@ class CourseMapScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
+            self.tutor.store.reload()  # another window of this learner may have saved meanwhile
             self.refresh_lessons()
 
     # ------------------------------------------------------------------------- content
@@ -152,7 +153,9 @@ class CourseMapScreen(Screen[None]):
             status.append("Continue (c): ", style="bold")
             status.append(f"{lesson.title}, step {step + 1} of {len(lesson.steps)}")
         if not self.tutor.store.writable:
-            status.append("\n⚠ Progress is not being saved this session.", style="bold")
+            status.append(
+                "\n⚠ Progress is not being saved right now (see the notice).", style="bold"
+            )
         self.query_one("#map-status", Static).update(status)
 
     def _continue_target(self) -> tuple[int | None, int]:

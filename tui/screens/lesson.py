@@ -1,7 +1,10 @@
 """One lesson, one step at a time: prose, the exercise, a live preview and the verdict.
 
 Layout is designed for 80x24 first: the prose scrolls (PageUp/PageDown work while typing) and
-the answer line, preview and verdict stay visible below it.
+the answer line, preview and verdict stay visible below it. Lesson text arrives with control
+characters already shown as ^[ (the loader); the step's text, hints and explanation are
+Markdown by the lesson format, everything else is shown as plain text (Text objects or
+markup=False), never as Rich/Textual markup. Typed answers never take a control character in.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from bptutor.engine.course.exercise import ANSWER_KINDS, DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Lesson, Step
+from bptutor.tui.widgets.answer_input import AnswerInput
 from bptutor.tui.widgets.choice_list import ChoiceList
 from bptutor.tui.widgets.verdict_view import VerdictView
 from rich.text import Text
@@ -142,8 +146,9 @@ class LessonScreen(Screen[None]):
             yield Markdown(id="prose-md")
         with Vertical(id="exercise"):
             with Horizontal(id="answer-row"):
-                yield Label(id="prompt")
-                yield Input(id="answer")
+                # lesson text is plain text here: markup in a prompt shows as written
+                yield Label(id="prompt", markup=False)
+                yield AnswerInput(id="answer")
             yield Static(id="preview")
             yield ChoiceList(id="choices")
             yield Button("Open the training view (t)", id="open-training")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import os
+import threading
 from pathlib import Path
 
 import pytest
 from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.model import MAX_FILE_BYTES
+from bptutor.tui.lessons_cli import main as lessons_main
 
 GOOD = """
 id = "good"
@@ -195,3 +200,145 @@ def test_choice_needs_a_valid_letter(tmp_path: Path, only_error) -> None:
         f'{tmp_path.name}/b_broken.toml: step "norm": exercise.correct must be the letter of '
         'the right option, one of "ab"'
     )
+
+
+# --- hostile files (issue 15): each named with its file and key, the rest still loads ---------
+
+BAD = GOOD.replace('id = "good"', 'id = "bad"')
+LABEL = "b_broken.toml"
+
+
+def within(seconds: float, work):
+    """Run `work` in a thread: a hang fails the test instead of blocking the run."""
+    box: list = []
+    worker = threading.Thread(target=lambda: box.append(work()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "loading hung"
+    return box[0]
+
+
+def test_a_toml_value_nested_5000_deep_is_named(tmp_path: Path, only_error) -> None:
+    deep = "deep = " + "[" * 5000 + "]" * 5000 + "\n"
+    error = only_error(BAD.replace('title = "Good"', deep + 'title = "Good"'))
+    assert error.startswith(f'{tmp_path.name}/{LABEL}: key "deep" at line 3 is nested too deeply')
+
+
+def test_a_computation_of_3000_nested_calls_is_named(tmp_path: Path, only_error) -> None:
+    call = "neg(" * 3000 + "u" + ")" * 3000
+    error = only_error(
+        BAD.replace(
+            "u = { int = [1, 4], shape = [3] }",
+            f'u = {{ int = [1, 4], shape = [3] }}\nw = "{call}"',
+        )
+    )
+    assert error.startswith(f'{tmp_path.name}/{LABEL}: lesson "bad": params.w = "neg(neg(')
+    assert "nested more than 32 calls or lists deep" in error and len(error) < 300
+
+
+def test_an_expression_nested_3000_deep_is_named(tmp_path: Path, only_error) -> None:
+    expr = "(" * 3000 + "x" + ")" * 3000
+    broken = BAD.replace("[params]", f'[params]\nf = {{ expr = "{expr}", variables = ["x"] }}')
+    error = only_error(broken)
+    assert error.startswith(f'{tmp_path.name}/{LABEL}: lesson "bad": params.f.expr = "((((')
+    assert len(error) < 300
+
+
+def test_lessons_check_names_a_deep_lesson_and_checks_the_rest(
+    tmp_path: Path, write_course
+) -> None:
+    deep = BAD.replace("[params]", '[params]\nw = "' + "neg(" * 3000 + "1" + ")" * 3000 + '"')
+    out = io.StringIO()
+    assert lessons_main(write_course(tmp_path, {"a_good": GOOD, "b": deep}), seeds=2, out=out) == 1
+    assert 'b.toml: lesson "bad": params.w = ' in out.getvalue()
+    assert "FAILED: 1 lessons, 2 steps" in out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_only_regular_lesson_files_are_read(tmp_path: Path, write_course, kind: str) -> None:
+    folder = write_course(tmp_path, {"a_good": GOOD, "b_broken": "placeholder"})
+    broken = folder / LABEL
+    broken.unlink()
+    if kind == "fifo":
+        os.mkfifo(broken)
+    elif kind == "dev-zero":
+        broken.symlink_to("/dev/zero")
+    else:
+        broken.mkdir()
+    course = within(10, lambda: load_course(folder))
+    shown = {"fifo": "a named pipe", "dev-zero": "a device", "folder": "a folder"}[kind]
+    assert [lesson.id for lesson in course.lessons] == ["good"]
+    assert course.errors == (f"{tmp_path.name}/{LABEL}: is not a regular file ({shown})",)
+
+
+def test_a_named_pipe_as_index_toml_does_not_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "index.toml")
+    course = within(10, lambda: load_course(tmp_path))
+    assert course.errors == (f"{tmp_path.name}/index.toml: is not a regular file (a named pipe)",)
+    out = io.StringIO()
+    assert within(10, lambda: lessons_main(tmp_path, seeds=1, out=out)) == 1
+    assert "is not a regular file (a named pipe)" in out.getvalue()
+
+
+def test_a_lesson_file_beyond_the_size_limit(tmp_path: Path, only_error) -> None:
+    padding = "# " + "x" * 1000 + "\n"
+    error = only_error(BAD + padding * (MAX_FILE_BYTES // len(padding) + 1))
+    assert error.startswith(f"{tmp_path.name}/{LABEL}: is too large (")
+    assert "at most 4 MiB" in error
+
+
+@pytest.mark.parametrize("entry", ["..", ".hidden", "sub/lesson", "..\\\\x"])
+def test_an_index_entry_with_a_path_is_not_allowed(tmp_path: Path, write_course, entry) -> None:
+    folder = write_course(tmp_path, {"a_good": GOOD})
+    (folder / "index.toml").write_text(
+        f'format_version = 1\ntitle = "T"\nlessons = ["a_good", "{entry}"]\n', encoding="utf-8"
+    )
+    course = load_course(folder)
+    assert [lesson.id for lesson in course.lessons] == ["good"]
+    assert len(course.errors) == 1
+    assert course.errors[0].startswith(f"{tmp_path.name}/index.toml: lessons entry ")
+    assert "is not allowed" in course.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("params", "text", "said"),
+    [
+        ("W = { int = [0, 1], shape = [1000, 1000] }", "", "params.W.shape is 1000×1000 "
+         "(1,000,000 entries); a lesson may draw or fix at most 1000 entries"),
+        ("W = { int = [0, 1], shape = [2, 2, 2, 2, 2] }", "", "params.W.shape is 2×2×2×2×2"),
+        ("a = { int = [0, 9223372036854775807] }", "", "params.a.int has 9223372036854775807; "
+         "numbers must be finite and within ±1e+15"),
+        ("a = { uniform = [0, inf] }", "", "params.a.uniform has inf"),
+        ("a = { int = [0, 3], round = 100 }", "", "params.a.round must be a whole number of "
+         "decimals from 0 to 15"),
+        ("X = { value = [" + ", ".join(["1"] * 2000) + "] }", "", "params.X.value is 2000 "
+         "(2,000 entries)"),
+        ('I = "identity(5000)"', "", 'params.I = "identity(5000)": identity(...): n = 5000 is '
+         "too large: an n×n matrix may have at most 1000 entries"),
+        ('v = { int = [0, 3], shape = [1000] }\nM = "outer(v, v)"', "", 'params.M = "outer(v, '
+         'v)": outer(...) computes a 1000×1000 array (1,000,000 entries)'),
+        ('W = { int = [0, 3], shape = [11, 2] }', "{W}", 'text: "{W}" would show params.W, a '
+         "11×2 array, in prose; prose shows at most 10 entries a side"),
+        ('W = { int = [0, 3], shape = [1, 20] }', "is {W}.", 'text: "{W}" would show params.W, '
+         "a 1×20 array"),
+        ("a = { int = [0, 3] }", "{a:>1000000000}", 'text: "{a:>1000000000}" asks for a width '
+         "of 1000000000; at most 40"),
+        ("a = { int = [0, 3] }", "{a:.2000f}", 'text: "{a:.2000f}" asks for a precision of 2000'),
+    ],
+    ids=["shape", "dims", "int-range", "inf", "round", "value", "identity", "outer", "matrix",
+         "vector", "width", "precision"],
+)  # fmt: skip
+def test_what_a_step_may_draw_and_show_is_bounded(
+    tmp_path: Path, only_error, params: str, text: str, said: str
+) -> None:
+    """Each with the file, the step and the params key, at once (no gigabytes, no minutes)."""
+    broken = BAD.replace(
+        'text = "u = {u}"', f'text = "{text or "Intro."}"\n[steps.params]\n{params}'
+    )
+    error = within(20, lambda: only_error(broken))
+    assert error.startswith(f'{tmp_path.name}/{LABEL}: step "intro": '), error
+    assert said in error, error
+    # lessons check reports the same, with file, step and key
+    out = io.StringIO()
+    assert lessons_main(tmp_path, seeds=1, out=out) == 1
+    assert f'{LABEL}: step "intro": ' in out.getvalue() and said in out.getvalue()
