@@ -9,9 +9,7 @@ parses computations and expressions) has loaded in the background.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
@@ -30,6 +28,7 @@ from bptutor.engine.course.model import (
     Step,
     excerpt,
 )
+from bptutor.engine.course.safefile import NotRegular, TooLarge, read_regular
 
 __all__ = [
     "CourseIndex",
@@ -56,41 +55,20 @@ def label(path: Path) -> str:
 # --- reading a course file safely -----------------------------------------------------------
 
 
-def _file_kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a file"
-
-
 def read_text(path: Path, label: str) -> str:
-    """A lesson file's text. Only a regular file is opened (a named pipe or /dev/zero never
-    blocks or floods the loader), at most MAX_FILE_BYTES of it."""
+    """A course file's text: only a regular file, at most MAX_FILE_BYTES of it (safefile)."""
     limit = f"a course file may have at most {MAX_FILE_BYTES // 2**20} MiB"
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise LessonError(f"{label}: is not a regular file ({_file_kind(info.st_mode)})")
-        if info.st_size > MAX_FILE_BYTES:
-            raise LessonError(f"{label}: is too large ({info.st_size:,} bytes; {limit})")
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):  # swapped since the stat above
-                raise LessonError(f"{label}: is not a regular file ({_file_kind(info.st_mode)})")
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except LessonError:
-        raise
+        raw, _info = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise LessonError(f"{label}: file not found") from None
+    except NotRegular as exc:
+        raise LessonError(f"{label}: is not a regular file ({exc.kind})") from None
+    except TooLarge as exc:
+        raise LessonError(f"{label}: is too large ({exc.size:,} bytes; {limit})") from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         reason = getattr(exc, "strerror", None) or exc
         raise LessonError(f"{label}: cannot read the file ({reason})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise LessonError(f"{label}: is too large ({limit})")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -12,13 +12,13 @@ import pytest
 from bptutor.engine.course.progress import (
     ENV_DATA_DIR,
     FILE_NAME,
-    LOCK_NAME,
     STATE_DONE,
     STATE_IN_PROGRESS,
     STATE_NOT_STARTED,
     ProgressStore,
     default_data_dir,
 )
+from bptutor.engine.course.progress_file import LOCK_NAME
 
 
 @dataclass

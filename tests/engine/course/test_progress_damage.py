@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bptutor.engine.course import progress as progress_module
+from bptutor.engine.course import progress_file as progress_module
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
 
 
@@ -131,18 +131,18 @@ def test_stale_temp_files_are_removed_at_start(tmp_path: Path) -> None:
 
 def test_a_full_disk_then_space_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = ProgressStore(tmp_path)
-    real_write = ProgressStore._write
+    real_replace = os.replace
 
-    def full(self: ProgressStore) -> None:
+    def full(src: object, dst: object) -> None:  # the disk fills up as the save lands
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path))
 
-    monkeypatch.setattr(ProgressStore, "_write", full)
+    monkeypatch.setattr(progress_module.os, "replace", full)
     assert not store.record_attempt("l", "s", "1", "incorrect")
     assert not store.record_attempt("l", "s", "2", "incorrect")
     assert not store.writable
     assert len(store.notices) == 1 and "No space left on device" in store.notices[0]
     assert "tries to save again" in store.notices[0]
-    monkeypatch.setattr(ProgressStore, "_write", real_write)
+    monkeypatch.setattr(progress_module.os, "replace", real_replace)
     assert store.record_attempt("l", "s", "3", "correct") and store.writable
     assert store.notices[-1] == "Saving works again: your progress is saved."
     assert ProgressStore(tmp_path).step("l", "s").attempts == 3  # nothing lost meanwhile

@@ -9,14 +9,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from bptutor.engine.course import progress as progress_module
-from bptutor.engine.course.progress import (
-    FILE_NAME,
-    KEEP_FIRST,
-    KEEP_LAST,
-    ProgressStore,
-    merge,
-)
+from bptutor.engine.course import progress_file as progress_module
+from bptutor.engine.course.progress import FILE_NAME, ProgressStore
+from bptutor.engine.course.progress_format import KEEP_FIRST, KEEP_LAST, merge
 
 
 def stored(folder: Path) -> dict:
