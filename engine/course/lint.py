@@ -22,7 +22,7 @@ from bptutor.engine.answers.expr import Expr
 from bptutor.engine.course.calls import OnCall
 from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Course, ExerciseError, Lesson, Step
-from bptutor.engine.course.params import parse_expr, rng_for, step_env
+from bptutor.engine.course.params import draws_needed, parse_expr, rng_for, step_env
 from bptutor.engine.course.quantities import QUANTITIES
 from bptutor.engine.course.templates import interpolate_expr, plain_answer
 
@@ -292,6 +292,34 @@ def _lint_drawn(
             problems.add(where, message, seed)
 
 
+MAX_REJECTED = 0.05
+"""A `require` constraint may reject at most this share of draws (else: draw differently)."""
+
+
+def _lint_constraints(
+    lesson: Lesson, step: Step | None, seeds: int, where: str, found: list[str]
+) -> None:
+    """A constraint that rejects more than a few percent of draws is a sign the parameters are
+    drawn from the wrong ranges (and each rejected draw costs time at every start); one that
+    never holds is reported by drawing (ExerciseError)."""
+    require = step.require if step is not None else lesson.require
+    if not require:
+        return
+    draws = 0
+    for seed in range(seeds):
+        try:
+            draws += draws_needed(lesson, step, seed)
+        except ExerciseError:
+            return  # reported where the step is drawn
+    rejected = 1 - seeds / draws
+    if rejected > MAX_REJECTED:
+        texts = ", ".join(f'"{c.text}"' for c in require)
+        found.append(
+            f"{where}: require ({texts}) rejects {rejected:.0%} of draws (at most "
+            f"{MAX_REJECTED:.0%}): draw the parameters from ranges where it mostly holds"
+        )
+
+
 def lint_course(course: Course, seeds: int = 50) -> LintReport:
     """Run every check; never raises for a problem in the course."""
     report = LintReport(lessons=len(course.lessons), seeds=seeds)
@@ -299,9 +327,11 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
     found = list(course.errors) + list(course.warnings)
     for lesson in course.lessons:
         label = _label(lesson)
+        _lint_constraints(lesson, None, seeds, f'{label}: lesson "{lesson.id}"', found)
         for step in lesson.steps:
             report.steps += 1
             where = f'{label}: step "{step.id}"'
+            _lint_constraints(lesson, step, seeds, where, found)
             ex = step.exercise
             if ex is not None:
                 report.exercises += 1

@@ -17,15 +17,17 @@ from typing import Any
 import numpy as np
 from bptutor.engine.answers.expr import Var
 from bptutor.engine.answers.parser import ParseError, canonical_name, parse
-from bptutor.engine.course.calls import CallError, parse_call
+from bptutor.engine.course.calls import CallError, Node, names_used, parse_call, uses_infix
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
+    FORMAT_VERSION,
     LETTERS,
     MAX_DIMS,
     MAX_ENTRIES,
     MAX_MAGNITUDE,
     MAX_ROUND,
+    Constraint,
     Course,
     ExerciseError,
     ExerciseSpec,
@@ -89,8 +91,39 @@ _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
 class _Reader:
     """Validates one TOML table at a time, producing messages with the right context."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, version: int = FORMAT_VERSION) -> None:
         self.where = where  # e.g. 'lessons/02_partials.toml: step "dg-dy"'
+        self.version = version  # the course's format_version
+
+    def at(self, where: str) -> _Reader:
+        """A reader for a table inside this one (same format version)."""
+        return _Reader(where, self.version)
+
+    def computation(self, text: str, key: str, *, constraint: bool = False) -> Node:
+        """Parse a computation (or a `require` constraint); infix maths needs format 2."""
+        try:
+            node = parse_call(text, constraint=constraint)
+        except CallError as exc:
+            raise self.fail(key, f'= "{excerpt(text)}": {exc}') from None
+        if self.version < 2 and uses_infix(node):
+            raise self.fail(
+                key,
+                f'= "{excerpt(text)}" is written in infix maths, which needs format 2: set '
+                "format_version = 2 in index.toml (format 1 writes calls, like sub(a, b))",
+            )
+        return node
+
+    def constraints(self, table: dict[str, Any]) -> tuple[Constraint, ...]:
+        """`require = ["abs(rho - 1) >= 0.03", ...]` (format 2)."""
+        texts = self.strings(table, "require")
+        if texts is None:
+            return ()
+        if self.version < 2:
+            raise self.fail("require", "needs format_version = 2 in index.toml")
+        return tuple(
+            Constraint(text, self.computation(text, f"require[{i}]", constraint=True))
+            for i, text in enumerate(texts, 1)
+        )
 
     def fail(self, key: str, message: str) -> LessonError:
         return LessonError(f"{self.where}: {key} {message}" if key else f"{self.where}: {message}")
@@ -166,11 +199,7 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
     if name in RESERVED_NAMES:
         raise r.fail(key, f'uses the reserved name "{name}"')
     if isinstance(spec, str):
-        try:
-            call = parse_call(spec)
-        except CallError as exc:
-            raise r.fail(key, f'= "{excerpt(spec)}": {exc}') from None
-        return ParamSpec(name, "compute", call=call, source=spec)
+        return ParamSpec(name, "compute", call=r.computation(spec, key), source=spec)
     if not isinstance(spec, dict):
         raise r.fail(
             key,
@@ -386,10 +415,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
     if kind == "expression" and variables is None:
         raise r.fail(f"{p}variables", 'is missing (expected a list such as ["x"])')
     if kind in ("value", "vector", "matrix"):
-        try:
-            call = parse_call(answer or "")
-        except CallError as exc:
-            raise r.fail(f"{p}answer", f'= "{excerpt(answer or "")}": {exc}') from None
+        call = r.computation(answer or "", f"{p}answer")
     shape = None
     if "shape" in table:
         s = table["shape"]
@@ -491,23 +517,20 @@ def _read_mistakes(r: _Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]
             raise r.fail(f"{key}.name", f'"{name}" is declared twice')
         call = None
         if kind in ("value", "vector", "matrix"):
-            try:
-                call = parse_call(answer)
-            except CallError as exc:
-                raise r.fail(f"{key}.answer", f'= "{excerpt(answer)}": {exc}') from None
+            call = r.computation(answer, f"{key}.answer")
         out.append(MistakeSpec(name, answer, message, call))
     return tuple(out)
 
 
-def _read_step(file_label: str, lesson_id: str, table: Any, index: int) -> Step:
-    r = _Reader(f'{file_label}: lesson "{lesson_id}": steps[{index}]')
+def _read_step(lr: _Reader, file_label: str, lesson_id: str, table: Any, index: int) -> Step:
+    r = lr.at(f'{file_label}: lesson "{lesson_id}": steps[{index}]')
     if not isinstance(table, dict):
         raise r.fail("", "must be a table ([[steps]])")
     if "id" not in table:
         raise r.fail("id", "is missing (every step needs a stable id)")
     step_id = r.ident(table["id"], "id")
-    r = _Reader(f'{file_label}: step "{step_id}"')
-    r.keys(table, ("id", "title", "text", "hints", "explanation", "params", "exercise"))
+    r = lr.at(f'{file_label}: step "{step_id}"')
+    r.keys(table, ("id", "title", "text", "hints", "explanation", "params", "exercise", "require"))
     title = r.string(table, "title")
     text = r.string(table, "text")
     hints = r.strings(table, "hints") or ()
@@ -515,17 +538,26 @@ def _read_step(file_label: str, lesson_id: str, table: Any, index: int) -> Step:
     params = _read_params(r, table["params"], "params") if "params" in table else ()
     exercise = _read_exercise(r, table["exercise"]) if "exercise" in table else None
     assert title is not None and text is not None
-    return Step(step_id, title, text, hints, explanation, params, exercise)
+    require = r.constraints(table)
+    own = {p.name for p in params}
+    for i, constraint in enumerate(require, 1):
+        if not names_used(constraint.node) & own:
+            raise r.fail(
+                f"require[{i}]",
+                f'= "{excerpt(constraint.text)}" uses none of the step\'s own parameters, so '
+                "drawing the step again cannot change it: put it in the lesson's require",
+            )
+    return Step(step_id, title, text, hints, explanation, params, exercise, require)
 
 
-def load_lesson(path: Path, *, validate: bool = True) -> Lesson:
+def load_lesson(path: Path, *, validate: bool = True, version: int = FORMAT_VERSION) -> Lesson:
     """Read and check one lesson file (and, with `validate`, draw each of its steps once);
     raises LessonError with a complete message."""
     where = label(path)
     data = parse_toml(read_text(path, where), where)
     warnings = show_controls(data, where, data)
     try:
-        lesson = _lesson_from(data, where, path)
+        lesson = _lesson_from(data, where, path, version)
     except RecursionError:  # a computation or expression too deep for the engine
         raise LessonError(f"{where}: a value is nested too deeply to be read") from None
     if validate:
@@ -533,13 +565,13 @@ def load_lesson(path: Path, *, validate: bool = True) -> Lesson:
     return replace(lesson, warnings=tuple(warnings)) if warnings else lesson
 
 
-def _lesson_from(data: dict[str, Any], where: str, path: Path) -> Lesson:
-    r = _Reader(where)
+def _lesson_from(data: dict[str, Any], where: str, path: Path, version: int) -> Lesson:
+    r = _Reader(where, version)
     if "id" not in data:
         raise r.fail("id", "is missing (every lesson needs a stable id)")
     lesson_id = r.ident(data["id"], "id")
-    r = _Reader(f'{where}: lesson "{lesson_id}"')
-    r.keys(data, ("id", "title", "summary", "params", "steps"))
+    r = r.at(f'{where}: lesson "{lesson_id}"')
+    r.keys(data, ("id", "title", "summary", "params", "steps", "require"))
     title = r.string(data, "title")
     summary = r.string(data, "summary")
     params = _read_params(r, data["params"], "params") if "params" in data else ()
@@ -548,7 +580,7 @@ def _lesson_from(data: dict[str, Any], where: str, path: Path) -> Lesson:
         raise r.fail("steps", "is missing or empty (expected [[steps]] tables)")
     steps: list[Step] = []
     for i, table in enumerate(steps_raw, 1):
-        step = _read_step(where, lesson_id, table, i)
+        step = _read_step(r, where, lesson_id, table, i)
         if any(s.id == step.id for s in steps):
             raise LessonError(f'{where}: lesson "{lesson_id}": step id "{step.id}" is used twice')
         lesson_names = {p.name for p in params}
@@ -559,7 +591,8 @@ def _lesson_from(data: dict[str, Any], where: str, path: Path) -> Lesson:
                 )
         steps.append(step)
     assert title is not None and summary is not None
-    return Lesson(lesson_id, title, summary, tuple(steps), params, path)
+    require = r.constraints(data)
+    return Lesson(lesson_id, title, summary, tuple(steps), params, path, require=require)
 
 
 def _validate_by_drawing(lesson: Lesson, where: str) -> None:
@@ -592,7 +625,7 @@ def load_course(path: Path | str | None = None, *, validate: bool | None = None)
     lessons: list[Lesson] = []
     for lesson_file in index.files:
         try:
-            lesson = load_lesson(lesson_file, validate=validate)
+            lesson = load_lesson(lesson_file, validate=validate, version=index.version)
         except LessonError as exc:
             errors.append(str(exc))
             continue

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the model itself stays free of numpy: the app lists a course before it
     from bptutor.engine.course.calls import Node
 
-FORMAT_VERSION = 1
-"""The lesson format this bptutor reads (index.toml's ``format_version``)."""
+FORMAT_VERSION = 2
+"""The newest lesson format (index.toml's ``format_version``): 2 adds infix maths in
+computations and `require` constraints on draws; format 1 courses still load."""
+FORMAT_VERSIONS = (1, 2)
 EXERCISE_KINDS = (
     "derivative",
     "expression",
@@ -68,6 +70,15 @@ class ExerciseError(ValueError):
     def __init__(self, message: str, *, in_step: bool = True) -> None:
         super().__init__(message)
         self.in_step = in_step
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A `require` entry: a comparison the drawn parameters must satisfy (draws are repeated,
+    deterministically, until every one holds)."""
+
+    text: str
+    node: Node
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,7 @@ class Step:
     explanation: str = ""
     params: tuple[ParamSpec, ...] = ()
     exercise: ExerciseSpec | None = None
+    require: tuple[Constraint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,7 @@ class Lesson:
     source: Path | None = None
     warnings: tuple[str, ...] = ()
     """Problems that did not stop the lesson from loading (control characters, shown as ^[)."""
+    require: tuple[Constraint, ...] = ()
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)

@@ -19,6 +19,7 @@ from typing import Any
 from bptutor.engine.course.controls import CONTROL, caret
 from bptutor.engine.course.model import (
     FORMAT_VERSION,
+    FORMAT_VERSIONS,
     MAX_FILE_BYTES,
     MAX_NESTING,
     Course,
@@ -196,6 +197,7 @@ class CourseIndex:
     files: tuple[Path, ...] = ()
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # control characters shown as ^X
+    version: int = FORMAT_VERSION  # the lesson format its files are written in
 
 
 def read_index(path: Path | str | None = None) -> CourseIndex:
@@ -224,9 +226,10 @@ def read_index(path: Path | str | None = None) -> CourseIndex:
             ),
         )
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in FORMAT_VERSIONS or isinstance(version, bool):
+        known = " or ".join(str(v) for v in FORMAT_VERSIONS)
         return CourseIndex(
-            folder, errors=(f"{where}: format_version must be {FORMAT_VERSION}, got {version!r}",)
+            folder, errors=(f"{where}: format_version must be {known}, got {version!r}",)
         )
     title = data.get("title", "")
     if not isinstance(title, str):
@@ -257,7 +260,7 @@ def read_index(path: Path | str | None = None) -> CourseIndex:
             errors.append(f'{where}: lessons lists "{name}" twice')
         else:
             found.append(folder / file_name)
-    return CourseIndex(folder, title, tuple(found), tuple(errors), warnings)
+    return CourseIndex(folder, title, tuple(found), tuple(errors), warnings, version)
 
 
 def read_outline(path: Path | str | None = None) -> Course:

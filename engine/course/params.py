@@ -15,14 +15,15 @@ from typing import Any
 import numpy as np
 from bptutor.engine.answers.expr import Expr
 from bptutor.engine.answers.parser import ParseError, canonical_name, parse
-from bptutor.engine.course.calls import CallError, evaluate_call
-from bptutor.engine.course.model import ExerciseError, Lesson, ParamSpec, Step, excerpt
+from bptutor.engine.course.calls import CallError, evaluate_call, holds
+from bptutor.engine.course.model import Constraint, ExerciseError, Lesson, ParamSpec, Step, excerpt
 from bptutor.engine.course.quantities import QUANTITIES, Function
 from bptutor.engine.course.templates import interpolate_expr
 
 __all__ = [
     "canonical_names",
     "draw_params",
+    "draws_needed",
     "lesson_env",
     "parse_expr",
     "rng_for",
@@ -151,6 +152,42 @@ def variant_parts(variant: int) -> tuple[str, ...]:
     return (f"variant {int(variant)}",) if variant else ()
 
 
+MAX_DRAWS = 200
+"""Draws tried for the `require` constraints to hold before the step is called undrawable."""
+
+
+def _draw_until(
+    specs: tuple[ParamSpec, ...],
+    require: tuple[Constraint, ...],
+    seed: int,
+    ids: tuple[str, ...],
+    base: dict[str, Any],
+) -> tuple[dict[str, Any], int]:
+    """Draw `specs` (after `base`) until every constraint holds: (the parameters, how many
+    draws it took). The first draw is the one a lesson without constraints makes; the others
+    come from the same seed, so a learner's numbers never change between runs."""
+    failed = [0] * len(require)
+    for attempt in range(MAX_DRAWS):
+        parts = (*ids, f"draw {attempt}") if attempt else ids
+        env = draw_params(specs, rng_for(seed, *parts), dict(base))
+        broken = next((i for i, c in enumerate(require) if not _holds(c, env, i)), None)
+        if broken is None:
+            return env, attempt + 1
+        failed[broken] += 1
+    worst = max(range(len(require)), key=failed.__getitem__)
+    raise ExerciseError(
+        f'require[{worst + 1}] = "{require[worst].text}" did not hold in {MAX_DRAWS} draws: '
+        "it may never hold for these parameters"
+    )
+
+
+def _holds(constraint: Constraint, env: dict[str, Any], index: int) -> bool:
+    try:
+        return holds(constraint.node, env, QUANTITIES)
+    except CallError as exc:
+        raise ExerciseError(f'require[{index + 1}] = "{constraint.text}": {exc}') from None
+
+
 def lesson_env(lesson: Lesson, seed: int, variant: int = 0) -> dict[str, Any]:
     """The lesson-wide parameters for this seed (a fresh dict; arrays in it are read-only).
 
@@ -162,7 +199,9 @@ def lesson_env(lesson: Lesson, seed: int, variant: int = 0) -> dict[str, Any]:
     if hit is not None and hit[0] is lesson:
         return dict(hit[1])
     try:
-        env = draw_params(lesson.params, rng_for(seed, lesson.id, *variant_parts(variant)), {})
+        env, _draws = _draw_until(
+            lesson.params, lesson.require, seed, (lesson.id, *variant_parts(variant)), {}
+        )
     except ExerciseError as exc:
         raise ExerciseError(str(exc), in_step=False) from None
     for value in env.values():
@@ -176,6 +215,14 @@ def lesson_env(lesson: Lesson, seed: int, variant: int = 0) -> dict[str, Any]:
 
 def step_env(lesson: Lesson, step: Step, seed: int, variant: int = 0) -> dict[str, Any]:
     """The lesson's parameters plus the step's own, drawn for this seed (and variant)."""
-    env = lesson_env(lesson, seed, variant)
-    rng = rng_for(seed, lesson.id, step.id, *variant_parts(variant))
-    return draw_params(step.params, rng, env)
+    ids = (lesson.id, step.id, *variant_parts(variant))
+    return _draw_until(step.params, step.require, seed, ids, lesson_env(lesson, seed, variant))[0]
+
+
+def draws_needed(lesson: Lesson, step: Step | None, seed: int) -> int:
+    """How many draws the lesson's (or, given a step, the step's) constraints took for this
+    seed: `lessons check` reports constraints that reject more than a few percent."""
+    if step is None:
+        return _draw_until(lesson.params, lesson.require, seed, (lesson.id,), {})[1]
+    base = lesson_env(lesson, seed)
+    return _draw_until(step.params, step.require, seed, (lesson.id, step.id), base)[1]

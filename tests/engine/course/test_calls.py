@@ -1,6 +1,9 @@
-"""The call language lesson files use to name computations, and the network quantities."""
+"""The computation language lesson files use (calls, and in format 2 infix maths and
+constraints), and the network quantities."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
@@ -9,8 +12,10 @@ from bptutor.engine.course.calls import (
     CallNode,
     NameNode,
     evaluate_call,
+    holds,
     names_used,
     parse_call,
+    uses_infix,
 )
 from bptutor.engine.course.quantities import QUANTITIES
 
@@ -30,7 +35,7 @@ def test_parse_nested_call_with_list_string_and_keyword() -> None:
     [
         ("3.5", "not a literal value"),
         ("'x'", "not a literal value"),
-        ("[x0, y0]", "not a literal value"),
+        ("[1, -2.5]", "not a literal value"),
         ("partial(x", "expected ')' at column 10"),
         ("f(x) g", "unexpected 'g'"),
         ("f(a=1, 2)", "positional argument after a keyword"),
@@ -109,3 +114,73 @@ def test_gradient_descent_step_lowers_the_cost() -> None:
     env["W2n"] = run("gd_step_W2(net, X, y, 0.01)", env)
     env["net2"] = run("network(W1n, W2n, 'tanh')", env)
     assert run("cost(net2, X, y)", env) < run("cost(net, X, y)", env)
+
+
+# --- format 2: infix maths and constraints --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2*a + 1", 7.0),  # a = 3
+        ("-a^2", -9.0),  # unary minus below ^, as in the answer language
+        ("2^a^2", 512.0),  # ^ is right-associative
+        ("(a - 1)/4", 0.5),
+        ("a**2 - a", 6.0),
+        ("abs(a - 5) + norm(v)", 7.0),  # v = [3, 4]
+    ],
+)
+def test_infix_maths_with_quantities(text: str, expected: float) -> None:
+    assert run(text, {"a": 3.0, "v": np.array([3.0, 4.0])}) == pytest.approx(expected)
+
+
+def test_lists_of_expressions_and_rows() -> None:
+    env = {"s": 2.0, "a": 0.5, "b": -1.0}
+    assert run("[s*a, -s*(b + 0.1)]", env).tolist() == pytest.approx([1.0, 1.8])
+    assert run("[s, a; b, s*s]", env).tolist() == [[2.0, 0.5], [-1.0, 4.0]]
+    assert run("[[s, a], [b, s*s]]", env).tolist() == [[2.0, 0.5], [-1.0, 4.0]]
+
+
+def test_arithmetic_is_elementwise_and_shapes_must_fit() -> None:
+    env = {"A": np.array([[1.0, 2.0], [3.0, 4.0]]), "u": np.array([1.0, 2.0, 3.0])}
+    assert run("A*A", env).tolist() == [[1.0, 4.0], [9.0, 16.0]]
+    assert run("matmul(A, A)", env).tolist() == [[7.0, 10.0], [15.0, 22.0]]
+    with pytest.raises(CallError, match="the shapes do not fit"):
+        run("A + u", env)
+    with pytest.raises(CallError, match="needs numbers"):
+        run("'sigmoid' + A", env)
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "result"),
+    [
+        ("abs(rho - 1) >= 0.03", {"rho": 1.02}, False),
+        ("abs(rho - 1) >= 0.03", {"rho": 1.5}, True),
+        ("z1 != z2", {"z1": np.array([1.0, 2.0]), "z2": np.array([1.0, 3.0])}, True),
+        ("z1 != z2", {"z1": np.array([1.0, 2.0]), "z2": np.array([1.0, 2.0])}, False),
+        ("z1 == z2", {"z1": np.array([1.0, 2.0]), "z2": np.array([1.0, 3.0])}, False),
+        ("W < 1", {"W": np.array([0.5, 0.9])}, True),
+    ],
+)
+def test_constraints(text: str, env: dict, result: bool) -> None:
+    assert holds(parse_call(text, constraint=True), env, QUANTITIES) is result
+
+
+@pytest.mark.parametrize(
+    ("text", "constraint", "fragment"),
+    [
+        ("a + 1", True, "must be a comparison"),
+        ("a > 1", False, "only a `require` constraint may do"),
+        ("a < b < c", True, "cannot be chained"),
+        ("2*3", False, "not a literal value"),
+        ("(a + 1", False, "expected ')'"),
+    ],
+)
+def test_bad_format_2_computations(text: str, constraint: bool, fragment: str) -> None:
+    with pytest.raises(CallError, match=re.escape(fragment)):
+        parse_call(text, constraint=constraint)
+
+
+def test_format_1_computations_need_no_infix() -> None:
+    assert not uses_infix(parse_call("entry(grad_W1(net, X, y), 1, -2)"))
+    assert uses_infix(parse_call("-x")) and uses_infix(parse_call("sub(a, 2*b)"))

@@ -127,7 +127,7 @@ def test_unknown_key_is_an_error_not_ignored(tmp_path: Path, only_error) -> None
     broken = GOOD.replace('id = "good"', 'id = "bad"').replace("hints =", "hintz =")
     assert only_error(broken) == (
         f'{tmp_path.name}/b_broken.toml: step "norm": unknown key "hintz" (expected one of: '
-        "id, title, text, hints, explanation, params, exercise)"
+        "id, title, text, hints, explanation, params, exercise, require)"
     )
 
 
@@ -185,9 +185,9 @@ def test_index_problems(tmp_path: Path) -> None:
     assert load_course(tmp_path).errors == (
         f"{tmp_path.name}/index.toml: file not found (a course needs an index.toml)",
     )
-    (tmp_path / "index.toml").write_text('format_version = 2\ntitle = "T"\nlessons = []\n')
+    (tmp_path / "index.toml").write_text('format_version = 3\ntitle = "T"\nlessons = []\n')
     assert load_course(tmp_path).errors == (
-        f"{tmp_path.name}/index.toml: format_version must be 1, got 2",
+        f"{tmp_path.name}/index.toml: format_version must be 1 or 2, got 3",
     )
 
 
@@ -233,7 +233,7 @@ def test_a_computation_of_3000_nested_calls_is_named(tmp_path: Path, only_error)
         )
     )
     assert error.startswith(f'{tmp_path.name}/{LABEL}: lesson "bad": params.w = "neg(neg(')
-    assert "nested more than 32 calls or lists deep" in error and len(error) < 300
+    assert "nested more than 32 levels deep" in error and len(error) < 300
 
 
 def test_an_expression_nested_3000_deep_is_named(tmp_path: Path, only_error) -> None:
