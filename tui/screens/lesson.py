@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 from bptutor.engine.course.exercise import ANSWER_KINDS, DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Lesson, Step
 from bptutor.tui.widgets.choice_list import ChoiceList
+from bptutor.tui.widgets.prose import Prose
 from bptutor.tui.widgets.verdict_view import VerdictView
 from rich.text import Text
 from textual import on
@@ -128,7 +129,7 @@ class LessonScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="lesson-header")
         with VerticalScroll(id="prose"):
-            yield Markdown(id="prose-md")
+            yield Prose(id="prose-md")
         with Vertical(id="exercise"):
             with Horizontal(id="answer-row"):
                 yield Label(id="prompt")
@@ -138,7 +139,7 @@ class LessonScreen(Screen[None]):
             yield Button("Open the training view (t)", id="open-training")
         with VerticalScroll(id="feedback"):
             yield VerdictView(id="verdict")
-            yield Markdown(id="notes")
+            yield Prose(id="notes")
         yield Footer()
 
     async def on_mount(self) -> None:
