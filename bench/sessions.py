@@ -111,6 +111,7 @@ class Session:
     argv: list[str]
     script: list[Action]
     rng: random.Random
+    start_at: float = 0.0  # perf_counter time at which the learner starts bptutor
     proc: subprocess.Popen[bytes] | None = None
     master: int = -1
     spawned: float = 0.0
@@ -126,6 +127,10 @@ class Session:
         self.proc, self.master = spawn(self.argv, env)
         self.written = self.spawned
         self.due = None  # the first actions write nothing
+
+    @property
+    def started(self) -> bool:
+        return self.proc is not None
 
     @property
     def done(self) -> bool:
@@ -179,15 +184,26 @@ class Session:
         }
 
 
-def pump(sessions: list[Session], until: float, finish: list[Session] | None = None) -> None:
-    """Read every pty and run the scripts until `until`, or until the sessions in `finish`
-    are done. Every pty is read all along: an unread one would stall its app."""
-    by_fd = {s.master: s for s in sessions if s.failure is None}
+def pump(
+    sessions: list[Session],
+    until: float,
+    finish: list[Session] | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Start sessions when their time comes, read every pty and run the scripts until `until`,
+    or until the sessions in `finish` are done. Every pty is read all along: an unread one
+    would stall its app."""
     while True:
         now = time.perf_counter()
         if now >= until or (finish and all(s.done for s in finish)):
             return
+        for session in sessions:
+            if not session.started and now >= session.start_at:
+                assert env is not None
+                session.start(env)
+        by_fd = {s.master: s for s in sessions if s.started and s.failure is None}
         dues = [s.due for s in sessions if not s.done and s.due is not None]
+        dues += [s.start_at for s in sessions if not s.started]
         wait = min([until - now, 0.05, *(max(0.0, d - now) for d in dues)])
         ready, _, _ = select.select(list(by_fd), [], [], wait)
         now = time.perf_counter()
@@ -198,9 +214,9 @@ def pump(sessions: list[Session], until: float, finish: list[Session] | None = N
                 session.output(chunk, now)
             elif session.proc is not None and session.proc.poll() is not None:
                 session.failure = f"exited with {session.proc.returncode}"
-                del by_fd[fd]
         for session in sessions:
-            session.tick(time.perf_counter())
+            if session.started:
+                session.tick(time.perf_counter())
 
 
 def new_session(bptutor: str, work: Path, index: int, script: list[Action]) -> Session:
@@ -212,20 +228,23 @@ def new_session(bptutor: str, work: Path, index: int, script: list[Action]) -> S
     return Session(argv, script, random.Random(index))
 
 
-def run(n: int, idle: float, bptutor: str, script: list[Action]) -> dict[str, Any]:
+def run(n: int, idle: float, ramp: float, bptutor: str, script: list[Action]) -> dict[str, Any]:
+    """N learners starting within `ramp` seconds (0: all at once), then idle, then one more."""
     env = terminal_env()
     work = Path(tempfile.mkdtemp(prefix="bptutor-sessions-"))
     sessions = [new_session(bptutor, work, i, script) for i in range(n)]
     ours_before = resource.getrusage(resource.RUSAGE_SELF)
     began = time.perf_counter()
+    for i, session in enumerate(sessions):
+        session.start_at = began + ramp * i / n
+    late: Session | None = None
     try:
-        for s in sessions:
-            s.start(env)
-        pump(sessions, began + 60 + 2 * n, finish=sessions)
+        pump(sessions, began + ramp + 60 + 2 * n, finish=sessions, env=env)
         active = time.perf_counter() - began
         pump(sessions, time.perf_counter() + 3)  # settle
         alive = [s for s in sessions if s.failure is None and s.done]
         before = {id(s): s.cpu_ticks() for s in alive}
+        to_idle = [ticks / TICKS for ticks in before.values()]  # start, map, answers
         t0 = time.perf_counter()
         pump(sessions, t0 + idle)
         elapsed = time.perf_counter() - t0
@@ -238,7 +257,7 @@ def run(n: int, idle: float, bptutor: str, script: list[Action]) -> dict[str, An
         pump([*sessions, late], time.perf_counter() + 60, finish=[late])
         loadavg = os.getloadavg()[0]
     finally:
-        for s in [*sessions, *([late] if "late" in locals() else [])]:
+        for s in [*sessions, *([late] if late is not None else [])]:
             if s.proc is not None:
                 quit_and_reap(s.proc, s.master)
         shutil.rmtree(work, ignore_errors=True)
@@ -263,6 +282,8 @@ def run(n: int, idle: float, bptutor: str, script: list[Action]) -> dict[str, An
         "verdict": pooled("verdict", sessions),
         "idle_cpu_pct": idle_cpu,
         "idle_seconds": elapsed,
+        "cpu_to_idle_s": to_idle,
+        "ramp_seconds": ramp,
         "rss": [m["rss"] for m in memory],
         "peak": [m["peak"] for m in memory],
         "pss": [m["pss"] for m in memory],
@@ -288,8 +309,8 @@ def report(results: list[dict[str, Any]]) -> str:
     lines = [
         "|   N | first frame med / worst | map full med / worst | verdict med / worst | "
         "idle CPU med / max | RSS steady med / max | RSS peak max | PSS med | "
-        "latecomer: first frame, verdicts |",
-        "|---:|---|---|---|---|---|---|---|---|",
+        "CPU to idle med | latecomer: first frame, verdicts |",
+        "|---:|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
@@ -301,6 +322,7 @@ def report(results: list[dict[str, Any]]) -> str:
             f"| {med(r['rss']):.1f} / {worst(r['rss']):.1f} MiB "
             f"| {worst(r['peak']):.1f} MiB "
             f"| {med(r['pss']):.1f} MiB "
+            f"| {med(r['cpu_to_idle_s']):.2f} s "
             f"| {med(r['late_first_frame']) * ms:,.0f} ms, "
             + ", ".join(f"{v * ms:,.0f}" for v in r["late_verdict"])
             + " ms |"
@@ -312,6 +334,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 25, 50], metavar="N")
     parser.add_argument("--idle", type=float, default=10.0, metavar="S", help="idle window (s)")
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="start the N learners evenly over S seconds (default 0: all at once)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the raw numbers")
     opts = parser.parse_args()
 
@@ -323,12 +352,13 @@ def main() -> int:
     print(
         f"{os.cpu_count()} CPUs, {os.sysconf('SC_PHYS_PAGES') * PAGE_KIB / 2**20:.1f} GiB, "
         f"load average {os.getloadavg()[0]:.2f} before; {len(script)} actions per learner, "
-        f"idle window {opts.idle:.0f} s",
+        f"idle window {opts.idle:.0f} s, "
+        + (f"starts spread over {opts.ramp:.0f} s" if opts.ramp else "all started at once"),
         flush=True,
     )
     results = []
     for n in opts.sizes:
-        result = run(n, opts.idle, bptutor, script)
+        result = run(n, opts.idle, opts.ramp, bptutor, script)
         results.append(result)
         print(
             f"N={n}: {result['completed']}/{n} completed in {result['active_seconds']:.1f} s, "

@@ -133,7 +133,11 @@ class LessonScreen(Screen[None]):
         with Vertical(id="exercise"):
             with Horizontal(id="answer-row"):
                 yield Label(id="prompt")
-                yield Input(id="answer")
+                answer = Input(id="answer")
+                # a steady cursor: blinking redraws the box twice a second, which was 90 % of
+                # an idle learner's CPU and 1.6 kB/s to each SSH client (bench/sessions.py)
+                answer.cursor_blink = False
+                yield answer
             yield Static(id="preview")
             yield ChoiceList(id="choices")
             yield Button("Open the training view (t)", id="open-training")
