@@ -15,20 +15,17 @@ the training view opens (issue 5).
 from __future__ import annotations
 
 import argparse
-import fcntl
-import os
-import pty
 import select
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import textwrap
 import time
 from pathlib import Path
+
+from _pty import drain, quit_and_reap, spawn, terminal_env
 
 BARE_APP = textwrap.dedent(
     """
@@ -65,54 +62,26 @@ def run_once(
     argv: list[str], markers: tuple[bytes, ...], env: dict[str, str]
 ) -> tuple[list[float], float]:
     """Seconds until each marker has appeared on screen, and the peak RSS in MiB."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-    )
-    os.close(slave)
+    proc, master = spawn(argv, env)
     seen = b""
     elapsed = [float("nan")] * len(markers)
     deadline = start + 30
-    try:
-        while time.perf_counter() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            seen += chunk
-            now = time.perf_counter() - start
-            for i, marker in enumerate(markers):
-                if elapsed[i] != elapsed[i] and marker in seen:  # still NaN: first sight
-                    elapsed[i] = now
-            if all(t == t for t in elapsed):
-                break
-        os.write(master, b"\x11")  # ctrl+q
-        # keep draining so the app can write its exit sequences; reap with wait4 for rusage
-        usage = None
-        end = time.perf_counter() + 10
-        while usage is None:
-            pid, _, ru = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                usage = ru
-                break
-            if time.perf_counter() > end:
-                proc.kill()
-                _, _, usage = os.wait4(proc.pid, 0)
-                break
-            ready, _, _ = select.select([master], [], [], 0.05)
-            if ready:
-                try:
-                    os.read(master, 65536)
-                except OSError:
-                    time.sleep(0.01)
-        proc.returncode = 0  # reaped above; keep Popen from waiting again
-    finally:
-        os.close(master)
+    while time.perf_counter() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if not ready:
+            continue
+        chunk = drain(master)
+        if not chunk and proc.poll() is not None:
+            break
+        seen += chunk
+        now = time.perf_counter() - start
+        for i, marker in enumerate(markers):
+            if elapsed[i] != elapsed[i] and marker in seen:  # still NaN: first sight
+                elapsed[i] = now
+        if all(t == t for t in elapsed):
+            break
+    usage = quit_and_reap(proc, master)
     return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
@@ -133,8 +102,7 @@ def main() -> int:
     from bptutor.engine.course.progress import ProgressStore
 
     ProgressStore(data).mark_welcomed()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
-    env.pop("NO_COLOR", None)
+    env = terminal_env()
 
     bare_argv = [sys.executable, str(bare_py)]
     tutor_argv = [bptutor, "--data-dir", str(data)]

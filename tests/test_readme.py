@@ -84,8 +84,11 @@ def test_every_help_key_is_in_the_readme_keys_table() -> None:
                 assert part.rstrip(",") in keys_table, f"help key {part!r} missing from README"
 
 
-@pytest.mark.parametrize("image", re.findall(r"\]\((docs/[^)]+\.svg)\)", TEXT))
+@pytest.mark.parametrize("image", re.findall(r"\]\((docs/[^)]+\.(?:svg|png))\)", TEXT))
 def test_readme_images_exist(image: str) -> None:
     path = README.parent / image
     assert path.is_file(), f"{image} is linked from the README but missing"
-    assert "<svg" in path.read_text(encoding="utf-8")[:2000]
+    if image.endswith(".png"):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert "<svg" in path.read_text(encoding="utf-8")[:2000]

@@ -111,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print to the terminal instead of opening the training view",
     )
+    serve = sub.add_parser(
+        "serve",
+        help="serve bptutor to web browsers on this machine (each tab its own bptutor, "
+        "on your progress; no login: keep it on localhost and use ssh -L)",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, metavar="PORT", help="TCP port (default 8000)"
+    )
     return parser
 
 
@@ -130,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         from bptutor.tui.train_cli import main as train_main  # Textual only without --plain
 
         return train_main(args)
+    if args.command == "serve":
+        from bptutor.tui.serve_cli import main as serve_main  # aiohttp, textual-serve
+
+        return serve_main(args)
     from bptutor.tui.launch import main as launch_main  # Textual, only to run the app
 
     return launch_main(args)

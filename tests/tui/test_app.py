@@ -634,3 +634,16 @@ async def test_the_map_says_what_it_counts(data_dir: Path) -> None:
         exercises = len(first.exercises)
         assert f"0/{exercises}" in shown and "exercises solved" in shown
         assert f"{len(first.steps)} steps, {exercises} exercises" in shown
+
+
+async def test_moving_on_the_map_before_the_course_has_loaded_is_kept(data_dir: Path) -> None:
+    store = ProgressStore(data_dir)
+    store.mark_welcomed()
+    app = BptutorApp(None, store, seed=SEED)
+    async with app.run_test(size=SIZE) as pilot:
+        options = app.screen.query_one("#lessons", OptionList)
+        await pilot.press("down", "down", "down")  # before the full course is there
+        await wait_for(pilot, lambda: app.course_loaded)
+        await pilot.pause()
+        assert options.highlighted == 3
+        assert app.course.lessons[3].title in text_of(app.screen.query_one("#lesson-info"))

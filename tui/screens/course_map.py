@@ -78,8 +78,9 @@ class CourseMapScreen(Screen[None]):
         if pending is not None and pending[0] in ids:
             self.refresh_lessons(highlight=ids.index(pending[0]))
             self.open_lesson(ids.index(pending[0]), pending[1])
-        else:
-            self.refresh_lessons(highlight=self._continue_target()[0])
+        else:  # the lesson the learner is on stays highlighted (they may have moved already)
+            on = self._highlighted_id
+            self.refresh_lessons(highlight=ids.index(on) if on in ids else None)
         self.refresh_bindings()
 
     def on_resize(self) -> None:
@@ -116,6 +117,13 @@ class CourseMapScreen(Screen[None]):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._update_info()
+
+    @property
+    def _highlighted_id(self) -> str | None:
+        """The id of the lesson the list highlights (its options carry the lesson ids)."""
+        options = self.query_one("#lessons", OptionList)
+        index = options.highlighted
+        return options.get_option_at_index(index).id if index is not None else None
 
     def _highlighted_lesson(self) -> Lesson | None:
         index = self.query_one("#lessons", OptionList).highlighted

@@ -15,6 +15,7 @@ from bptutor.engine.course.exercise import ANSWER_KINDS, DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Lesson, Step
 from bptutor.tui.widgets.answer_input import AnswerInput
 from bptutor.tui.widgets.choice_list import ChoiceList
+from bptutor.tui.widgets.prose import Prose
 from bptutor.tui.widgets.verdict_view import VerdictView
 from rich.text import Text
 from textual import on
@@ -143,18 +144,22 @@ class LessonScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="lesson-header")
         with VerticalScroll(id="prose"):
-            yield Markdown(id="prose-md")
+            yield Prose(id="prose-md")
         with Vertical(id="exercise"):
             with Horizontal(id="answer-row"):
                 # lesson text is plain text here: markup in a prompt shows as written
                 yield Label(id="prompt", markup=False)
-                yield AnswerInput(id="answer")
+                answer = AnswerInput(id="answer")
+                # a steady cursor: blinking redraws the box twice a second, which was 90 % of
+                # an idle learner's CPU and 1.6 kB/s to each SSH client (bench/sessions.py)
+                answer.cursor_blink = False
+                yield answer
             yield Static(id="preview")
             yield ChoiceList(id="choices")
             yield Button("Open the training view (t)", id="open-training")
         with VerticalScroll(id="feedback"):
             yield VerdictView(id="verdict")
-            yield Markdown(id="notes")
+            yield Prose(id="notes")
         yield Footer()
 
     async def on_mount(self) -> None:
