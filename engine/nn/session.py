@@ -70,7 +70,8 @@ after this many (space continues for as many again)."""
 PROBE_EPOCHS = 200
 """After a divergence, each smaller learning rate is tried for this many epochs (on a copy)."""
 PROBE_SECONDS = 1.0
-"""Longest a probe spends trying learning rates after a divergence."""
+"""CPU seconds a probe may spend trying learning rates after a divergence. Its own thread's
+time, not the clock's: on a busy machine the answer comes later, but it is the same answer."""
 EPOCHS_PER_LOCK = 32
 LOCK_SECONDS = 0.004  # a slow epoch (big net, mini-batches) ends the batch early
 _UP, _DOWN = 1 + 1e-9, 1 - 1e-9  # rates compare with a relative tolerance
@@ -193,8 +194,10 @@ def probe_rate(
     """The largest rate of the ladder, at most `limit`, that trains from `params`: PROBE_EPOCHS
     epochs on `net` (a copy), exactly as the run going on from there would (the config's batch
     size and seed, same start epoch), without diverging and ending no higher than it started.
-    None when none does within PROBE_SECONDS. Meant for a worker thread."""
-    deadline = time.perf_counter() + PROBE_SECONDS
+    None when none does within PROBE_SECONDS (of this thread's CPU time). Meant for a worker
+    thread."""
+    clock = time.thread_time
+    deadline = clock() + PROBE_SECONDS
     for rate in sorted((r for r in LEARNING_RATES if r <= limit), reverse=True):
         net.params[:] = params
         first = last = math.nan
@@ -207,11 +210,11 @@ def probe_rate(
             if math.isnan(first):
                 first = step.loss
             last = step.loss
-            if time.perf_counter() > deadline:
+            if clock() > deadline:
                 break
         if ok and last <= first:
             return rate
-        if time.perf_counter() > deadline:
+        if clock() > deadline:
             return None
     return None
 
