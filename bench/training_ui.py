@@ -36,14 +36,11 @@ CONFIG = {
 
 
 def headless_epochs_per_second(seconds: float) -> float:
-    from bptutor.engine.nn.datasets import load_dataset
+    from bptutor.engine.nn.session import LossHistory, data_arrays
     from bptutor.engine.nn.training import TrainConfig, train
-    from bptutor.tui.screens.training import LossHistory
 
     cfg = TrainConfig(**CONFIG)
-    ds = load_dataset(cfg.dataset, seed=cfg.seed)
-    X = np.asarray(ds.X, dtype=float)
-    y = np.asarray(ds.y, dtype=float).reshape(len(X), -1)
+    _, X, y = data_arrays(cfg)
     net = cfg.make_network(X.shape[1], y.shape[1])
     history = LossHistory()
     start = time.perf_counter()
@@ -59,13 +56,11 @@ def headless_epochs_per_second(seconds: float) -> float:
 
 def real_history(epochs: int) -> np.ndarray:
     """The loss per epoch of an actual run (the view's curve, not a synthetic one)."""
-    from bptutor.engine.nn.datasets import load_dataset
+    from bptutor.engine.nn.session import data_arrays
     from bptutor.engine.nn.training import TrainConfig, train
 
     cfg = TrainConfig(**{**CONFIG, "learning_rate": 0.05})  # a slow, long descent
-    ds = load_dataset(cfg.dataset, seed=cfg.seed)
-    X = np.asarray(ds.X, dtype=float)
-    y = np.asarray(ds.y, dtype=float).reshape(len(X), -1)
+    _, X, y = data_arrays(cfg)
     net = cfg.make_network(X.shape[1], y.shape[1])
     steps = train(net, X, y, learning_rate=cfg.learning_rate, epochs=epochs, seed=0)
     return np.array([step.loss for step in steps])

@@ -115,7 +115,7 @@ async def test_without_plain_the_app_opens_the_running_training_view() -> None:
         await pilot.pause(0.05)
         screen = app.screen
         assert isinstance(screen, TrainingScreen)
-        assert screen.net.n_hidden == 3
+        assert screen.session.net.n_hidden == 3
         for _ in range(200):  # it started by itself and stops after the 300 epochs
             if screen.epoch >= 300 and not screen.running:
                 break

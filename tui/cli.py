@@ -19,6 +19,43 @@ def _version() -> str:
         return "0+unknown"
 
 
+TRAIN_OPTIONS: tuple[tuple[str, str, type, str, str], ...] = (
+    # (TrainConfig field, option, type, metavar, help); TrainConfig checks the values
+    ("dataset", "--dataset", str, "DATASET", "data set name (default: %(default)s)"),
+    ("epochs", "--epochs", int, "N", "epochs (default %(default)s)"),
+    ("learning_rate", "--lr", float, "R", "learning rate (default %(default)s)"),
+    ("hidden", "--hidden", int, "M", "hidden units m (default %(default)s)"),
+    ("activation", "--activation", str, "ACTIVATION", "hidden activation: %(default)s"),
+    ("batch_size", "--batch-size", int, "B", "mini-batch size (default: %(default)s)"),
+    ("seed", "--seed", int, "S", "random seed (default %(default)s)"),
+)
+"""`bptutor train`'s options, one per TrainConfig field (its dest)."""
+
+
+class TrainDefault:
+    """The value of a `bptutor train` option left out: TrainConfig's default for ``field``.
+
+    Its text in `--help` is read from the engine only when shown: importing the engine (and
+    numpy) while the parser is built would add ~0.2 s to every `bptutor` start.
+    """
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __str__(self) -> str:
+        from bptutor.engine.nn.activations import HIDDEN_ACTIVATIONS  # lazy: see above
+        from bptutor.engine.nn.training import TrainConfig
+
+        value = getattr(TrainConfig(), self.field)
+        if self.field == "activation":  # the names offered, then the default
+            return f"{', '.join(HIDDEN_ACTIVATIONS)} (default {value})"
+        if value is None:
+            return "full batch"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bptutor",
@@ -89,23 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser(
         "train", help="train the notes' network on a small data set and watch the loss fall"
     )
-    train.add_argument("--dataset", default="xor", help="data set name (default: xor)")
-    train.add_argument(
-        "--epochs", type=int, default=2000, metavar="N", help="epochs (default 2000)"
-    )
-    train.add_argument(
-        "--lr", type=float, default=0.2, metavar="R", help="learning rate (default 0.2)"
-    )
-    train.add_argument(
-        "--hidden", type=int, default=4, metavar="M", help="hidden units m (default 4)"
-    )
-    train.add_argument(
-        "--activation", default="tanh", help="hidden activation: sigmoid, tanh, relu (default tanh)"
-    )
-    train.add_argument(
-        "--batch-size", type=int, metavar="B", help="mini-batch size (default: full batch)"
-    )
-    train.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    for field, flag, kind, metavar, what in TRAIN_OPTIONS:
+        train.add_argument(
+            flag, dest=field, type=kind, metavar=metavar, default=TrainDefault(field), help=what
+        )
     train.add_argument(
         "--plain",
         action="store_true",

@@ -11,62 +11,49 @@ Exit codes: 0 trained, 1 diverged, 2 bad arguments.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import shutil
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
+from bptutor.engine.nn.session import data_arrays, train_with
+from bptutor.engine.nn.training import TrainConfig
+from bptutor.tui.cli import TRAIN_OPTIONS, TrainDefault
 
-__all__ = ["ACTIVATIONS", "main", "make_app", "run_plain", "validate"]
+__all__ = ["main", "make_app", "run_plain", "validate"]
 
-from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
-from bptutor.engine.nn.training import MAX_LEARNING_RATE, TrainConfig, train
-from bptutor.tui.widgets.loss_plot import render_loss_plot
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FLAGS = {field: flag for field, flag, *_ in TRAIN_OPTIONS}
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The TrainConfig fields set on the command line (the others keep TrainConfig's default)."""
+    values = {field: getattr(args, field) for field in _FLAGS}
+    return {field: v for field, v in values.items() if not isinstance(v, TrainDefault)}
 
 
 def validate(args: argparse.Namespace) -> list[str]:
-    """Every problem with the arguments, as sentences naming the option."""
+    """Every problem with the arguments: TrainConfig's message, after the option it names."""
+    given = _given(args)
     problems = []
-    if args.dataset not in DATASET_NAMES:
-        known = ", ".join(DATASET_NAMES)
-        problems.append(f"--dataset: unknown data set {args.dataset!r}; choose one of {known}")
-    if args.activation not in ACTIVATIONS:
-        problems.append(
-            f"--activation: unknown activation {args.activation!r}; "
-            f"choose one of {', '.join(ACTIVATIONS)}"
-        )
-    if args.epochs is None or args.epochs <= 0:
-        problems.append(f"--epochs must be a positive whole number (got {args.epochs})")
-    if args.lr is None or not math.isfinite(args.lr) or args.lr <= 0:
-        problems.append(f"--lr must be a positive number (got {args.lr})")
-    elif args.lr > MAX_LEARNING_RATE:
-        problems.append(f"--lr must be at most {MAX_LEARNING_RATE:g} (got {args.lr:g})")
-    if args.seed is None or args.seed < 0:
-        problems.append(f"--seed must be a whole number >= 0 (got {args.seed})")
-    if args.hidden is None or args.hidden < 1:
-        problems.append(f"--hidden must be at least 1 (got {args.hidden})")
-    if args.batch_size is not None and args.batch_size < 1:
-        problems.append(f"--batch-size must be at least 1 (got {args.batch_size})")
+    for field, value in given.items():
+        try:
+            TrainConfig(**{field: value})
+        except ValueError as exc:
+            problems.append(f"{_FLAGS[field]}: {exc}")
+    if not problems:
+        try:  # each value is fine alone; TrainConfig may still refuse them together
+            TrainConfig(**given)
+        except ValueError as exc:
+            problems.append(str(exc))
     return problems
 
 
 def _config(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(
-        dataset=args.dataset,
-        hidden=int(args.hidden),
-        activation=args.activation,
-        learning_rate=float(args.lr),
-        epochs=int(args.epochs),
-        batch_size=args.batch_size,
-        seed=int(args.seed),
-    )
+    return TrainConfig(**_given(args))
 
 
 def main(args: argparse.Namespace) -> int:
@@ -96,7 +83,7 @@ def _main(args: argparse.Namespace) -> int:
     return _run_app(config)
 
 
-def make_app(config):  # -> textual App (imports kept lazy for --plain)
+def make_app(config: TrainConfig) -> Any:  # a textual App (imported here: --plain needs none)
     """An app showing only the training view, already running; leaving it (escape) quits."""
     from bptutor.tui.screens.training import TrainingScreen
     from textual.app import App
@@ -113,7 +100,7 @@ def make_app(config):  # -> textual App (imports kept lazy for --plain)
     return TrainingApp()
 
 
-def _run_app(config) -> int:
+def _run_app(config: TrainConfig) -> int:
     result = make_app(config).run()
     return int(result or 0)
 
@@ -158,14 +145,13 @@ class _Progress:
             self.stream.flush()
 
 
-def run_plain(config, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Train ``config`` printing progress, the final loss and the loss curve; 1 if diverged."""
+    from bptutor.tui.widgets.loss_plot import render_loss_plot  # textual, plotext: only now
 
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    ds = load_dataset(config.dataset, seed=config.seed)
-    X = np.asarray(ds.X, dtype=float)
-    y = np.asarray(ds.y, dtype=float).reshape(len(X), -1)
+    _, X, y = data_arrays(config)
     net = config.make_network(X.shape[1], y.shape[1])
     batch = "full batch" if config.batch_size is None else f"mini-batch {config.batch_size}"
     print(
@@ -180,15 +166,7 @@ def run_plain(config, out: TextIO | None = None, err: TextIO | None = None) -> i
     start = time.perf_counter()
     n = 0
     diverged = None
-    for step in train(
-        net,
-        X,
-        y,
-        learning_rate=config.learning_rate,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        seed=config.seed,
-    ):
+    for step in train_with(config, net, X, y):
         losses[n] = step.loss
         n += 1
         if step.diverged:

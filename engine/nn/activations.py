@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation"]
+__all__ = ["ACTIVATIONS", "HIDDEN_ACTIVATIONS", "Activation", "get_activation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,11 @@ ACTIVATIONS: dict[str, Activation] = {
         is_identity=True,
     ),
 }
+
+
+HIDDEN_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu")
+"""The activations offered for the hidden layer (the training view's `a` cycles them in this
+order, `bptutor train --help` lists them); identity is allowed too but makes the net linear."""
 
 
 def get_activation(name: str | Activation, parameter: str = "activation") -> Activation:

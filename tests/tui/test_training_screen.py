@@ -10,17 +10,14 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from bptutor.engine.nn.session import LEARNING_RATES, PROBE_EPOCHS, Phase
 from bptutor.engine.nn.training import TrainConfig
-from bptutor.tui.screens.training import (
-    LEARNING_RATES,
-    PROBE_EPOCHS,
-    TrainingProgressed,
-    TrainingScreen,
-)
+from bptutor.tui.screens.training import TrainingProgressed, TrainingScreen
 from bptutor.tui.widgets.fit_plot import DataView
 from bptutor.tui.widgets.loss_plot import LossPlot
 from bptutor.tui.widgets.network_diagram import NetworkDiagram
 from textual.app import App
+from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -74,6 +71,10 @@ async def press_live(pilot: Pilot, *keys: str) -> None:
 
 def status(screen: TrainingScreen) -> str:
     return str(screen.query_one("#training-status", Static).content)
+
+
+def diverged(screen: TrainingScreen) -> bool:
+    return screen.session.phase is Phase.DIVERGED
 
 
 def config_line(screen: TrainingScreen) -> str:
@@ -155,12 +156,16 @@ async def test_step_matches_the_engine_on_a_copy() -> None:
     screen = TrainingScreen(xor_config())
     async with Host(screen).run_test(size=SIZE) as pilot:
         await pilot.pause()
-        reference = screen.net.copy()
-        step = next(train(reference, screen.X, screen.y, learning_rate=0.5, epochs=1, seed=0))
+        reference = screen.session.net.copy()
+        step = next(
+            train(
+                reference, screen.session.X, screen.session.y, learning_rate=0.5, epochs=1, seed=0
+            )
+        )
         await pilot.press("s")
-        np.testing.assert_allclose(screen.net.W1, reference.W1)
-        np.testing.assert_allclose(screen.net.W2, reference.W2)
-        assert screen.history.last() == pytest.approx(step.loss)
+        np.testing.assert_allclose(screen.session.net.W1, reference.W1)
+        np.testing.assert_allclose(screen.session.net.W2, reference.W2)
+        assert screen.session.history.last() == pytest.approx(step.loss)
 
 
 async def test_learning_rate_keys_change_the_rate_and_keep_training() -> None:
@@ -170,7 +175,7 @@ async def test_learning_rate_keys_change_the_rate_and_keep_training() -> None:
         await wait_for(pilot, lambda: shown_epoch(screen) > 10)
         await press_live(pilot, "plus")
         higher = min(r for r in LEARNING_RATES if r > 0.1)
-        await wait_for(pilot, lambda: screen.learning_rate == higher)
+        await wait_for(pilot, lambda: screen.session.config.learning_rate == higher)
         assert f"lr {higher:g}" in config_line(screen)
         assert screen.running  # a control change does not stop the run
         before = screen.epoch
@@ -178,7 +183,7 @@ async def test_learning_rate_keys_change_the_rate_and_keep_training() -> None:
         await wait_for(pilot, lambda: shown_epoch(screen) > before + 10)
         await press_live(pilot, "minus", "minus")
         lower = max(r for r in LEARNING_RATES if r < 0.1)
-        await wait_for(pilot, lambda: screen.learning_rate == lower)
+        await wait_for(pilot, lambda: screen.session.config.learning_rate == lower)
         assert screen.running
         await press_live(pilot, "escape")
         await wait_for(pilot, lambda: no_training_left(pilot.app))
@@ -195,15 +200,15 @@ async def test_reset_draws_the_initial_weights_from_the_seed_again() -> None:
         await wait_for(pilot, lambda: screen.epoch == 0 and not screen.running)
         assert screen.epoch == shown_epoch(screen) == 0
         assert len(screen.query_one(LossPlot).losses) == 0
-        np.testing.assert_array_equal(screen.net.W1, fresh.W1)
-        np.testing.assert_array_equal(screen.net.W2, fresh.W2)
+        np.testing.assert_array_equal(screen.session.net.W1, fresh.W1)
+        np.testing.assert_array_equal(screen.session.net.W2, fresh.W2)
 
 
 async def test_a_huge_learning_rate_diverges_with_a_message() -> None:
     screen = TrainingScreen(xor_config(learning_rate=1000))
     async with Host(screen).run_test(size=SIZE) as pilot:
         await press_live(pilot, "space")
-        await wait_for(pilot, lambda: screen.diverged)
+        await wait_for(pilot, lambda: diverged(screen))
         message = screen.query_one("#training-message", Static)
         assert message.display and message.region.height >= 1
         assert "diverged" in str(message.content)  # at once; the advice follows the probe
@@ -258,15 +263,15 @@ async def test_controls_rebuild_the_network_and_switch_the_views() -> None:
     screen = TrainingScreen(xor_config(epochs=500))
     async with Host(screen).run_test(size=SIZE) as pilot:
         await pilot.press("M")
-        assert screen.net.n_hidden == 5 and "2-5-1" in config_line(screen)
+        assert screen.session.net.n_hidden == 5 and "2-5-1" in config_line(screen)
         await pilot.press("m", "m")
-        assert screen.net.n_hidden == 3 and "2-3-1" in config_line(screen)
+        assert screen.session.net.n_hidden == 3 and "2-3-1" in config_line(screen)
         await pilot.press("a")
-        assert screen.net.activation == "relu" and "relu" in config_line(screen)
+        assert screen.session.net.activation == "relu" and "relu" in config_line(screen)
         await pilot.press("b")
-        assert screen.batch_size is not None and "mini-batch" in config_line(screen)
+        assert screen.session.config.batch_size is not None and "mini-batch" in config_line(screen)
         await pilot.press("b")
-        assert screen.batch_size is None and "full batch" in config_line(screen)
+        assert screen.session.config.batch_size is None and "full batch" in config_line(screen)
         await pilot.press("l")
         assert screen.query_one(LossPlot).log_scale
         diagram = screen.query_one(NetworkDiagram)
@@ -275,7 +280,7 @@ async def test_controls_rebuild_the_network_and_switch_the_views() -> None:
         assert "∂E/∂W" in diagram.render_text().plain
         assert screen.query_one(DataView).values.kind == "map"  # XOR is 2-D
         await pilot.press("d")  # xor -> sine: a 1-D fit
-        assert screen.dataset_name == "sine" and screen.X.shape[1] == 1
+        assert screen.session.config.dataset == "sine" and screen.session.X.shape[1] == 1
         assert screen.query_one(DataView).values.kind == "fit"
         # a run of a lesson's length stops by itself and says so
         await press_live(pilot, "space")
@@ -329,7 +334,7 @@ async def test_non_finite_weights_ask_for_a_reset_instead_of_crashing() -> None:
     screen = TrainingScreen(xor_config())
     async with Host(screen).run_test(size=SIZE) as pilot:
         await pilot.pause()
-        screen.net.W1[0, 0] = np.nan  # what a blown-up mini-batch epoch can leave behind
+        screen.session.net.W1[0, 0] = np.nan  # what a blown-up mini-batch epoch can leave behind
         await pilot.press("space")
         assert not screen.running and no_training_left(pilot.app)
         message = str(screen.query_one("#training-message", Static).content)
@@ -337,13 +342,13 @@ async def test_non_finite_weights_ask_for_a_reset_instead_of_crashing() -> None:
         await pilot.press("s")
         assert screen.epoch == 0
         await pilot.press("r", "s")
-        assert np.all(np.isfinite(screen.net.W1)) and screen.epoch == 1
+        assert np.all(np.isfinite(screen.session.net.W1)) and screen.epoch == 1
 
 
 async def test_an_engine_error_in_the_worker_is_shown_not_raised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import bptutor.tui.screens.training as training_module
+    import bptutor.engine.nn.session as session_module
 
     def broken_train(*args: object, **kwargs: object) -> None:
         raise ValueError("learning_rate must be a number with 0 < learning_rate <= 1000")
@@ -351,7 +356,7 @@ async def test_an_engine_error_in_the_worker_is_shown_not_raised(
     screen = TrainingScreen(xor_config())
     async with Host(screen).run_test(size=SIZE) as pilot:
         await pilot.pause()
-        monkeypatch.setattr(training_module, "train", broken_train)
+        monkeypatch.setattr(session_module, "train", broken_train)
         await press_live(pilot, "space")
         await wait_for(
             pilot,
@@ -396,7 +401,7 @@ async def test_the_lessons_xor_231_network_is_fully_readable_with_the_plot(
             for a, b in zip(shown.split("\n"), diagram.render_text().plain.split("\n"), strict=True)
         )
         assert "…" not in shown
-        v = diagram_values(screen.net, screen.X, screen.y, 0)
+        v = diagram_values(screen.session.net, screen.session.X, screen.session.y, 0)
         w = 5 if diagram.size.width < 100 else 6
         if backward:
             numbers = [*v.dW1.ravel(), *v.dW2.ravel(), *v.delta_hidden, *v.delta_out]
@@ -454,19 +459,20 @@ async def test_every_key_is_discoverable_and_listed_in_training_keys() -> None:
             # alias of a shown one (= for +)
             aliased = any(b.action == binding.action and b.show for b in TrainingScreen.BINDINGS)
             assert aliased or f"{binding.key}: " in diagram_text, binding
-        before = screen._example
+        assert "example 1/4" in diagram_text
         await pilot.press("e")
-        assert screen._example == (before + 1) % len(screen.X)
         assert "example 2/4" in screen.query_one(NetworkDiagram).render_text().plain
+        await pilot.press("e", "e", "e")  # the fifth press comes back to the first example
+        assert "example 1/4" in screen.query_one(NetworkDiagram).render_text().plain
 
 
 async def it_trains_on_without_diverging(pilot: Pilot, screen: TrainingScreen) -> None:
     """After the advice was followed: well past the probe's length, then paused, all finite."""
-    await wait_for(pilot, lambda: screen.epoch > 2 * PROBE_EPOCHS or screen.diverged)
-    assert not screen.diverged and screen.running
+    await wait_for(pilot, lambda: screen.epoch > 2 * PROBE_EPOCHS or diverged(screen))
+    assert not diverged(screen) and screen.running
     await press_live(pilot, "space")
     await wait_for(pilot, lambda: no_training_left(pilot.app))
-    losses = screen.history.view()
+    losses = screen.session.history.view()
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
@@ -478,7 +484,7 @@ async def follow_the_divergence_advice(pilot: Pilot, screen: TrainingScreen) -> 
     presses = 1 if match.group(1) == "once" else int(match.group(1).split()[0])
     await pilot.press(*["minus"] * presses)
     suggested = float(match.group(2))
-    assert screen.learning_rate == suggested
+    assert screen.session.config.learning_rate == suggested
     await press_live(pilot, "space")
     return suggested
 
@@ -487,7 +493,7 @@ async def test_divergence_advice_names_a_rate_that_then_trains() -> None:
     screen = TrainingScreen(xor_config(learning_rate=1000))
     async with Host(screen).run_test(size=SIZE) as pilot:
         await press_live(pilot, "space")
-        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
+        await wait_for(pilot, lambda: diverged(screen) and no_training_left(pilot.app))
         assert "the initial weights" in message_text(screen)
         suggested = await follow_the_divergence_advice(pilot, screen)
         assert suggested < 100  # the engine's lr/10 (100) diverges again from anywhere here
@@ -507,12 +513,20 @@ async def test_the_plot_redraws_less_often_than_the_status_while_running() -> No
     screen = TrainingScreen(xor_config())
     async with Host(screen).run_test(size=SIZE, message_hook=hook) as pilot:
         plot = screen.query_one(LossPlot)
+        redraws: list[float] = []
+        set_history = plot.set_history
+
+        def counting_set_history(losses: np.ndarray) -> None:
+            redraws.append(time.perf_counter())
+            set_history(losses)
+
+        plot.set_history = counting_set_history  # type: ignore[method-assign]
         await press_live(pilot, "space")
         await wait_for(pilot, lambda: shown_epoch(screen) > 0)
-        plot_v, started = plot._version, time.perf_counter()
+        started = time.perf_counter()
         await pilot.pause(1.0)
         elapsed = time.perf_counter() - started
-        plot_redraws = plot._version - plot_v
+        plot_redraws = sum(1 for t in redraws if started <= t <= started + elapsed)
         statuses = sum(1 for t in posts if t >= started)
         await press_live(pilot, "space")
         assert 1 <= plot_redraws <= elapsed / PLOT_INTERVAL + 1
@@ -544,25 +558,30 @@ async def test_a_change_that_resets_the_weights_clears_the_divergence_message(ke
     screen = TrainingScreen(xor_config(learning_rate=1000, hidden=3))
     async with Host(screen).run_test(size=SIZE) as pilot:
         await press_live(pilot, "space")
-        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
+        await wait_for(pilot, lambda: diverged(screen) and no_training_left(pilot.app))
         assert "diverged" in message_text(screen)
         await pilot.press(key)
-        assert screen.epoch == 0 and not screen.diverged
+        assert screen.epoch == 0 and not diverged(screen)
         assert message_text(screen) == "" and "paused" in status(screen)
         assert not screen.query_one("#training-message", Static).display
 
 
 async def test_the_end_of_the_rate_range_is_one_short_notice_however_often_pressed() -> None:
+    notices = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notices.append(message.notification)
+
     screen = TrainingScreen(xor_config(learning_rate=LEARNING_RATES[-1]))
-    async with Host(screen).run_test(size=SIZE) as pilot:
+    async with Host(screen).run_test(size=SIZE, message_hook=hook) as pilot:
         await pilot.press(*["plus"] * 6)
         await pilot.pause(0.1)
-        notices = list(pilot.app._notifications)
         assert len(notices) == 1, [n.message for n in notices]
         assert "stays at 1000" in notices[0].message and notices[0].timeout <= 3
         await pilot.press(*["minus"] * len(LEARNING_RATES), "minus")
         await pilot.pause(0.1)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = [n.message for n in notices]
         assert len(messages) == 2 and "stays at 0.0001" in messages[-1]
 
 
@@ -572,17 +591,21 @@ async def test_the_playgrounds_relu_sine_blow_up_can_be_followed_out_of() -> Non
     screen = TrainingScreen(None)
     async with Host(screen).run_test(size=SIZE) as pilot:
         await pilot.press("d", "b", "a", *["plus"] * len(LEARNING_RATES))
-        assert (screen.dataset_name, screen.activation, screen.learning_rate) == (
+        assert (
+            screen.session.config.dataset,
+            screen.session.config.activation,
+            screen.session.config.learning_rate,
+        ) == (
             "sine",
             "relu",
             1000,
         )
-        assert screen.batch_size is not None
+        assert screen.session.config.batch_size is not None
         await press_live(pilot, "space")
-        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
-        assert np.abs(screen.net.params).max() > 1e20  # what the engine leaves behind
+        await wait_for(pilot, lambda: diverged(screen) and no_training_left(pilot.app))
+        assert np.abs(screen.session.net.params).max() > 1e20  # what the engine leaves behind
         await follow_the_divergence_advice(pilot, screen)
-        assert np.abs(screen.net.params).max() < 100  # went back to sane weights
+        assert np.abs(screen.session.net.params).max() < 100  # went back to sane weights
         await it_trains_on_without_diverging(pilot, screen)
 
 
@@ -590,7 +613,7 @@ async def test_after_a_divergence_the_advice_counts_the_presses_left_and_follows
     screen = TrainingScreen(xor_config(learning_rate=1000))
     async with Host(screen).run_test(size=SIZE) as pilot:
         await press_live(pilot, "space")
-        await wait_for(pilot, lambda: screen.diverged and no_training_left(pilot.app))
+        await wait_for(pilot, lambda: diverged(screen) and no_training_left(pilot.app))
         first = re.search(r"Press - (\d+) times", message_text(screen))
         assert first, message_text(screen)
         await pilot.press("minus")
@@ -598,6 +621,6 @@ async def test_after_a_divergence_the_advice_counts_the_presses_left_and_follows
         assert again and "diverged" in status(screen)
         assert again.group(0) == "Press - once" or int(again.group(1)) == int(first.group(1)) - 1
         await pilot.press("b")  # still diverged: the advice is worked out for mini-batches
-        assert screen.batch_size is not None and "diverged" in status(screen)
+        assert screen.session.config.batch_size is not None and "diverged" in status(screen)
         await wait_for(pilot, lambda: no_training_left(pilot.app))  # the probe, off the UI
         assert "Press" in message_text(screen) and "diverged" in message_text(screen)

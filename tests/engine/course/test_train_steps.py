@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
-from bptutor.engine.nn.datasets import load_dataset
-from bptutor.engine.nn.training import TrainConfig, train
+from bptutor.engine.nn.session import data_arrays, train_with
+from bptutor.engine.nn.training import TrainConfig
 
 TRAIN_STEPS = [
     (lesson, step)
@@ -20,19 +20,10 @@ TRAIN_STEPS = [
 
 
 def losses_of(config) -> np.ndarray:
-    """The run the training view shows for this config (same data, weights and updates)."""
-    ds = load_dataset(config.dataset, seed=config.seed)
-    net = config.make_network(ds.X.shape[1], ds.y.shape[1])
-    steps = train(
-        net,
-        ds.X,
-        ds.y,
-        learning_rate=config.learning_rate,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        seed=config.seed,
-    )
-    return np.array([s.loss for s in steps])
+    """The run the training view shows for this config (its session's data and train call)."""
+    _, X, y = data_arrays(config)
+    net = config.make_network(X.shape[1], y.shape[1])
+    return np.array([s.loss for s in train_with(config, net, X, y)])
 
 
 def test_the_course_has_a_train_step() -> None:
