@@ -7,6 +7,14 @@ minimum terminal size.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import termios
+import threading
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -26,6 +34,8 @@ from textual.geometry import Size
 if TYPE_CHECKING:
     from bptutor.engine.nn.training import TrainConfig
 
+LOST_TERMINAL_GRACE = 3.0
+"""Seconds a clean exit may take once the terminal has gone, before the process just ends."""
 MIN_WIDTH = 60
 MIN_HEIGHT = 20
 
@@ -64,7 +74,34 @@ class BptutorApp(App[int]):
         self._notices_shown = 0
 
     # --------------------------------------------------------------------------- startup
+    def _watch_the_terminal(self) -> None:
+        """SIGTERM or SIGHUP end the tutor like quitting does (terminal restored, training
+        stopped; progress is saved after every answer already), and a terminal that went away
+        without a SIGHUP (ignored, or never sent) ends it too instead of a busy loop reading
+        nothing. Not for tests (headless) or a browser tab (no terminal of its own)."""
+        if self.is_headless or os.environ.get("TEXTUAL_DRIVER") or sys.__stdin__ is None:
+            return
+        loop = asyncio.get_running_loop()
+        for sig, code in ((signal.SIGTERM, 143), (signal.SIGHUP, 129)):
+            if signal.getsignal(sig) is signal.SIG_IGN:
+                continue  # ignored on purpose (nohup): the check below still notices a hang-up
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, partial(self.exit, return_code=code))
+        self.set_interval(1.0, self._check_terminal)
+
+    def _check_terminal(self) -> None:
+        try:
+            termios.tcgetattr(sys.__stdin__.fileno())
+        except (termios.error, OSError, ValueError):  # hung up: EIO from now on
+            self.exit(return_code=129)
+            # shutting down writes to the terminal, which is gone and may never answer: if
+            # the clean exit does not finish soon, end the process (progress is saved already)
+            ender = threading.Timer(LOST_TERMINAL_GRACE, os._exit, args=(129,))
+            ender.daemon = True
+            ender.start()
+
     def on_mount(self) -> None:
+        self._watch_the_terminal()
         self.push_screen(CourseMapScreen())
         if not self.store.welcomed:
             self.push_screen(

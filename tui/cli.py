@@ -7,6 +7,7 @@ that needs them, so `bptutor --help` and `bptutor lessons check` start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -153,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None:  # started with standard output closed (`bptutor progress >&-`)
+        if sys.stderr is not None:
+            print("bptutor: standard output is closed; nothing can be shown", file=sys.stderr)
+        return 2
+    try:
+        return _dispatch(argv)
+    except BrokenPipeError:  # the reader went away (`bptutor train --plain | head -1`)
+        # stop quietly: point stdout at /dev/null so the interpreter's last flush cannot fail
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 1
+
+
+def _dispatch(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # each subcommand imports only what it needs (see the module docstring)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,10 +41,39 @@ def reset_progress(data_dir: Path | None) -> int:
     return 0
 
 
+NEEDS_A_TERMINAL = (
+    "bptutor needs a terminal: {why}. Without one, these work: bptutor train --plain, "
+    "bptutor progress, bptutor lessons check (and bptutor serve for a browser)."
+)
+
+
+def terminal_problem() -> str | None:
+    """Why the tutor cannot be shown here, or None. A browser tab (bptutor serve) brings its
+    own driver and needs no terminal."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    if sys.stdin is None or not sys.stdin.isatty():
+        return "standard input is not one"
+    if sys.stdout is None or not sys.stdout.isatty():
+        return "standard output is not one"
+    if os.environ.get("TERM", "") == "dumb":
+        return "TERM is dumb (no cursor movement, no colours)"
+    return None
+
+
 def main(args: argparse.Namespace) -> int:
     data_dir: Path | None = getattr(args, "data_dir", None)
     if getattr(args, "reset_progress", False):
         return reset_progress(data_dir)
+    problem = terminal_problem()
+    if problem is not None:
+        print(NEEDS_A_TERMINAL.format(why=problem), file=sys.stderr)
+        return 2
+    if not os.environ.get("TEXTUAL_DRIVER"):
+        # the terminal's own size, not COLUMNS/LINES left in the environment by a shell or a
+        # script (a browser tab's driver reads them on purpose, so they stay there)
+        os.environ.pop("COLUMNS", None)
+        os.environ.pop("LINES", None)
 
     store = ProgressStore(data_dir)
     # the course loads inside the app, after its first frame (see BptutorApp.on_mount)

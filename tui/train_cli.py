@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import select
 import shutil
 import sys
 import time
@@ -145,6 +146,17 @@ class _Progress:
             self.stream.flush()
 
 
+def _reader_gone(stream: TextIO) -> bool:
+    """Whether `stream` is a pipe whose reader has closed it (nothing written would arrive)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, ValueError, OSError):  # a StringIO in tests, or already closed
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+
+
 def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Train ``config`` printing progress, the final loss and the loss curve; 1 if diverged."""
     from bptutor.tui.widgets.loss_plot import render_loss_plot  # textual, plotext: only now
@@ -166,13 +178,19 @@ def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None
     start = time.perf_counter()
     n = 0
     diverged = None
+    checked = time.perf_counter()
     for step in train_with(config, net, X, y):
         losses[n] = step.loss
         n += 1
         if step.diverged:
             diverged = step
             break
-        progress.update(step.epoch, step.loss, step.epoch / max(1e-9, time.perf_counter() - start))
+        now = time.perf_counter()
+        progress.update(step.epoch, step.loss, step.epoch / max(1e-9, now - start))
+        if now - checked > 0.1:  # a reader that left (`| head -1`) ends the run now
+            checked = now
+            if _reader_gone(out):
+                raise BrokenPipeError("the output's reader has gone")
     progress.close()
     elapsed = time.perf_counter() - start
     history = losses[:n]
