@@ -33,6 +33,11 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+try:
+    import resource
+except ImportError:  # not on this platform (Windows): the parent's time limit still holds
+    resource = None  # type: ignore[assignment]
+
 FRAME = struct.Struct("<II")
 DTYPES = {"<f8": np.float64, "<i8": np.int64, "|b1": np.bool_}
 MAX_MESSAGE = 256 * 2**20  # no message (either way) is bigger than this
@@ -199,9 +204,7 @@ class Capture(io.TextIOBase):
 
 def apply_limits(limits: dict[str, Any]) -> None:
     """Memory, CPU time, file size and core dumps, where the platform has them."""
-    try:
-        import resource
-    except ImportError:  # not on this platform (Windows): the parent's time limit still holds
+    if resource is None:
         return
 
     def cap(kind: int, soft: int, hard: int | None = None) -> None:

@@ -26,6 +26,7 @@ from bptutor.engine.answers.grading import (
     preview,
 )
 from bptutor.engine.course.calls import CallError, Node, OnCall, evaluate_call
+from bptutor.engine.course.code_exercise import CodeExercise, draw_code, reference_solution
 from bptutor.engine.course.model import (
     LETTERS,
     ExerciseError,
@@ -60,6 +61,7 @@ _DEFAULT_PROMPTS = {
     "matrix": "Matrix:",
     "choice": "Your choice:",
     "train": "",
+    "code": "",
 }
 
 
@@ -88,10 +90,15 @@ class DrawnStep:
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
     params: Mapping[str, Value] = field(default_factory=dict)
+    code: CodeExercise | None = None  # code: the cases and the grading (code_exercise.py)
 
     def check(self, answer: str) -> Verdict:
-        """Grade an answer by the step's kind."""
+        """Grade an answer by the step's kind (for code: the path of the learner's file, run
+        in a child process; this blocks for up to the step's time limit)."""
         expected = self.expected
+        if self.kind == "code":
+            assert self.code is not None
+            return self.code.check(answer)
         if self.kind in ("derivative", "expression"):
             assert isinstance(expected, Expr)
             return check_expression(answer, expected, self.variables, mistakes=self.mistakes)
@@ -189,6 +196,12 @@ def draw(lesson: Lesson, step: Step, seed: int, *, on_call: OnCall | None = None
         fields, shown = _choice_fields(ex, env, rng_for(seed, lesson.id, step.id, "choice-order"))
     elif ex.kind == "train":
         fields, shown = {"train_config": _train_config(ex.train)}, ""
+    elif ex.kind == "code":
+        assert ex.code is not None
+        code = draw_code(
+            lesson, step, seed, env, ex.code, rtol=ex.rtol, atol=ex.atol, on_call=on_call
+        )
+        fields, shown = {"code": code, "solution": reference_solution(code)}, ""
     elif ex.kind in ("derivative", "expression"):
         fields, shown = _expression_fields(ex, env)
     else:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from bptutor.engine.answers.expr import ParseError, Var, canonical_name, parse
 from bptutor.engine.course.calls import CallError, parse_call
+from bptutor.engine.course.code_format import CODE_KEYS, read_code_exercise
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
@@ -56,6 +57,7 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
         "biases",
         "seed",
     ),
+    "code": CODE_KEYS,  # the code kind reads itself: engine/course/code_format.py
 }
 _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
     "dataset": str,
@@ -219,9 +221,17 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         if (
             not isinstance(s, list)
             or not s
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in s)
+            or not all(
+                (isinstance(n, int) and not isinstance(n, bool) and n > 0)
+                or (isinstance(n, str) and NAME_PATTERN.match(n))
+                for n in s
+            )
         ):
-            raise r.fail(f"{key}.shape", "must be a list of positive whole numbers, like [2, 3]")
+            raise r.fail(
+                f"{key}.shape",
+                "must be a list of positive whole numbers or parameter names, like [2, 3] or "
+                '["m", "n"]',
+            )
         if dist == "choice" and isinstance(args[0], str):
             raise r.fail(f"{key}.shape", "cannot be used with a choice of strings")
         shape = tuple(s)
@@ -287,6 +297,8 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
             )
     p = "exercise."
     prompt = r.string(table, "prompt", p, required=False)
+    if kind == "code":
+        return read_code_exercise(r, table, prompt, _read_param)
     if kind == "train":
         train: dict[str, Any] = {}
         for key, value in table.items():
