@@ -410,6 +410,13 @@ class CodeExercise:
                 return ""
             first = failure.text.strip().splitlines()[-1] if failure.text.strip() else failure.kind
             return f"(Your {fn} could not be used to check {self.function}: {first})"
+        if all(not np.any(g) for g in reply.grads):
+            if focus.ok:
+                return ""
+            return (
+                f"(Your {fn} gives the same value whatever the weights, so it cannot check "
+                f"{self.function} yet; once it is written, it will.)"
+            )
         worst: tuple[float, str, str, float, float] | None = None
         compared = 0
         for (output, arg), numeric in zip(gc.wrt, reply.grads, strict=True):

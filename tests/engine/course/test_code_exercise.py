@@ -48,34 +48,15 @@ def backward(W1, W2, X, y):
     return D.T @ X / L, dW2
 """
 
-# Each declared mistake of the lesson's backward step, written as a learner would.
-MISTAKES = {
-    "transposed": RIGHT.replace("return D.T @ X / L, dW2", "return X.T @ D / L, dW2"),
-    "sign": RIGHT.replace("e = y_hat - y", "e = y - y_hat"),
-    "no f′": RIGHT.replace("* A * (1 - A)", ""),
-    "f for f′": RIGHT.replace("* A * (1 - A)", "* A"),
-    "no 1/L": RIGHT.replace("(e @ A / L)", "(e @ A)").replace("D.T @ X / L", "D.T @ X"),
-    "last example": """
-def backward(W1, W2, X, y):
-    _, A, y_hat = forward(W1, W2, X)
-    L = X.shape[0]
-    for l in range(L):
-        e = y_hat[l] - y[l]
-        delta = e * W2[0] * A[l] * (1 - A[l])
-        dW1 = np.outer(delta, X[l]) / L      # = where += was meant
-        dW2 = (e * A[l] / L).reshape(1, -1)
-    return dW1, dW2
-""",
-    "last example, no 1/L": """
-def backward(W1, W2, X, y):
-    _, A, y_hat = forward(W1, W2, X)
-    for l in range(X.shape[0]):
-        e = y_hat[l] - y[l]
-        dW1 = np.outer(e * W2[0] * A[l] * (1 - A[l]), X[l])
-        dW2 = (e * A[l]).reshape(1, -1)
-    return dW1, dW2
-""",
-}
+# Learners' files, one per kind of code: each says on its "# expect:" line the verdict it gets.
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "backprop"
+
+
+def expectation(path: Path) -> tuple[str, str | None]:
+    """(status, mistake name or None) from the sample's "# expect: STATUS MISTAKE" line."""
+    line = next(x for x in path.read_text("utf-8").splitlines() if x.startswith("# expect: "))
+    status, _, mistake = line.removeprefix("# expect: ").partition(" ")
+    return status, None if mistake == "-" else mistake
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +138,8 @@ def test_cases_differ_by_seed(lesson: Lesson) -> None:
 # --- verdicts for code --------------------------------------------------------------------------
 
 
-def test_the_right_backward_passes(tmp_path: Path, backward: CodeExercise) -> None:
-    verdict = backward.check(learner_file(tmp_path, RIGHT))
+def test_the_right_backward_passes(backward: CodeExercise) -> None:
+    verdict = backward.check(SAMPLES / "right.py")
     assert verdict.status == "correct", verdict.message
     assert verdict.message == "All 4 cases match the engine."
 
@@ -170,76 +151,68 @@ def test_the_reference_solution_passes_every_step(tmp_path: Path, lesson: Lesson
         assert inst.solution.startswith(f"def {inst.code.function}(")
 
 
-@pytest.mark.parametrize("name", list(MISTAKES))
-def test_each_declared_mistake_is_named(tmp_path: Path, backward: CodeExercise, name: str) -> None:
-    verdict = backward.check(learner_file(tmp_path, MISTAKES[name]))
-    assert verdict.status == "incorrect"
-    assert verdict.mistake == name, verdict.message
-    message = next(m.message for m in backward.cases[0].mistakes if m.name == name)
-    assert message in verdict.message
+@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.py")), ids=lambda p: p.stem)
+def test_each_sample_gets_its_verdict(sample: Path, backward: CodeExercise) -> None:
+    """The right code, each declared mistake written as code, a syntax error, an exception, an
+    endless loop, a lot of printing, a wrong shape."""
+    status, mistake = expectation(sample)
+    quick = dataclasses.replace(backward, limits=Limits(seconds=1.5))
+    verdict = quick.check(sample)
+    assert (verdict.status, verdict.mistake) == (status, mistake), verdict.message
+    declared = [m.message for m in backward.cases[0].mistakes if m.name == mistake]
+    if declared:
+        assert declared[0] in verdict.message
 
 
-def test_last_example_says_where_plus_equals_was_meant(
-    tmp_path: Path, backward: CodeExercise
-) -> None:
-    verdict = backward.check(learner_file(tmp_path, MISTAKES["last example"]))
+def test_last_example_says_where_plus_equals_was_meant(backward: CodeExercise) -> None:
+    verdict = backward.check(SAMPLES / "last_example.py")
     assert "did you write `=` where `+=` was meant?" in verdict.message
     assert verdict.message.startswith("1 of 4 cases right.")  # L = 1 cannot show it
 
 
-def test_a_syntax_error(tmp_path: Path, backward: CodeExercise) -> None:
-    path = learner_file(
-        tmp_path, RIGHT.replace("def backward(W1, W2, X, y):", "def backward(W1, W2, X, y)")
-    )
-    verdict = backward.check(path)
-    assert verdict.status == "invalid" and verdict.mistake == "syntax-error"
+def line_of(path: Path, text: str) -> int:
+    return path.read_text("utf-8").splitlines().index(text) + 1
+
+
+def test_a_syntax_error_shows_the_line_and_a_caret(backward: CodeExercise) -> None:
+    sample = SAMPLES / "syntax_error.py"
+    verdict = backward.check(sample)
     lines = verdict.message.splitlines()
-    assert lines[0] == "Your file has a syntax error (line 14):"
+    line = line_of(sample, "def backward(W1, W2, X, y)")
+    assert lines[0] == f"Your file has a syntax error (line {line}):"
     assert "    def backward(W1, W2, X, y)" in lines
     assert lines[lines.index("    def backward(W1, W2, X, y)") + 1].strip() == "^"
     assert lines[-1] == "SyntaxError: expected ':'"
 
 
-def test_an_exception_shows_the_learners_lines(tmp_path: Path, backward: CodeExercise) -> None:
-    path = learner_file(tmp_path, RIGHT.replace("D.T @ X / L", "D @ X / L"))
-    verdict = backward.check(path)
-    assert verdict.status == "invalid" and verdict.mistake == "exception"
+def test_an_exception_shows_the_learners_lines(backward: CodeExercise) -> None:
+    sample = SAMPLES / "exception.py"
+    verdict = backward.check(sample)
     lines = verdict.message.splitlines()
     assert lines[0] == "backward raised an exception on case 1 of 4 (W1 3×2, W2 1×3, X 1×2, y 1):"
-    assert f'File "{path}", line 20, in backward' in verdict.message
-    assert "    return D @ X / L, dW2" in lines
+    line = line_of(sample, "    return D @ X / L, dW2")
+    assert lines[1:4] == [
+        "Traceback (most recent call last; your file only):",
+        f'  File "{sample}", line {line}, in backward',
+        "    return D @ X / L, dW2",
+    ]
     assert lines[-1].startswith("ValueError: matmul")
     assert "code_child" not in verdict.message
 
 
-def test_an_endless_loop_times_out(tmp_path: Path, backward: CodeExercise) -> None:
-    quick = dataclasses.replace(backward, limits=Limits(seconds=1))
-    body = RIGHT.replace("    L = X.shape[0]\n", "    L = X.shape[0]\n    while L:\n        pass\n")
-    verdict = quick.check(learner_file(tmp_path, body))
-    assert verdict.status == "invalid" and verdict.mistake == "timeout"
-    assert verdict.message.startswith("Your code ran for more than 1 s")
-
-
-def test_printing_a_lot_is_trimmed(tmp_path: Path, backward: CodeExercise) -> None:
-    loud = RIGHT.replace(
-        "    L = X.shape[0]\n",
-        "    L = X.shape[0]\n    for i in range(5000):\n        print('here', i)\n",
-    )
-    verdict = backward.check(learner_file(tmp_path, loud))
+def test_printing_a_lot_is_trimmed(backward: CodeExercise) -> None:
+    verdict = backward.check(SAMPLES / "prints_a_lot.py")
     assert verdict.correct
     assert "printed 20,000 lines" in verdict.message
-    wrong = loud.replace("e = y_hat - y", "e = 2 * (y_hat - y)")
-    verdict = backward.check(learner_file(tmp_path, wrong))
+    verdict = backward.check(SAMPLES / "prints_and_wrong.py")
     assert not verdict.correct
     printed = verdict.message.split("Your code printed:\n", 1)[1].splitlines()
-    assert printed[:2] == ["here 0", "here 1"]
+    assert printed[:2] == ["debug 0", "debug 1"]
     assert len(printed) <= 13 and "20,000 lines" in printed[-1]
 
 
-def test_the_wrong_shape_says_expected_and_got(tmp_path: Path, backward: CodeExercise) -> None:
-    body = RIGHT.replace("dW2 = (e @ A / L).reshape(1, -1)", "dW2 = e @ A / L")
-    verdict = backward.check(learner_file(tmp_path, body))
-    assert verdict.status == "incorrect" and verdict.mistake == "shape"
+def test_the_wrong_shape_says_expected_and_got(backward: CodeExercise) -> None:
+    verdict = backward.check(SAMPLES / "wrong_shape.py")
     assert (
         "Your dW2 has the right numbers in the wrong shape: (3,) where it should be (1, 3), "
         "the shape of W2." in verdict.message
