@@ -11,10 +11,10 @@ learner's own gradients needs.
 It imports nothing of bptutor (it starts fast, and nothing of the tutor is in reach of the
 learner's code); the parent imports the codec below from here, so both sides share one.
 
-The wire: each message is ``<II`` (header length, body length), a JSON header, and a body of
-raw array bytes. Arrays in the header are ``{"__array__": i}``, described by ``[dtype, shape,
-offset, nbytes]`` in the header's ``"arrays"``; only the dtypes in DTYPES travel, so the
-parent rebuilds what the child sends with `np.frombuffer` (never pickle, never eval).
+The wire: each message is ``<III`` (three lengths), a JSON list describing the arrays
+(``[dtype, shape, offset, nbytes]``), the message as JSON with ``{"__array__": i}`` where array
+i goes, and the arrays' raw bytes. Only the dtypes in DTYPES travel, so the parent rebuilds
+what the child sends with `np.frombuffer` (never pickle, never eval).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ try:
 except ImportError:  # not on this platform (Windows): the parent's time limit still holds
     resource = None  # type: ignore[assignment]
 
-FRAME = struct.Struct("<II")
+FRAME = struct.Struct("<III")  # lengths: array descriptions, message, array bytes
 DTYPES = {"<f8": np.float64, "<i8": np.int64, "|b1": np.bool_}
 MAX_MESSAGE = 256 * 2**20  # no message (either way) is bigger than this
 MAX_FILE = 2**20  # a learner's file larger than 1 MiB is refused before compiling
@@ -58,19 +58,15 @@ def encode(message: Any) -> bytes:
     """One message as bytes: JSON-able values, with numpy arrays (and numpy scalars) inside."""
     arrays: list[np.ndarray] = []
 
-    def walk(value: Any) -> Any:
+    def default(value: Any) -> Any:  # json calls this for what it cannot write itself
         if isinstance(value, np.ndarray):
             arrays.append(value)
             return {"__array__": len(arrays) - 1}
         if isinstance(value, np.generic):
             return value.item()
-        if isinstance(value, dict):
-            return {str(k): walk(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [walk(v) for v in value]
-        return value
+        raise WireError(f"cannot send a {type(value).__name__}")
 
-    head = walk(message)
+    head = json.dumps(message, default=default, allow_nan=True).encode("utf-8")
     metas, chunks, offset = [], [], 0
     for arr in arrays:
         if arr.dtype.kind == "f":
@@ -79,58 +75,58 @@ def encode(message: Any) -> bytes:
             arr = arr.astype("<i8", copy=False)
         if arr.dtype.str not in DTYPES:
             raise WireError(f"cannot send an array of dtype {arr.dtype}")
-        data = np.ascontiguousarray(arr).tobytes()
+        data = arr.tobytes()  # C order, whatever the array's layout
         metas.append([arr.dtype.str, list(arr.shape), offset, len(data)])
         chunks.append(data)
         offset += len(data)
-    header = json.dumps({"v": head, "arrays": metas}, allow_nan=True).encode("utf-8")
-    return FRAME.pack(len(header), offset) + header + b"".join(chunks)
+    meta = json.dumps(metas).encode("utf-8")
+    return FRAME.pack(len(meta), len(head), offset) + meta + head + b"".join(chunks)
 
 
-def decode(header: bytes, body: bytes | bytearray) -> Any:
-    """The message back; arrays are writable copies, rebuilt from raw bytes of allowed dtypes.
+def decode(meta: bytes, head: bytes, body: bytes | bytearray) -> Any:
+    """The message back; arrays are rebuilt from raw bytes of allowed dtypes (writable views
+    of a private copy of the body).
 
     Everything is checked (dtype, shape, bounds), so a broken or hostile sender can only
     cause a WireError, never code to run."""
+    body = bytearray(body)
     try:
-        data = json.loads(header.decode("utf-8"))
-        metas = data["arrays"]
-        head = data["v"]
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        metas = json.loads(meta.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise WireError(f"unreadable message header ({exc})") from None
     if not isinstance(metas, list):
         raise WireError("unreadable message header (arrays)")
     arrays = []
-    for meta in metas:
-        if not (isinstance(meta, list) and len(meta) == 4):
+    for item in metas:
+        if not (isinstance(item, list) and len(item) == 4):
             raise WireError("bad array description")
-        dtype, shape, offset, nbytes = meta
+        dtype, shape, offset, nbytes = item
         if dtype not in DTYPES or not isinstance(shape, list):
             raise WireError(f"an array of dtype {dtype!r} is not accepted")
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise WireError("bad array shape")
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in (offset, nbytes)):
             raise WireError("bad array bounds")
-        item = np.dtype(DTYPES[dtype]).itemsize
         count = math.prod(shape)
-        if count * item != nbytes or offset < 0 or offset + nbytes > len(body):
+        if count * DTYPES[dtype]().itemsize != nbytes or offset < 0 or offset + nbytes > len(body):
             raise WireError("array bounds do not fit the message")
         arr = np.frombuffer(body, dtype=DTYPES[dtype], count=count, offset=offset)
-        arrays.append(arr.reshape(shape).copy())
+        arrays.append(arr.reshape(shape))
 
-    def walk(value: Any) -> Any:
-        if isinstance(value, dict):
-            if set(value) == {"__array__"}:
-                index = value["__array__"]
-                if not isinstance(index, int) or not 0 <= index < len(arrays):
-                    raise WireError("an array reference out of range")
-                return arrays[index]
-            return {k: walk(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        return value
+    def hook(table: dict[str, Any]) -> Any:
+        if len(table) == 1 and "__array__" in table:
+            index = table["__array__"]
+            if not isinstance(index, int) or not 0 <= index < len(arrays):
+                raise WireError("an array reference out of range")
+            return arrays[index]
+        return table
 
-    return walk(head)
+    try:
+        return json.loads(head.decode("utf-8"), object_hook=hook)
+    except (UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, WireError):
+            raise
+        raise WireError(f"unreadable message ({exc})") from None
 
 
 def read_exactly(stream: BinaryIO, n: int) -> bytes | None:
@@ -150,14 +146,15 @@ def read_message(stream: BinaryIO) -> Any:
     frame = read_exactly(stream, FRAME.size)
     if frame is None:
         return None
-    head_len, body_len = FRAME.unpack(frame)
-    if head_len + body_len > MAX_MESSAGE:
+    meta_len, head_len, body_len = FRAME.unpack(frame)
+    if meta_len + head_len + body_len > MAX_MESSAGE:
         raise WireError("message too large")
-    header = read_exactly(stream, head_len)
-    body = read_exactly(stream, body_len) if body_len else b""
-    if header is None or body is None:
+    rest = read_exactly(stream, meta_len + head_len + body_len)
+    if rest is None:
         return None
-    return decode(header, body)
+    return decode(
+        rest[:meta_len], rest[meta_len : meta_len + head_len], rest[meta_len + head_len :]
+    )
 
 
 # --- the child ----------------------------------------------------------------------------------
@@ -269,8 +266,9 @@ class Child:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 reply = {"error": self.failure(exc)}
-            reply["stdout"] = self.stdout.take()
-            reply["stderr"] = self.stderr.take()
+            for name, capture in (("stdout", self.stdout), ("stderr", self.stderr)):
+                if capture.total:  # most replies of a warm child print nothing: send nothing
+                    reply[name] = capture.take()
             try:
                 self.send(reply)
             except WireError as exc:  # e.g. a value numpy cannot send: say so, stay alive
@@ -452,7 +450,7 @@ def _main() -> None:
     limits = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     # the protocol gets private copies of stdin/stdout; the learner's code sees /dev/null there
     # (input() ends at once) and a capture for print()
-    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    proto_in = os.fdopen(os.dup(0), "rb")  # buffered: a request is one read, not three
     proto_out = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)

@@ -315,19 +315,22 @@ class CodeProcess:
     def _send(self, message: dict[str, Any]) -> None:
         stdin = self._proc.stdin
         assert stdin is not None
-        stdin.write(encode(message))
-        stdin.flush()
+        data = memoryview(encode(message))
+        fd = stdin.fileno()
+        while data:  # straight to the pipe (the child reads whole messages before answering)
+            data = data[os.write(fd, data) :]
 
     def _receive(self, deadline: float) -> Any:
         """The next message, or a Failure (timeout, or the child is gone)."""
         try:
             frame = self._read(FRAME.size, deadline)
-            head_len, body_len = FRAME.unpack(frame)
-            if head_len + body_len > MAX_MESSAGE:
+            meta_len, head_len, body_len = FRAME.unpack(frame)
+            if meta_len + head_len + body_len > MAX_MESSAGE:
                 return self._died("the reply was too large")
-            header = self._read(head_len, deadline)
-            body = self._read(body_len, deadline) if body_len else b""
-            return decode(header, body)
+            rest = self._read(meta_len + head_len + body_len, deadline)
+            return decode(
+                rest[:meta_len], rest[meta_len : meta_len + head_len], rest[meta_len + head_len :]
+            )
         except TimeoutError:
             return Failure("timeout", "")
         except EOFError:

@@ -19,6 +19,7 @@ from bptutor.engine.course.progress import ProgressStore
 from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.lesson import LessonScreen, editor_command
 from bptutor.tui.widgets.verdict_view import VerdictView
+from textual.widgets import Markdown
 from tui_helpers import SEED, SIZE, Target, course_for, make_app, open_target
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "backprop"
@@ -76,6 +77,17 @@ async def test_a_save_on_disk_is_checked_without_a_key(data_dir: Path) -> None:
 
     progress = ProgressStore(data_dir).step("backprop-code", "backward")
     assert progress.solved and progress.attempts == 2
+
+
+async def test_the_revealed_solution_is_the_reference_function(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, backward_target(app))
+        await pilot.press("ctrl+r", "ctrl+r")
+        notes = screen.query_one("#notes", Markdown)
+        await wait_for(pilot, lambda: "def backward(W1, W2, X, y):" in (notes.source or ""))
+        assert "```python" in notes.source
+    assert ProgressStore(data_dir).step("backprop-code", "backward").revealed
 
 
 async def test_a_file_that_cannot_run_is_not_counted(data_dir: Path) -> None:

@@ -156,8 +156,9 @@ def test_each_sample_gets_its_verdict(sample: Path, backward: CodeExercise) -> N
     """The right code, each declared mistake written as code, a syntax error, an exception, an
     endless loop, a lot of printing, a wrong shape."""
     status, mistake = expectation(sample)
-    quick = dataclasses.replace(backward, limits=Limits(seconds=1.5))
-    verdict = quick.check(sample)
+    if mistake == "timeout":  # the endless loop: no need to wait 5 s for it
+        backward = dataclasses.replace(backward, limits=Limits(seconds=1.5))
+    verdict = backward.check(sample)
     assert (verdict.status, verdict.mistake) == (status, mistake), verdict.message
     declared = [m.message for m in backward.cases[0].mistakes if m.name == mistake]
     if declared:
@@ -203,12 +204,12 @@ def test_an_exception_shows_the_learners_lines(backward: CodeExercise) -> None:
 def test_printing_a_lot_is_trimmed(backward: CodeExercise) -> None:
     verdict = backward.check(SAMPLES / "prints_a_lot.py")
     assert verdict.correct
-    assert "printed 20,000 lines" in verdict.message
+    assert "printed 4,000 lines" in verdict.message
     verdict = backward.check(SAMPLES / "prints_and_wrong.py")
     assert not verdict.correct
     printed = verdict.message.split("Your code printed:\n", 1)[1].splitlines()
     assert printed[:2] == ["debug 0", "debug 1"]
-    assert len(printed) <= 13 and "20,000 lines" in printed[-1]
+    assert len(printed) <= 13 and "4,000 lines" in printed[-1]
 
 
 def test_the_wrong_shape_says_expected_and_got(backward: CodeExercise) -> None:

@@ -267,19 +267,32 @@ def test_close_all_ends_every_child(tmp_path: Path) -> None:
 def test_the_wire_round_trips_and_refuses_what_it_should() -> None:
     message = {"a": np.arange(6.0).reshape(2, 3), "n": [1, 2.5, None, "x"], "i": np.arange(3)}
     data = encode(message)
-    head_len, _ = code_child.FRAME.unpack(data[:8])
-    back = decode(data[8 : 8 + head_len], data[8 + head_len :])
+    meta, head, _ = code_child.FRAME.unpack(data[:12])
+    parts = data[12 : 12 + meta], data[12 + meta : 12 + meta + head], data[12 + meta + head :]
+    back = decode(*parts)
     np.testing.assert_array_equal(back["a"], message["a"])
     assert back["n"] == [1, 2.5, None, "x"] and back["i"].dtype == np.int64
     assert back["a"].flags.writeable
+    transposed = np.arange(6.0).reshape(2, 3).T  # not C-contiguous: sent in C order
+    data = encode([transposed])
+    meta, head, _ = code_child.FRAME.unpack(data[:12])
+    back = decode(
+        data[12 : 12 + meta], data[12 + meta : 12 + meta + head], data[12 + meta + head :]
+    )
+    np.testing.assert_array_equal(back[0], transposed)
     with pytest.raises(WireError):
         encode({"o": np.array([object()])})
-    bad = b'{"v": {"__array__": 0}, "arrays": [["|O", [1], 0, 8]]}'
     with pytest.raises(WireError):
-        decode(bad, b"\0" * 8)
-    out_of_bounds = b'{"v": {"__array__": 0}, "arrays": [["<f8", [4], 0, 32]]}'
+        encode({"o": object()})
+    ref = b'{"v": {"__array__": 0}}'
+    with pytest.raises(WireError):  # an object array is never rebuilt
+        decode(b'[["|O", [1], 0, 8]]', ref, b"\0" * 8)
+    with pytest.raises(WireError):  # bounds past the body
+        decode(b'[["<f8", [4], 0, 32]]', ref, b"\0" * 8)
+    with pytest.raises(WireError):  # a reference to no array
+        decode(b"[]", ref, b"")
     with pytest.raises(WireError):
-        decode(out_of_bounds, b"\0" * 8)
+        decode(b"[]", b"{not json", b"")
 
 
 def test_printed_shows_everything_when_it_is_short() -> None:
