@@ -397,11 +397,15 @@ def _plain(kind: str, text: Any) -> dict[str, Any]:
 
 
 def _describe(value: Any) -> str:
+    """What a value is, for a message: "None", "a tuple of 3", "an array of shape (3,)"."""
     if value is None:
         return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
     if isinstance(value, tuple | list):
         return f"a {type(value).__name__} of {len(value)}"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _array(value: Any) -> np.ndarray | str:

@@ -142,6 +142,8 @@ class CodeExercise:
         gradient check; the child is closed afterwards."""
         path = Path(path)
         if not path.is_file():
+            if process is not None:
+                process.close()
             return Run(load=Failure("file", f"There is no file {path}."))
         child = process if process is not None else CodeProcess(self.limits)
         try:
