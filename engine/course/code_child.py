@@ -1,7 +1,7 @@
 """The child side of running a learner's code, and the wire format both sides speak.
 
 Learner code never runs in the tutor's process (design.md). The parent (`coderun.py`) starts
-this file as a script with the project's interpreter, ``python -I -B code_child.py LIMITS``;
+this file as a script with the project's interpreter, ``python -P -B code_child.py LIMITS``;
 it imports numpy, applies the resource limits, says it is ready, and then answers requests on
 a private pipe until told to stop: ``load`` a learner's file once, ``call`` one of its
 functions on any number of argument sets, ``gradcheck`` a scalar function by central

@@ -177,7 +177,9 @@ class CodeProcess:
         self._lock = threading.RLock()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(CHILD_SCRIPT), self.limits.as_json()],
+            # -P: the script's folder stays off sys.path; -B: no __pycache__ beside the
+            # learner's files. Not -I: numpy may live in the user's site-packages
+            [sys.executable, "-P", "-B", str(CHILD_SCRIPT), self.limits.as_json()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
