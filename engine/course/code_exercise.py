@@ -239,7 +239,8 @@ class CodeExercise:
             o = others[0]
             lines.append(f"Case {o.case.number} ({o.case.label(self.args)}): {o.message}")
             if len(others) > 1:
-                lines.append(f"({len(others) - 1} more case(s) off as well.)")
+                rest = [x.case.number for x in others[1:]]
+                lines.append(f"{_numbers(rest)} {'is' if len(rest) == 1 else 'are'} off too.")
         if fd:
             lines.append(fd)
         message = "\n".join(lines) + _printed(run)
@@ -401,7 +402,9 @@ class CodeExercise:
         values = f"{shown} is {_num(got[first])}, the engine has {_num(exp[first])}"
         if exp.ndim == 0:
             return f"your {name} is {_num(got)}; the engine has {_num(exp)}.", None
-        if len(bad) == exp.size and exp.size > 1:
+        if len(bad) == 1:
+            return f"your {shown} is {_num(got[first])}; the engine has {_num(exp[first])}.", None
+        if len(bad) == exp.size:
             return f"every entry of your {name} is off ({values}).", None
         return f"your {name} is off at {_entries(name, bad)} ({values}).", None
 
