@@ -62,15 +62,18 @@ class BptutorApp(App[int]):
         *,
         lessons_dir: Path | None = None,
         seed: int | None = None,
+        work_dir: Path | None = None,
     ) -> None:
         """`course=None`: load `lessons_dir` (None: the built-in course) after the first frame;
-        until then the map lists the lessons from the course's outline (TOML only, fast)."""
+        until then the map lists the lessons from the course's outline (TOML only, fast).
+        `work_dir`: where learners' code lives (None: <data dir>/code)."""
         super().__init__()
         self.course = course if course is not None else read_outline(lessons_dir)
         self.course_loaded = course is not None
         self.lessons_dir = lessons_dir
         self.store = store
         self.seed = store.seed if seed is None else seed
+        self.work_dir = work_dir
         self._notices_shown = 0
 
     # --------------------------------------------------------------------------- startup

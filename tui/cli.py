@@ -107,6 +107,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=int, default=50, metavar="N", help="seeds per exercise (default 50)"
     )
 
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep your code for the code exercises in DIR (default: <data dir>/code)",
+    )
+
+    code = sub.add_parser("code", help="code exercises: list them, start one, check your file")
+    code_sub = code.add_subparsers(dest="code_command", metavar="ACTION", required=True)
+    code_sub.add_parser("list", help="list the code exercises (LESSON/STEP) and their functions")
+    start = code_sub.add_parser(
+        "start",
+        help="write the starter file of LESSON/STEP (never over your edits) and print its path",
+    )
+    start.add_argument("step", metavar="LESSON/STEP")
+    start.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        dest="code_dir",
+        help="put the file in DIR (default: <work dir>/<lesson id>/)",
+    )
+    code_check = code_sub.add_parser(
+        "check",
+        help="run FILE on the step's cases and print the verdict "
+        "(exit 0 right, 1 wrong, 2 cannot run)",
+    )
+    code_check.add_argument("step", metavar="LESSON/STEP")
+    code_check.add_argument("file", type=Path, metavar="FILE")
+    code_check.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        dest="code_seed",  # not `seed`: the top-level --seed would be overwritten with None
+        help="draw the cases for seed S (default: your own seed, as in the tutor)",
+    )
+
     progress = sub.add_parser("progress", help="print or export a summary of your progress")
     progress.add_argument(
         "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
@@ -176,6 +213,10 @@ def _dispatch(argv: list[str] | None) -> int:
         from bptutor.tui.lessons_cli import main as lessons_check_main
 
         return lessons_check_main(args.dir, seeds=args.seeds)
+    if args.command == "code":
+        from bptutor.tui.code_cli import main as code_main  # no Textual; runs children for check
+
+        return code_main(args)
     if args.command == "progress":
         from bptutor.tui.progress_cli import main as progress_main  # no Textual
 

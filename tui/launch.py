@@ -78,7 +78,11 @@ def main(args: argparse.Namespace) -> int:
     store = ProgressStore(data_dir)
     # the course loads inside the app, after its first frame (see BptutorApp.on_mount)
     app = BptutorApp(
-        None, store, lessons_dir=getattr(args, "lessons", None), seed=getattr(args, "seed", None)
+        None,
+        store,
+        lessons_dir=getattr(args, "lessons", None),
+        seed=getattr(args, "seed", None),
+        work_dir=getattr(args, "work_dir", None),
     )
     try:
         app.run()

@@ -27,6 +27,7 @@ from bptutor.engine.answers.grading import (
     preview,
 )
 from bptutor.engine.course.calls import CallError, Node, OnCall, evaluate_call
+from bptutor.engine.course.code_exercise import CodeExercise, draw_code, reference_solution
 from bptutor.engine.course.graph import Graph, GraphNode, grade_backward, graph_listing, graph_slips
 from bptutor.engine.course.model import (
     LETTERS,
@@ -67,6 +68,7 @@ _DEFAULT_PROMPTS = {
     "matrix": "Matrix:",
     "choice": "Your choice:",
     "train": "",
+    "code": "",
 }
 
 
@@ -111,14 +113,20 @@ class DrawnStep:
             sorted(other.choices),
         )
 
+    code: CodeExercise | None = None  # code: the cases and the grading (code_exercise.py)
+
     def check(self, answer: str) -> Verdict:
-        """Grade an answer by the step's kind."""
+        """Grade an answer by the step's kind (for code: the path of the learner's file, run
+        in a child process; this blocks for up to the step's time limit)."""
         expected = self.expected
         if self.kind == "graph":
             assert self.graph is not None
             return grade_backward(
                 answer, self.graph, self.asked, self.graph_values, rtol=self.rtol, atol=self.atol
             )
+        if self.kind == "code":
+            assert self.code is not None
+            return self.code.check(answer)
         if self.kind in ("derivative", "expression"):
             assert isinstance(expected, Expr)
             return check_expression(answer, expected, self.variables, mistakes=self.mistakes)
@@ -237,6 +245,12 @@ def draw(
         fields, shown = _choice_fields(ex, env, order)
     elif ex.kind == "train":
         fields, shown = {"train_config": _train_config(ex.train)}, ""
+    elif ex.kind == "code":
+        assert ex.code is not None
+        code = draw_code(
+            lesson, step, seed, env, ex.code, rtol=ex.rtol, atol=ex.atol, on_call=on_call
+        )
+        fields, shown = {"code": code, "solution": reference_solution(code)}, ""
     elif ex.kind in ("derivative", "expression"):
         fields, shown = _expression_fields(ex, env)
     elif ex.kind == "graph":

@@ -2,9 +2,10 @@
 
 Like rustlings' `dev check`: load the course, then for every exercise and many seeds draw the
 parameters, compute the expected answer, and check that the reference solution passes its own
-checker, that every declared mistake is different from the answer, fails the checker and is
-recognised by name, and that every derivative or gradient the engine computes agrees with
-central finite differences. It also reads every rendered text (prose, hints, options, messages,
+checker (code exercises: code_lint.py runs the reference and the starter file), that every
+declared mistake is different from the answer, fails the checker and is recognised by name,
+and that every derivative or gradient the engine computes agrees with central finite
+differences. It also reads every rendered text (prose, hints, options, messages,
 the shown solution) for signs a parameter made awkward, such as "+ −1" or "1·x", for messages
 that open with a verdict ("Right: …", which the app already says), and, in a choice step whose
 options are shuffled, for references to an option by its letter. The loader's warnings (control
@@ -20,6 +21,8 @@ from typing import Any
 import numpy as np
 from bptutor.engine.answers.expr import Expr
 from bptutor.engine.course.calls import OnCall
+from bptutor.engine.course.code_exercise import CodeExercise
+from bptutor.engine.course.code_lint import lint_code_step
 from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Course, ExerciseError, Lesson, Step
 from bptutor.engine.course.params import draws_needed, parse_expr, rng_for, step_env
@@ -125,7 +128,7 @@ def rendered_texts(inst: DrawnStep) -> dict[str, str]:
     texts.update(
         {f"exercise.mistakes[{i}].message": m.message for i, m in enumerate(inst.mistakes, 1)}
     )
-    if inst.kind not in ("choice", "train", None):
+    if inst.kind not in ("choice", "train", "code", None):  # code: Python, not prose
         texts["solution"] = str(inst.solution)
     return texts
 
@@ -247,6 +250,8 @@ def _lint_derivative(inst: DrawnStep, step: Step, lesson: Lesson, seed: int) -> 
 def _lint_drawn(
     inst: DrawnStep, step: Step, lesson: Lesson, seed: int, where: str, problems: _Problems
 ) -> None:
+    if inst.kind == "code":
+        return  # run once per step for all seeds (code_lint.py): a child per seed is slow
     ref = inst.check(inst.solution)
     if not ref.correct:
         problems.add(
@@ -339,6 +344,7 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
                     found.append(f"{where}: hints is missing (every exercise needs hints)")
                 if not step.explanation.strip():
                     found.append(f"{where}: explanation is missing (every exercise needs one)")
+            code: list[tuple[int, CodeExercise]] = []
             for seed in range(seeds):
                 hook = _fd_hook(where, seed, problems, report)
                 try:
@@ -349,6 +355,8 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
                 except Exception as exc:  # an engine bug must not end the check
                     problems.add(where, f"cannot be drawn ({type(exc).__name__}: {exc})", seed)
                     continue
+                if inst.code is not None:
+                    code.append((seed, inst.code))
                 _lint_rendering(inst, where, seed, problems)
                 if ex is None:
                     continue  # prose: drawing and filling in the text for every seed is enough
@@ -358,5 +366,7 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
                     problems.add(where, str(exc), seed)
                 except Exception as exc:  # an engine bug must not end the check
                     problems.add(where, f"cannot be checked ({type(exc).__name__}: {exc})", seed)
+            for message, seed, detail in lint_code_step(lesson, code):
+                problems.add(where, message, seed, detail)
     report.problems = found + problems.render(seeds)
     return report

@@ -18,6 +18,7 @@ import numpy as np
 from bptutor.engine.answers.expr import Var
 from bptutor.engine.answers.parser import ParseError, canonical_name, parse
 from bptutor.engine.course.calls import CallError, Node, names_used, parse_call, uses_infix
+from bptutor.engine.course.code_format import CODE_KEYS, read_code_exercise
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
@@ -72,6 +73,7 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
         "biases",
         "seed",
     ),
+    "code": CODE_KEYS,  # the code kind reads itself: engine/course/code_format.py
 }
 _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
     "dataset": str,
@@ -268,14 +270,22 @@ def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
         if (
             not isinstance(s, list)
             or not s
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in s)
+            or not all(
+                (isinstance(n, int) and not isinstance(n, bool) and n > 0)
+                or (isinstance(n, str) and NAME_PATTERN.match(n))
+                for n in s
+            )
         ):
-            raise r.fail(f"{key}.shape", "must be a list of positive whole numbers, like [2, 3]")
+            raise r.fail(
+                f"{key}.shape",
+                "must be a list of positive whole numbers or parameter names, like [2, 3] or "
+                '["m", "n"]',
+            )
         if dist == "choice" and isinstance(args[0], str):
             raise r.fail(f"{key}.shape", "cannot be used with a choice of strings")
         size = 1
-        for n in s:
-            size *= n
+        for n in s:  # a named size is checked once it is drawn (params.py)
+            size *= n if isinstance(n, int) else 1
         if len(s) > MAX_DIMS or size > MAX_ENTRIES:
             raise r.fail(f"{key}.shape", _too_big(tuple(s), size))
         shape = tuple(s)
@@ -357,6 +367,8 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
             )
     p = "exercise."
     prompt = r.string(table, "prompt", p, required=False)
+    if kind == "code":
+        return read_code_exercise(r, table, prompt, _read_param)
     if kind == "train":
         train: dict[str, Any] = {}
         for key, value in table.items():

@@ -27,6 +27,7 @@ EXERCISE_KINDS = (
     "choice",
     "train",
     "graph",
+    "code",
 )
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 """The letters of a choice's options, in order (at most 26 options)."""
@@ -88,7 +89,7 @@ class ParamSpec:
     name: str
     kind: str  # one of DISTRIBUTIONS, or "compute"
     args: tuple[Any, ...] = ()  # int/uniform/normal bounds, choice values, fixed value
-    shape: tuple[int, ...] | None = None
+    shape: tuple[int | str, ...] | None = None  # a str: the size is that parameter's value
     round: int | None = None
     nonzero: bool = False
     exclude: tuple[float, ...] = ()
@@ -105,6 +106,54 @@ class MistakeSpec:
     answer: str  # a computation (value/vector/matrix) or expression text (derivative/expression)
     message: str
     call: Node | None = None
+
+
+@dataclass(frozen=True)
+class CodeOutput:
+    """One value a code exercise's function returns: its name and the engine's computation."""
+
+    name: str
+    source: str
+    call: Node | None = None
+
+
+@dataclass(frozen=True)
+class CodeMistakeSpec:
+    """A declared mistake of a code exercise: what the named outputs are when it is made."""
+
+    name: str
+    message: str
+    outputs: tuple[CodeOutput, ...]  # only the outputs the mistake changes
+
+
+@dataclass(frozen=True)
+class GradCheckSpec:
+    """Finite differences of the learner's own scalar `function` (same arguments) check the
+    outputs named in `wrt` (output name -> argument name)."""
+
+    function: str
+    wrt: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CodeSpec:
+    """A `code` exercise (engine/course/code_format.py reads it; lessons/README.md documents it).
+
+    The learner writes `function(*args)` in `file` (in their work folder, shared by the
+    lesson's code steps that name it); each case draws `case_params` after the case's own
+    values and calls the function; every output must equal its engine computation."""
+
+    file: str
+    function: str
+    args: tuple[str, ...]
+    outputs: tuple[CodeOutput, ...]
+    starter: str
+    solution: str  # a file in the course's solutions/ folder
+    cases: tuple[tuple[ParamSpec, ...], ...]
+    case_params: tuple[ParamSpec, ...] = ()
+    mistakes: tuple[CodeMistakeSpec, ...] = ()
+    gradcheck: GradCheckSpec | None = None
+    time_limit: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +177,7 @@ class ExerciseSpec:
     inputs: tuple[str, ...] = ()  # graph: the parameters that feed it
     nodes: tuple[tuple[str, str], ...] = ()  # graph: (name, expression text), in order
     ask: tuple[str, ...] | None = None  # graph: the names whose gradient to type, in order
+    code: CodeSpec | None = None
 
 
 @dataclass(frozen=True)

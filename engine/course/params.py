@@ -16,7 +16,15 @@ import numpy as np
 from bptutor.engine.answers.expr import Expr
 from bptutor.engine.answers.parser import ParseError, canonical_name, parse
 from bptutor.engine.course.calls import CallError, evaluate_call, holds
-from bptutor.engine.course.model import Constraint, ExerciseError, Lesson, ParamSpec, Step, excerpt
+from bptutor.engine.course.model import (
+    MAX_ENTRIES,
+    Constraint,
+    ExerciseError,
+    Lesson,
+    ParamSpec,
+    Step,
+    excerpt,
+)
 from bptutor.engine.course.quantities import QUANTITIES, Function
 from bptutor.engine.course.templates import interpolate_expr
 
@@ -41,8 +49,38 @@ def rng_for(seed: int, *parts: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def _draw_random(spec: ParamSpec, rng: np.random.Generator, key: str) -> Any:
-    n = int(np.prod(spec.shape)) if spec.shape else 1
+def _shape(spec: ParamSpec, env: dict[str, Any], key: str) -> tuple[int, ...] | None:
+    """The shape with parameter names (`shape = ["m", "n"]`) replaced by their values."""
+    if spec.shape is None:
+        return None
+    out = []
+    for size in spec.shape:
+        if isinstance(size, str):
+            value = env.get(size)
+            if value is None:
+                raise ExerciseError(f'{key}.shape uses "{size}", which is not a parameter above it')
+            arr = np.asarray(value) if not isinstance(value, str) else None
+            if arr is None or arr.size != 1 or arr.dtype.kind not in "iuf":
+                raise ExerciseError(f'{key}.shape: "{size}" must be a whole number ≥ 1')
+            number = float(arr.reshape(()))
+            if number != int(number) or number < 1:
+                raise ExerciseError(f'{key}.shape: "{size}" = {number:g} is not a whole number ≥ 1')
+            size = int(number)
+        out.append(size)
+    entries = int(np.prod(out))
+    if entries > MAX_ENTRIES:  # as the loader bounds a shape of numbers
+        shown = "×".join(str(n) for n in out)
+        raise ExerciseError(
+            f"{key}.shape is {shown} ({entries:,} entries); a lesson may draw at most {MAX_ENTRIES}"
+        )
+    return tuple(out)
+
+
+def _draw_random(
+    spec: ParamSpec, rng: np.random.Generator, key: str, env: dict[str, Any] | None = None
+) -> Any:
+    shape = _shape(spec, env or {}, key)
+    n = int(np.prod(shape)) if shape else 1
     if spec.kind == "choice" and isinstance(spec.args[0], str):
         return spec.args[int(rng.integers(len(spec.args)))]
 
@@ -76,9 +114,9 @@ def _draw_random(spec: ParamSpec, rng: np.random.Generator, key: str) -> Any:
         values[mask] = sample(int(mask.sum()))
     else:
         raise ExerciseError(f"{key} cannot be drawn: nonzero/exclude rule out every value")
-    if spec.shape is None:
+    if shape is None:
         return float(values[0])
-    return values.reshape(spec.shape)
+    return values.reshape(shape)
 
 
 def draw_params(
@@ -106,7 +144,7 @@ def draw_params(
             )
             env[spec.name] = Function(exprs, canonical_names(spec.variables), spec.vector)
         else:
-            env[spec.name] = _draw_random(spec, rng, key)
+            env[spec.name] = _draw_random(spec, rng, key, env)
     return env
 
 

@@ -6,6 +6,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -110,3 +111,48 @@ def test_bptutor_in_a_real_terminal(tmp_path: Path, terminal: Callable[[str], Te
     assert term.flag("cursor_flag") == "1"
     saved = (data / "progress.json").read_text()
     assert f'"{target.step.id}"' in saved and '"solved": true' in saved
+
+
+def test_e_hands_the_terminal_to_the_editor(
+    tmp_path: Path, terminal: Callable[[str], Terminal]
+) -> None:
+    """On a code step, e suspends the app and runs $VISUAL in the same terminal (it reads a key
+    there); what the editor saves is checked as soon as the app is back."""
+    data = tmp_path / "data"
+    right = Path(__file__).resolve().parents[1] / "data" / "backprop" / "right.py"
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import shutil, sys\n"
+        "print('EDITOR HAS THE TERMINAL', flush=True)\n"
+        "input()\n"
+        f"shutil.copyfile({str(right)!r}, sys.argv[1])\n",
+        encoding="utf-8",
+    )
+    course = load_course(None)
+    index = next(i for i, lesson in enumerate(course.lessons) if lesson.id == "backprop-code")
+    lesson = course.lessons[index]
+    step = next(i for i, s in enumerate(lesson.steps) if s.id == "backward")
+    visual = f"{sys.executable} {editor}"
+    command = (
+        f"TERM=xterm-256color VISUAL={shlex.quote(visual)} {shlex.quote(str(BPTUTOR))} "
+        f"--data-dir {shlex.quote(str(data))} --seed {SEED}; echo EXITED:$?; sleep 60"
+    )
+    term = terminal(command)
+    term.wait_for("Press Enter to start")
+    term.send("Enter")
+    term.wait_for(lesson.title)
+    assert index == len(course.lessons) - 1  # the last lesson: End reaches it at once
+    term.send("End")
+    term.wait_for(lambda s: "Backprop in code ·" in s)  # the map's details line follows
+    term.send("Enter")
+    term.wait_for(f"step 1/{len(lesson.steps)}")
+    for i in range(step):
+        term.send("C-n")
+        term.wait_for(f"step {i + 2}/")
+    term.wait_for("Your file:")
+    term.send("e")
+    term.wait_for("EDITOR HAS THE TERMINAL")
+    term.send("Enter")
+    term.wait_for("✓ Right.", timeout=30)
+    term.send("C-q")
+    assert "EXITED:0" in term.wait_for("EXITED:")

@@ -5,12 +5,29 @@ the answer line, preview and verdict stay visible below it. Lesson text arrives 
 characters already shown as ^[ (the loader); the step's text, hints and explanation are
 Markdown by the lesson format, everything else is shown as plain text (Text objects or
 markup=False), never as Rich/Textual markup. Typed answers never take a control character in.
+
+A code step shows the learner's file (its full path), `e` opens it in $VISUAL/$EDITOR with the
+app suspended, and every save is noticed by polling the file (engine/course/code_session.py)
+and checked at once in a worker thread; Enter checks on demand.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from bptutor.engine.course.code_format import (
+    default_work_dir,
+    starter_text,
+    work_path,
+    write_starter,
+)
+from bptutor.engine.course.code_session import CodeCheck, CodeWatch
 from bptutor.engine.course.exercise import ANSWER_KINDS, DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Lesson, Step
 from bptutor.tui.widgets.answer_input import AnswerInput
@@ -19,18 +36,52 @@ from bptutor.tui.widgets.prose import Prose
 from bptutor.tui.widgets.verdict_view import VerdictView
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Markdown, OptionList, Static
 
 if TYPE_CHECKING:
+    from bptutor.engine.answers.grading import Verdict
     from bptutor.tui.app import BptutorApp
+    from textual.timer import Timer
 
 REVEAL_AFTER = 3
 """Wrong attempts after which "show solution" needs no confirmation."""
+CODE_POLL_SECONDS = 0.1
+"""How often a code step looks at the learner's file: one stat() (~10 µs), so a save is
+noticed within 0.1 s on any file system, over SSH too (bench/code_check.py)."""
+FALLBACK_EDITORS = ("nano", "vi")
+
+
+def editor_command(path: Path, env: Mapping[str, str] | None = None) -> list[str] | None:
+    """$VISUAL, else $EDITOR (both may carry options: "code -w"), else nano or vi; None when
+    there is none."""
+    env = os.environ if env is None else env
+    for name in ("VISUAL", "EDITOR"):
+        value = env.get(name, "").strip()
+        if value:
+            try:
+                return [*shlex.split(value), str(path)]
+            except ValueError:  # unbalanced quotes: take it as one program name
+                return [value, str(path)]
+    for editor in FALLBACK_EDITORS:
+        found = shutil.which(editor)
+        if found:
+            return [found, str(path)]
+    return None
+
+
+class CodeChecked(Message):
+    """A check of the learner's file finished (posted from the worker thread)."""
+
+    def __init__(self, watch: CodeWatch, result: CodeCheck) -> None:
+        super().__init__()
+        self.watch = watch
+        self.result = result
 
 
 def answer_placeholder(inst: DrawnStep) -> str:
@@ -105,6 +156,7 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+t", "hint", "Hint", id="lesson.hint"),
         Binding("ctrl+r", "solution", "Solution", id="lesson.solution"),
         Binding("t", "train", "Training view", id="lesson.train"),
+        Binding("e", "edit_code", "Edit your file", id="lesson.edit_code"),
         Binding("f1", "app.help", "Help", id="lesson.help"),
         Binding("enter", "advance", "Next", id="lesson.advance", show=False),
         Binding("pageup", "scroll_prose(-1)", "Scroll up", id="lesson.page_up", show=False),
@@ -126,6 +178,8 @@ class LessonScreen(Screen[None]):
         self._last_correct: str | None = None
         self._verdict_for: str | None = None  # the answer the verdict on screen is about
         self._last_wrong: str | None = None  # the last answer counted as a wrong try
+        self._code: CodeWatch | None = None  # code steps: the learner's file, watched
+        self._code_timer: Timer | None = None
         self.set_reactive(LessonScreen.step_index, max(0, min(step_index, len(lesson.steps) - 1)))
 
     @property
@@ -154,6 +208,7 @@ class LessonScreen(Screen[None]):
                 # an idle learner's CPU and 1.6 kB/s to each SSH client (bench/sessions.py)
                 answer.cursor_blink = False
                 yield answer
+            yield Static(id="code-file")
             yield Static(id="preview")
             yield ChoiceList(id="choices")
             yield Button("Open the training view (t)", id="open-training")
@@ -165,12 +220,16 @@ class LessonScreen(Screen[None]):
     async def on_mount(self) -> None:
         await self.show_step(self.step_index)
 
+    def on_unmount(self) -> None:
+        self._stop_code()  # no child process outlives the screen (nor the app)
+
     # ----------------------------------------------------------------------- step display
     async def show_step(self, index: int) -> None:
         """Draw step `index` fresh: its instance, stored hints/solution, the right widgets."""
         self.step_index = index
         lesson, step = self.lesson, self.step
         store = self.tutor.store
+        self._stop_code()
         self._reveal_armed = False
         self._last_correct = None
         self._verdict_for = None
@@ -192,10 +251,11 @@ class LessonScreen(Screen[None]):
         exercise.display = kind is not None
         answer_row = self.query_one("#answer-row")
         answer_row.display = kind in ANSWER_KINDS
-        self.query_one("#preview").display = kind in (*ANSWER_KINDS, "choice")
+        self.query_one("#preview").display = kind in (*ANSWER_KINDS, "choice", "code")
         choices = self.query_one("#choices", ChoiceList)
         choices.display = kind == "choice"
         self.query_one("#open-training").display = kind == "train"
+        self.query_one("#code-file").display = kind == "code"
 
         await self.query_one("#prose-md", Markdown).update(prose)
         self.query_one("#prose", VerticalScroll).scroll_home(animate=False)
@@ -217,7 +277,14 @@ class LessonScreen(Screen[None]):
             self.query_one("#open-training", Button).focus()
         else:
             self.query_one("#prose", VerticalScroll).focus()
-        if progress.solved and kind in (*ANSWER_KINDS, "choice"):
+        if kind == "code":
+            self._start_code()
+        if progress.solved and kind == "code":
+            verdict.show_note(
+                Text("✓ Solved earlier. ", style="bold")
+                + Text("Enter checks your file again; ctrl+n: next step.")
+            )
+        elif progress.solved and kind in (*ANSWER_KINDS, "choice"):
             verdict.show_note(Text("✓ Solved earlier. ", style="bold") + Text(self._next_hint()))
         elif progress.solved and kind == "train":
             verdict.show_note(Text("✓ Opened earlier. Press t to train again.", style="bold"))
@@ -259,7 +326,11 @@ class LessonScreen(Screen[None]):
     async def _update_notes(self, *, revealed: bool = False, explain: bool = False) -> None:
         """Hints shown so far, the solution when revealed, the explanation once earned."""
         parts = [f"**Hint {i + 1}.** {h}" for i, h in enumerate(self._hints()[: self.hints_shown])]
-        if revealed and self.inst is not None and self.kind not in (None, "train"):
+        if revealed and self.inst is not None and self.kind == "code":
+            parts.append(
+                f"**Solution** (marked as revealed):\n\n```python\n{self.inst.solution}\n```"
+            )
+        elif revealed and self.inst is not None and self.kind not in (None, "train"):
             parts.append(f"**Solution** (marked as revealed): `{self.inst.solution}`")
         explanation = self.inst.explanation if self.inst is not None else ""
         if (explain or revealed) and explanation:
@@ -320,10 +391,13 @@ class LessonScreen(Screen[None]):
 
     async def submit(self, answer: str) -> None:
         """Grade `answer`, store it (unless unreadable) and show the verdict."""
+        assert self.inst is not None
+        await self.record_verdict(answer, self.inst.check(answer))
+
+    async def record_verdict(self, answer: str, verdict: Verdict) -> None:
+        """Store a graded answer (unless unreadable or repeated) and show its verdict."""
         lesson, step = self.lesson, self.step
         store = self.tutor.store
-        assert self.inst is not None
-        verdict = self.inst.check(answer)
         # the same wrong answer again (Enter pressed twice, a choice confirmed) is one try
         repeated = not verdict.correct and answer == self._last_wrong
         counted = verdict.status != "invalid" and not repeated
@@ -340,11 +414,15 @@ class LessonScreen(Screen[None]):
             self._last_correct = answer
             view.show_verdict(verdict, suffix=" " + self._next_hint())
         else:  # no "ctrl+r shows the solution" nudge on a step already solved
+            code = self.kind == "code"
+            same = "file" if code else "answer"
+            again = f" (The same {same} as before: not counted again.)"
             view.show_verdict(
                 verdict,
                 attempts=0 if progress.solved else progress.attempts,
                 echo_invalid=self.kind not in ANSWER_KINDS,  # these have the preview line
-                suffix=" (The same answer as before: not counted again.)" if repeated else "",
+                suffix=again if repeated else "",
+                invalid_label="Your code could not run" if code else "Could not read that",
             )
         self._update_header()
         await self._update_notes(revealed=progress.revealed, explain=progress.solved)
@@ -364,6 +442,8 @@ class LessonScreen(Screen[None]):
             return kind not in (None, "train")
         if action == "train":
             return kind == "train"
+        if action == "edit_code":
+            return kind == "code"
         return True
 
     async def action_previous_step(self) -> None:
@@ -375,7 +455,14 @@ class LessonScreen(Screen[None]):
             await self.show_step(self.step_index + 1)
 
     async def action_advance(self) -> None:
-        """Enter outside the input: next step, or back to the map after the last one."""
+        """Enter outside the input: next step, or back to the map after the last one. On a code
+        step, Enter checks the file, unless it is the one just found right."""
+        watch = self._code
+        if self.kind == "code" and watch is not None:
+            right = self.solved and self._last_correct is not None
+            if not right or watch.digest() != self._last_correct.removeprefix("sha256:"):
+                self.check_code()
+                return
         if self.step_index < len(self.lesson.steps) - 1:
             await self.show_step(self.step_index + 1)
         else:
@@ -439,3 +526,114 @@ class LessonScreen(Screen[None]):
             prose.scroll_page_up()
         else:
             prose.scroll_page_down()
+
+    # ------------------------------------------------------------------------- code steps
+    def _code_path(self) -> Path | None:
+        spec = self.step.exercise.code if self.step.exercise is not None else None
+        if spec is None:
+            return None
+        work_dir = self.tutor.work_dir or default_work_dir(self.tutor.store.data_dir)
+        return work_path(work_dir, self.lesson, spec)
+
+    def _start_code(self) -> None:
+        """Show the learner's file (created from the starter the first time) and watch it."""
+        assert self.inst is not None and self.inst.code is not None
+        path = self._code_path()
+        assert path is not None
+        starter = starter_text(self.lesson, self.inst.code.file)
+        label = self.query_one("#code-file", Static)
+        try:
+            write_starter(path, starter)
+        except OSError as exc:
+            label.update(
+                Text(f"Your file {path} cannot be created ({exc.strerror or exc}). ", style="bold")
+                + Text("Use --work-dir DIR to choose another folder.")
+            )
+            return
+        label.update(
+            Text("Your file: ", style="dim")
+            + Text(str(path), style="bold")
+            + Text("\ne edits it here, or edit it anywhere: each save is checked.", style="dim")
+        )
+        self._code = CodeWatch(self.inst.code, path)
+        self._code_timer = self.set_interval(CODE_POLL_SECONDS, self._poll_code)
+        self._code_status("Enter checks it now.")
+        try:
+            fresh = path.read_text(encoding="utf-8") == starter
+        except (OSError, UnicodeDecodeError):
+            fresh = False
+        if not fresh:  # the learner has worked on it: show where it stands
+            self.check_code()
+
+    def _stop_code(self) -> None:
+        if self._code_timer is not None:
+            self._code_timer.stop()
+            self._code_timer = None
+        if self._code is not None:
+            self._code.close()
+            self._code = None
+
+    def _code_status(self, text: str) -> None:
+        self.query_one("#preview", Static).update(Text(text, style="dim"))
+
+    def _poll_code(self) -> None:
+        if self._code is not None and self._code.changed():
+            self.check_code()
+
+    def check_code(self) -> None:
+        """Check the learner's file now, in a worker thread (the UI never waits for it)."""
+        watch = self._code
+        if watch is None:
+            return
+        self._code_status("Checking your file…")
+        self.run_worker(
+            lambda: self._run_code_check(watch),
+            thread=True,
+            exclusive=True,
+            group="code-check",
+            exit_on_error=False,
+            name="code-check",
+        )
+
+    def _run_code_check(self, watch: CodeWatch) -> None:
+        result = watch.check()  # None: a newer check (or leaving the step) replaced this one
+        if result is not None:
+            self.post_message(CodeChecked(watch, result))
+
+    async def on_code_checked(self, message: CodeChecked) -> None:
+        if message.watch is not self._code:
+            return  # a check of a step (or a screen) the learner has left
+        result = message.result
+        self._code_status(f"Checked in {result.seconds:.2f} s. Enter checks again.")
+        await self.record_verdict(result.answer, result.verdict)
+
+    def action_edit_code(self) -> None:
+        """Open the file in the learner's editor in this terminal; the app waits meanwhile."""
+        watch = self._code
+        if watch is None:
+            return
+        command = editor_command(watch.path)
+        if command is None:
+            self.notify(
+                f"Set $VISUAL or $EDITOR to your editor, or open {watch.path} in another window.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        try:
+            with self.app.suspend():
+                subprocess.run(command, check=False)
+        except SuspendNotSupported:
+            self.notify(
+                f"This terminal cannot hand over to an editor: open {watch.path} in another "
+                "window; each save is checked here.",
+                severity="warning",
+                markup=False,
+            )
+        except OSError as exc:
+            self.notify(
+                f"{command[0]} could not be started ({exc.strerror or exc}).",
+                severity="error",
+                markup=False,
+            )
+        self._poll_code()  # the save shows at once, not at the next tick

@@ -16,7 +16,12 @@ if TYPE_CHECKING:  # the first frame comes before numpy is imported
 
 
 def render_verdict(
-    verdict: Verdict, *, attempts: int = 0, reveal_after: int = 3, echo_invalid: bool = True
+    verdict: Verdict,
+    *,
+    attempts: int = 0,
+    reveal_after: int = 3,
+    echo_invalid: bool = True,
+    invalid_label: str = "Could not read that",
 ) -> Text:
     """A verdict as rich Text (no markup: the checker's message is shown verbatim)."""
     text = Text()
@@ -27,10 +32,10 @@ def render_verdict(
         return text
     if verdict.status == "invalid":
         if not echo_invalid:  # the preview line right above already says what is wrong
-            text.append("? Could not read that", style="bold")
+            text.append(f"? {invalid_label}", style="bold")
             text.append(" (see the line above; not counted).", style="dim")
             return text
-        text.append("? Could not read that: ", style="bold")
+        text.append(f"? {invalid_label}: ", style="bold")
         text.append(str(verdict.message))
         text.append(" (not counted)", style="dim")
         return text
@@ -51,9 +56,17 @@ class VerdictView(Static):
     """
 
     def show_verdict(
-        self, verdict: Verdict, *, attempts: int = 0, suffix: str = "", echo_invalid: bool = True
+        self,
+        verdict: Verdict,
+        *,
+        attempts: int = 0,
+        suffix: str = "",
+        echo_invalid: bool = True,
+        invalid_label: str = "Could not read that",
     ) -> None:
-        rendered = render_verdict(verdict, attempts=attempts, echo_invalid=echo_invalid)
+        rendered = render_verdict(
+            verdict, attempts=attempts, echo_invalid=echo_invalid, invalid_label=invalid_label
+        )
         rendered.rstrip()  # "✓ Right." + " Enter: next", not two spaces
         self.update(rendered + Text(suffix))
         self.set_class(verdict.status == "correct", "-correct")

@@ -75,7 +75,7 @@ def test_unknown_kind_names_step_key_and_choices(tmp_path: Path, only_error) -> 
     broken = GOOD.replace('id = "good"', 'id = "bad"').replace('kind = "value"', 'kind = "matrx"')
     assert only_error(broken) == (
         f'{tmp_path.name}/b_broken.toml: step "norm": exercise.kind "matrx" is not one of '
-        "derivative, expression, value, vector, matrix, choice, train, graph"
+        "derivative, expression, value, vector, matrix, choice, train, graph, code"
     )
 
 

@@ -1,0 +1,178 @@
+"""A code step in the tutor: the learner's file shown whole, a save on disk checked without a key
+press, Enter checks on demand, e opens $EDITOR, progress counts the tries, and no child process
+outlives the app."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bptutor.engine.course.coderun import live_processes
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.app import BptutorApp
+from bptutor.tui.screens.lesson import LessonScreen, editor_command
+from bptutor.tui.widgets.verdict_view import VerdictView
+from textual.widgets import Markdown
+from tui_helpers import SEED, SIZE, Target, course_for, make_app, open_target
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "backprop"
+
+
+def backward_target(app: BptutorApp) -> Target:
+    for li, lesson in enumerate(app.course.lessons):
+        for si, step in enumerate(lesson.steps):
+            if lesson.id == "backprop-code" and step.id == "backward":
+                return Target(li, si, lesson, step, draw(lesson, step, SEED))
+    raise AssertionError("no backprop-code/backward step")
+
+
+def verdict_text(screen: LessonScreen) -> str:
+    return str(screen.query_one("#verdict", VerdictView).render())
+
+
+async def wait_for(pilot: Any, condition: Any, seconds: float = 60.0) -> None:
+    """Pause until `condition()` holds (a deadline, never a fixed wait)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the screen"
+        await pilot.pause(0.02)
+
+
+def save(path: Path, sample: str) -> None:
+    """What an editor does on save: the whole file rewritten (a new mtime, maybe a new size)."""
+    text = (SAMPLES / sample).read_text("utf-8")
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns()))
+
+
+@pytest.fixture(autouse=True)
+def _no_child_left(data_dir: Path) -> Iterator[None]:
+    yield
+    assert live_processes() == [], "a child process outlived the app"
+
+
+async def test_a_save_on_disk_is_checked_without_a_key(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, backward_target(app))
+        path = data_dir / "code" / "backprop-code" / "backprop.py"
+        assert path.is_file()  # the starter, written when the step opened
+        shown = str(screen.query_one("#code-file").render())
+        assert str(path) in shown.replace("\n", "")  # the whole path, to open elsewhere
+
+        save(path, "transposed.py")
+        await wait_for(pilot, lambda: "✗ Not quite." in verdict_text(screen))
+        assert "Your dW1 is the transpose of the right one" in verdict_text(screen)
+
+        save(path, "right.py")
+        await wait_for(pilot, lambda: "✓ Right." in verdict_text(screen))
+        assert "All 4 cases match the engine." in verdict_text(screen)
+
+    progress = ProgressStore(data_dir).step("backprop-code", "backward")
+    assert progress.solved and progress.attempts == 2
+
+
+async def test_the_revealed_solution_is_the_reference_function(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, backward_target(app))
+        await pilot.press("ctrl+r", "ctrl+r")
+        notes = screen.query_one("#notes", Markdown)
+        await wait_for(pilot, lambda: "def backward(W1, W2, X, y):" in (notes.source or ""))
+        assert "```python" in notes.source
+    assert ProgressStore(data_dir).step("backprop-code", "backward").revealed
+
+
+async def test_a_file_that_cannot_run_is_not_counted(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, backward_target(app))
+        path = data_dir / "code" / "backprop-code" / "backprop.py"
+        save(path, "syntax_error.py")
+        await wait_for(pilot, lambda: "Your code could not run" in verdict_text(screen))
+        assert "SyntaxError: expected ':'" in verdict_text(screen)
+    assert ProgressStore(data_dir).step("backprop-code", "backward").attempts == 0
+
+
+async def test_enter_checks_on_demand_and_then_moves_on(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, backward_target(app))
+        await pilot.press("enter")  # the fresh starter: wrong, and said so
+        await wait_for(pilot, lambda: "✗ Not quite." in verdict_text(screen))
+        assert screen.step.id == "backward"
+
+        path = data_dir / "code" / "backprop-code" / "backprop.py"
+        save(path, "right.py")
+        await wait_for(pilot, lambda: "✓ Right." in verdict_text(screen))
+        await pilot.press("enter")  # right, and unchanged: on to the next step
+        await wait_for(pilot, lambda: screen.step.id == "gd-step")
+
+
+async def test_e_opens_the_editor_and_its_save_is_checked(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        f"import shutil, sys\nshutil.copyfile({str(SAMPLES / 'right.py')!r}, sys.argv[1])\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
+    suspended: list[bool] = []
+
+    @contextlib.contextmanager
+    def suspend() -> Iterator[None]:  # the headless driver cannot hand the terminal over
+        suspended.append(True)
+        yield
+
+    app = make_app(data_dir)
+    monkeypatch.setattr(app, "suspend", suspend)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, backward_target(app))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "✓ Right." in verdict_text(screen))
+    assert suspended == [True]
+
+
+async def test_quitting_while_code_runs_leaves_no_child(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_target(pilot, app, backward_target(app))
+        path = data_dir / "code" / "backprop-code" / "backprop.py"
+        save(path, "endless_loop.py")
+        await wait_for(pilot, lambda: any(p.loaded is not None for p in live_processes()))
+        children = live_processes()
+        assert children
+        await pilot.press("ctrl+q")
+    assert all(not child.alive for child in children)
+
+
+async def test_a_learner_back_at_a_worked_file_sees_where_it_stands(data_dir: Path) -> None:
+    path = data_dir / "code" / "backprop-code" / "backprop.py"
+    path.parent.mkdir(parents=True)
+    save(path, "no_mean.py")
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, backward_target(app))
+        await wait_for(pilot, lambda: "✗ Not quite." in verdict_text(screen))
+        assert "sums over the examples" in verdict_text(screen)
+        assert path.read_text("utf-8") == (SAMPLES / "no_mean.py").read_text("utf-8")
+
+
+def test_editor_command_prefers_visual_then_editor() -> None:
+    path = Path("/w/backprop.py")
+    env = {"VISUAL": "code -w", "EDITOR": "vim"}
+    assert editor_command(path, env) == ["code", "-w", "/w/backprop.py"]
+    assert editor_command(path, {"EDITOR": "vim"}) == ["vim", "/w/backprop.py"]
+
+
+def test_the_course_has_the_code_lesson_after_training() -> None:
+    ids = [lesson.id for lesson in course_for(None).lessons]
+    assert ids.index("backprop-code") == ids.index("training") + 1

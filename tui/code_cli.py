@@ -1,0 +1,146 @@
+"""`bptutor code list | start | check`: code exercises from a shell, an editor or a script.
+
+`list` names every code step (LESSON/STEP) with its function; `start` writes the starter file
+once (never over the learner's edits) and prints its full path, alone on stdout, so that
+`$EDITOR "$(bptutor code start backprop-code/backward)"` works; `check` runs a file on the
+step's cases (the learner's seed, or --seed) and prints the verdict: exit 0 right, 1 wrong,
+2 when the code cannot run (syntax error, exception, time-out) or the command is wrong.
+No Textual here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bptutor.engine.course.code_format import (
+    default_work_dir,
+    starter_text,
+    work_path,
+    write_starter,
+)
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.model import Course, ExerciseError, Lesson, Step
+from bptutor.engine.course.progress import ProgressStore
+
+EXIT_RIGHT, EXIT_WRONG, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    stdout = out if out is not None else sys.stdout
+    stderr = err if err is not None else sys.stderr
+    course = load_course(getattr(args, "lessons", None))
+    command = args.code_command
+    if command == "list":
+        return list_steps(course, _work_dir(args), stdout)
+    found = find_step(course, args.step)
+    if isinstance(found, str):
+        print(f"bptutor code {command}: {found}", file=stderr)
+        return EXIT_CANNOT_RUN
+    lesson, step = found
+    if command == "start":
+        return start(lesson, step, _work_dir(args), args.code_dir, stdout, stderr)
+    seed = args.code_seed if args.code_seed is not None else getattr(args, "seed", None)
+    if seed is None:
+        seed = ProgressStore(getattr(args, "data_dir", None)).seed
+    return check(lesson, step, args.file, seed, stdout, stderr)
+
+
+def _work_dir(args: argparse.Namespace) -> Path:
+    given = getattr(args, "work_dir", None)
+    return Path(given) if given is not None else default_work_dir(getattr(args, "data_dir", None))
+
+
+def code_steps(course: Course) -> list[tuple[Lesson, Step]]:
+    return [
+        (lesson, step)
+        for lesson in course.lessons
+        for step in lesson.steps
+        if step.exercise is not None and step.exercise.code is not None
+    ]
+
+
+def find_step(course: Course, ident: str) -> tuple[Lesson, Step] | str:
+    """LESSON/STEP as a code step, or a sentence saying what is wrong."""
+    lesson_id, _, step_id = ident.partition("/")
+    known = ", ".join(f"{les.id}/{s.id}" for les, s in code_steps(course)) or "none"
+    lesson = course.lesson(lesson_id)
+    if not step_id or lesson is None:
+        return f'no code exercise "{ident}" (the code exercises: {known})'
+    step = lesson.step(step_id)
+    if step is None or step.exercise is None or step.exercise.code is None:
+        return f'"{ident}" is not a code exercise (the code exercises: {known})'
+    return lesson, step
+
+
+def list_steps(course: Course, work_dir: Path, out: TextIO) -> int:
+    rows = []
+    for lesson, step in code_steps(course):
+        code = step.exercise.code  # type: ignore[union-attr]
+        names = ", ".join(o.name for o in code.outputs)
+        signature = f"{code.function}({', '.join(code.args)}) -> {names}"
+        rows.append((f"{lesson.id}/{step.id}", signature, step.title))
+    if not rows:
+        print("This course has no code exercises.", file=out)
+        return 0
+    width = max(len(r[0]) for r in rows)
+    width_fn = max(len(r[1]) for r in rows)
+    for ident, function, title in rows:
+        print(f"{ident.ljust(width)}  {function.ljust(width_fn)}  {title}", file=out)
+    print(
+        f"\nYour files: {work_dir.absolute()}/<lesson>/ (`bptutor code start LESSON/STEP` "
+        "writes one and prints its path).",
+        file=out,
+    )
+    return 0
+
+
+def start(
+    lesson: Lesson,
+    step: Step,
+    work_dir: Path,
+    folder: Path | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    code = step.exercise.code  # type: ignore[union-attr]
+    path = (
+        (Path(folder).expanduser() / code.file).absolute()
+        if folder is not None
+        else work_path(work_dir, lesson, code)
+    )
+    try:
+        written = write_starter(path, starter_text(lesson, code.file))
+    except OSError as exc:
+        print(f"bptutor code start: cannot write {path} ({exc.strerror or exc})", file=err)
+        return EXIT_CANNOT_RUN
+    if written:
+        print(f"Wrote the starter file; write {code.function}(...) in it:", file=err)
+    else:
+        print(
+            f"Your file is already there (left as it is); write {code.function}(...) in it:",
+            file=err,
+        )
+    print(path, file=out)
+    return 0
+
+
+def check(lesson: Lesson, step: Step, file: Path, seed: int, out: TextIO, err: TextIO) -> int:
+    try:
+        inst = draw(lesson, step, seed)
+    except ExerciseError as exc:
+        print(f"bptutor code check: the step cannot be drawn: {exc}", file=err)
+        return EXIT_CANNOT_RUN
+    assert inst.code is not None
+    verdict = inst.code.check(Path(file).expanduser().absolute())
+    if verdict.status == "correct":
+        print(f"✓ Right. {verdict.message}".rstrip(), file=out)
+        return EXIT_RIGHT
+    if verdict.status == "incorrect":
+        print(f"✗ Not quite. {verdict.message}", file=out)
+        return EXIT_WRONG
+    print(f"? Your code could not run. {verdict.message}", file=out)
+    return EXIT_CANNOT_RUN
