@@ -20,7 +20,9 @@ def table_rows(heading: str) -> list[list[str]]:
     rows = [line for line in section.splitlines() if line.startswith("|")]
     body: list[list[str]] = []
     for line in rows[2:]:
-        body.append([cell.strip() for cell in line.strip("|").split("|")])
+        # a cell may hold an escaped pipe (`\|x\|`), as GitHub's tables need it
+        cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+        body.append([cell.strip().replace("\\|", "|") for cell in cells])
         if not section.split(line, 1)[1].lstrip(" ").startswith("\n|"):
             break
     return body

@@ -12,7 +12,7 @@ that diff and tidy build with, and the printers all switch over the same six nod
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -21,9 +21,26 @@ from numpy.typing import ArrayLike, NDArray
 
 # --- the notation -------------------------------------------------------------------------------
 
-FUNCTIONS = ("exp", "log", "ln", "sqrt", "tanh", "sin", "cos", "sigma", "relu", "step")
+FUNCTIONS = (
+    "exp",
+    "log",
+    "ln",
+    "sqrt",
+    "abs",
+    "tanh",
+    "cosh",
+    "sinh",
+    "sech",
+    "arctan",
+    "atan",
+    "sin",
+    "cos",
+    "sigma",
+    "relu",
+    "step",
+)
 CONSTANTS = {"e": math.e, "pi": math.pi}
-_CANONICAL_FUNCTION = {"ln": "log"}
+_CANONICAL_FUNCTION = {"ln": "log", "atan": "arctan"}
 
 # Binding powers, one table for reading and for printing (the shape of matklad's minipratt).
 # An infix operator binds (left, right): left < right is left-associative (a - b - c is
@@ -82,9 +99,12 @@ class Expr:
         """ASCII that the parser reads back as this very tree: `x*e^y`, `e^(-z)`."""
         return _plain(self)
 
-    def to_unicode(self) -> str:
-        """What a person would write: `x·eʸ`, `2x`, `σ(z)`, `√x`, `−`."""
-        return _uni(self)
+    def to_unicode(self, grouped: Iterable[Expr] = ()) -> str:
+        """What a person would write: `x·eʸ`, `2x`, `σ(z)`, `√x`, `|x|`, `−`.
+
+        Subtrees in `grouped` are shown in parentheses wherever they are an operand, (x/2)·x:
+        how the preview shows a grouping it chose for ambiguous input."""
+        return _uni(self, frozenset(grouped))
 
     def __str__(self) -> str:
         return self.to_plain()
@@ -99,9 +119,14 @@ def _depth(*children: Expr) -> int:
 
 @dataclass(frozen=True, repr=False)
 class Num(Expr):
-    """A number (the parser builds non-negative ones; simplification may fold a sign in)."""
+    """A number (the parser builds non-negative ones; simplification may fold a sign in).
+
+    `text` is the literal as the learner typed it ("6.649514", "2.5e-1"), kept so that the
+    preview and messages show what was typed rather than a rounding of it; it is not part of
+    equality, and numbers the engine computes have none."""
 
     value: float
+    text: str | None = field(default=None, compare=False)
 
     def _ev(self, env: Env) -> Values:
         return np.float64(self.value)
@@ -224,6 +249,11 @@ _NUMPY_FUNCTION: dict[str, Callable[[NDArray[np.float64]], Values]] = {
     "log": np.log,
     "sqrt": np.sqrt,
     "tanh": np.tanh,
+    "abs": np.abs,
+    "cosh": np.cosh,
+    "sinh": np.sinh,
+    "sech": lambda x: 1.0 / np.cosh(x),
+    "arctan": np.arctan,
     "sin": np.sin,
     "cos": np.cos,
     "sigma": _sigmoid,
@@ -258,8 +288,18 @@ class Call(Expr):
             return div(du, u)
         elif f == "sqrt":
             return div(du, mul(Num(2.0), self))
+        elif f == "abs":  # the sign of u: undefined at u = 0, where |u| has no slope
+            d = div(u, self)
         elif f == "tanh":
             d = sub(ONE, power(self, Num(2.0)))
+        elif f == "cosh":
+            d = call("sinh", u)
+        elif f == "sinh":
+            d = call("cosh", u)
+        elif f == "sech":
+            d = neg(mul(self, call("tanh", u)))
+        elif f == "arctan":
+            return div(du, add(ONE, power(u, Num(2.0))))
         elif f == "sin":
             d = call("cos", u)
         elif f == "cos":
@@ -302,8 +342,9 @@ class ArrayExpr:
     def to_plain(self) -> str:
         return self._show(Expr.to_plain)
 
-    def to_unicode(self) -> str:
-        return self._show(Expr.to_unicode)
+    def to_unicode(self, grouped: Iterable[Expr] = ()) -> str:
+        chosen = frozenset(grouped)
+        return self._show(lambda e: e.to_unicode(chosen))
 
     def _show(self, show: Callable[[Expr], str]) -> str:
         rows = "; ".join(", ".join(show(e) for e in row) for row in self.entries)
@@ -439,6 +480,8 @@ def tidy(expr: Expr) -> Expr:
 
 
 def _tidy(e: Expr) -> Expr:
+    if isinstance(e, Num):  # prose shows the engine's rounding, not a literal's full digits
+        return Num(e.value) if e.text is not None else e
     if isinstance(e, Neg):
         return neg(_tidy(e.arg))
     if isinstance(e, Call):
@@ -542,6 +585,23 @@ def _sign_needs_parens(arg: Expr) -> bool:
     return _powers(arg)[0] < SIGN or _signed(arg)
 
 
+def _signed_number(e: Expr) -> bool:
+    """A negative number: a Num below zero, or a sign before a Num (as the parser reads −2)."""
+    return (isinstance(e, Num) and _signed(e)) or (isinstance(e, Neg) and isinstance(e.arg, Num))
+
+
+def _left_enclosed(e: BinOp) -> bool:
+    """The table's parentheses, and for the eye a negative number times a number: (−2)·3, as
+    1·(−3) on the right. A negative coefficient of anything else stays bare: −3y, −2·x²."""
+    if _left_needs_parens(e):
+        return True
+    return (
+        e.op == "*"
+        and _signed_number(e.left)
+        and (isinstance(e.right, Num) or _signed_number(e.right))
+    )
+
+
 def _enclose(text: str, parens: bool) -> str:
     return f"({text})" if parens else text
 
@@ -562,10 +622,11 @@ def _plain(e: Expr) -> str:
     if isinstance(e, Neg):
         return "-" + _enclose(_plain(e.arg), _sign_needs_parens(e.arg))
     assert isinstance(e, BinOp)
-    left = _enclose(_plain(e.left), _left_needs_parens(e))
-    # a signed exponent is enclosed for the eye (x^(-1)); the parser reads x^-1 the same
-    signed_exponent = e.op == "^" and _signed(e.right)
-    right = _enclose(_plain(e.right), _right_needs_parens(e) or signed_exponent)
+    left = _enclose(_plain(e.left), _left_enclosed(e))
+    # an operand on the right that starts with a sign is enclosed for the eye: x^(-1), x*(-y),
+    # a - (-2); the parser reads x^-1 and x*-y the same
+    right = _plain(e.right)
+    right = _enclose(right, _right_needs_parens(e) or right.startswith("-"))
     sep = {"+": " + ", "-": " - ", "*": "*", "/": "/", "^": "^"}[e.op]
     return f"{left}{sep}{right}"
 
@@ -573,7 +634,12 @@ def _plain(e: Expr) -> str:
 _UNICODE_FUNCTION = {"sigma": "σ", "sqrt": "√"}
 
 
-def _num_uni(v: float) -> str:
+def _num_uni(v: float, text: str | None = None) -> str:
+    if text is not None and math.copysign(1.0, v) > 0:  # as typed: 6.649514, 2.5·10⁻¹
+        mantissa, _, exponent = text.lower().partition("e")
+        if not exponent:
+            return mantissa
+        return f"{mantissa}·10" + "".join(_TO_SUPER[c] for c in str(int(exponent)))
     if v == int(v) and abs(v) < 1e15:
         s = str(int(v))
     else:
@@ -619,31 +685,58 @@ def _raised(r: Expr) -> str | None:
     return "".join(_TO_SUPER[c] for c in text)
 
 
-def _uni(e: Expr) -> str:
+def _grouped(e: Expr, grouped: frozenset[Expr]) -> bool:
+    """An operand the caller wants shown as one group, (x/2)·x, unless it already reads as
+    one (a raised power: e²·x)."""
+    if not grouped or not isinstance(e, BinOp) or e not in grouped:
+        return False
+    return not (e.op == "^" and _raised(e.right) is not None)
+
+
+def _juxtaposable(e: Expr) -> bool:
+    """What a coefficient is written straight before: 2x, 2π, −3y1, 2exp(y) (not |x|: 2|x|
+    inside bars would close them)."""
+    return isinstance(e, Var | Const) or (isinstance(e, Call) and e.fn != "abs")
+
+
+def _uni(e: Expr, grouped: frozenset[Expr] = frozenset()) -> str:
     if isinstance(e, Num):
-        return _num_uni(e.value)
+        return _num_uni(e.value, e.text)
     if isinstance(e, Const):
         return "π" if e.name == "pi" else e.name
     if isinstance(e, Var):
         return "ŷ" if e.name == "y_hat" else e.name
     if isinstance(e, Call):
-        inner = _uni(e.arg)
+        inner = _uni(e.arg, grouped)
+        if e.fn == "abs":
+            return f"|{inner}|"
         if e.fn == "sqrt" and _is_atom(e.arg) and not isinstance(e.arg, Call):
             return f"√{inner}"  # √x, √2: the parser reads a bare name or number after √
         return f"{_UNICODE_FUNCTION.get(e.fn, e.fn)}({inner})"
     if isinstance(e, Neg):
-        return "−" + _enclose(_uni(e.arg), _sign_needs_parens(e.arg))
+        return "−" + _enclose(_uni(e.arg, grouped), _sign_needs_parens(e.arg))
     assert isinstance(e, BinOp)
-    left = _enclose(_uni(e.left), _left_needs_parens(e))
+    left_enclosed = _left_enclosed(e) or _grouped(e.left, grouped)
+    left = _enclose(_uni(e.left, grouped), left_enclosed)
     if e.op == "^":
         raised = _raised(e.right)
         if raised is not None:
             return left + raised
         # an exponent on the line is enclosed unless it is an atom, for the eye: e^(2y), e^π
-        return f"{left}^{_enclose(_uni(e.right), not _is_atom(e.right))}"
-    right = _enclose(_uni(e.right), _right_needs_parens(e))
-    juxtaposed = isinstance(e.left, Num) and e.left.value >= 0
-    if e.op == "*" and juxtaposed and isinstance(e.right, Var | Const | Call):
-        return f"{left}{right}"  # 2x, 2π, 2exp(y): juxtaposition reads as *
+        return f"{left}^{_enclose(_uni(e.right, grouped), not _is_atom(e.right))}"
+    right = _uni(e.right, grouped)
+    right = _enclose(
+        right,
+        _right_needs_parens(e) or right.startswith("−") or _grouped(e.right, grouped),
+    )
+    coefficient = isinstance(e.left, Num) or _signed_number(e.left)
+    if (
+        e.op == "*"
+        and coefficient
+        and not left_enclosed
+        and "·" not in left
+        and _juxtaposable(e.right)
+    ):
+        return f"{left}{right}"  # 2x, −3y1, 2π, 2exp(y): juxtaposition reads as *
     sep = {"+": " + ", "-": " − ", "*": "·", "/": "/"}[e.op]
     return f"{left}{sep}{right}"

@@ -8,12 +8,18 @@ becomes a Verdict (or a Preview), so callers need no guard of their own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
 import numpy as np
-from bptutor.engine.answers.expr import Expr
-from bptutor.engine.answers.parser import ParseError, canonical_name, parse, parse_array
+from bptutor.engine.answers.expr import Expr, Var
+from bptutor.engine.answers.parser import (
+    Ambiguity,
+    ParseError,
+    canonical_name,
+    parse,
+    parse_array,
+)
 from numpy.typing import ArrayLike, NDArray
 
 # The tolerances, the one place they are set (lesson files may override them per exercise):
@@ -27,6 +33,8 @@ EXPR_ATOL = 1e-9
 N_POINTS = 12
 MIN_VALID_POINTS = 4
 _POINTS_SEED = 20240611
+TOO_LARGE = 1e100  # a typed number beyond this is a slip, not an answer: no answer here comes
+# near it, and arithmetic on it soon overflows float64 (its square does from 1.4e154 on)
 
 Status: TypeAlias = Literal["correct", "incorrect", "invalid"]
 STATUSES: tuple[Status, ...] = ("correct", "incorrect", "invalid")
@@ -78,14 +86,19 @@ class Mistake:
 @dataclass(frozen=True, kw_only=True)
 class Preview:
     """How an answer typed so far is read (`read_as`), or why it cannot be (`problem`); exactly
-    one is set. Never a grade."""
+    one is set. Never a grade. `warning` (only with read_as) says how to write what the learner
+    may have meant when the reading chose a grouping: read_as "(x/2)·x", warning "write x/(2x)
+    if you meant that"."""
 
     read_as: str | None = None
     problem: str | None = None
+    warning: str | None = None
 
     def __post_init__(self) -> None:
         if (self.read_as is None) == (self.problem is None):
             raise ValueError("a Preview has either read_as or problem")
+        if self.warning is not None and self.read_as is None:
+            raise ValueError("a Preview warns only about a reading (read_as)")
 
 
 # --- shared -------------------------------------------------------------------------------------
@@ -108,6 +121,46 @@ def _failed(exc: Exception, what: str = "checked") -> str:
 
 def _fmt(v: float) -> str:
     return f"{v:.4g}".replace("-", "−")
+
+
+def _fmt_apart(a: float, b: float) -> tuple[str, str]:
+    """a and b with as many significant digits (4 or more) as it takes to tell them apart."""
+    for digits in range(4, 18):
+        sa, sb = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if sa != sb:
+            break
+    return sa.replace("-", "−"), sb.replace("-", "−")
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How an answer was read: the text shown for it and what it may have meant instead."""
+
+    shown: str
+    notes: tuple[Ambiguity, ...] = ()
+
+    @property
+    def warning(self) -> str | None:
+        """ "write x/(2x) if you meant that", for the preview."""
+        if not self.notes:
+            return None
+        others = list(dict.fromkeys(a.other.to_unicode() for a in self.notes))
+        return f"write {_and(others)} if you meant {'that' if len(others) == 1 else 'those'}"
+
+    def noted(self, message: str) -> str:
+        """A wrong answer's message, with how an ambiguous part was read and could be written."""
+        if not self.notes:
+            return message
+        reads = list(dict.fromkeys(a.read.to_unicode([a.grouped]) for a in self.notes))
+        return f"{message} Note: this was read as {_and(reads)}; {self.warning}."
+
+
+def _shown(tree: Expr, notes: list[Ambiguity]) -> _Reading:
+    return _Reading(tree.to_unicode([a.grouped for a in notes]), tuple(notes))
 
 
 def _close(a: ArrayLike, b: ArrayLike, rtol: float, atol: float) -> NDArray[np.bool_]:
@@ -184,15 +237,16 @@ def _wrong(
 # --- numbers ------------------------------------------------------------------------------------
 
 
-def _read_number(answer: str) -> tuple[float, str] | str:
+def _read_number(answer: str) -> tuple[float, _Reading] | str:
     """(value, how it was read), or why it is not a number."""
     if not isinstance(answer, str):
         return "Type a number."
+    notes: list[Ambiguity] = []
     try:
-        e = parse(answer, variables=())
+        e = parse(answer, variables=(), notes=notes)
     except ParseError as exc:
         return _unreadable(exc)
-    return float(e.evaluate({})), e.to_unicode()
+    return float(e.evaluate({})), _shown(e, notes)
 
 
 def check_number(
@@ -202,26 +256,64 @@ def check_number(
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
     mistakes: Sequence[Mistake] = (),
+    integer: bool = False,
 ) -> Verdict:
-    """Grade a single number (`1/4`, `2.5e-1`, `e^-1` are fine); see DEFAULT_RTOL/ATOL."""
+    """Grade a single number (`1/4`, `2.5e-1`, `e^-1` are fine); see DEFAULT_RTOL/ATOL.
+
+    `integer`: the answer is a count, so only the exact whole number is right (tolerances do
+    not apply; `expected` must be whole): 60.25 for 60 is wrong, and says a count is whole."""
     try:
-        got = _read_number(answer)
-        if isinstance(got, str):
-            return _invalid(got)
-        value, read = got
-        if not np.isfinite(value):
-            return _invalid(f"{read} is not a finite number.", read)
-        exp = float(expected)
-        if _close(value, exp, rtol, atol):
-            return Verdict(status="correct", read_as=read)
-        for m in mistakes:
-            mv = _numbers(m)
-            if mv is not None and mv.size == 1 and _close(value, float(mv), rtol, atol):
-                return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
-        otherwise = f"{read} is not the right value."
-        return _wrong(np.asarray(value), np.asarray(exp), read, rtol, atol, otherwise=otherwise)
+        with np.errstate(all="ignore"):
+            return _check_number(answer, expected, rtol, atol, mistakes, integer)
     except Exception as exc:  # the one guard: never crash on any input
         return _invalid(_failed(exc))
+
+
+def _check_number(
+    answer: str,
+    expected: float,
+    rtol: float,
+    atol: float,
+    mistakes: Sequence[Mistake],
+    integer: bool,
+) -> Verdict:
+    got = _read_number(answer)
+    if isinstance(got, str):
+        return _invalid(got)
+    value, reading = got
+    read = reading.shown
+    if not np.isfinite(value):
+        return _invalid(f"{read} is not a finite number.", read)
+    exp = float(expected)
+    if integer:
+        if exp != round(exp):
+            raise ValueError(f"integer=True needs a whole expected value, not {exp}")
+        rtol = atol = 0.0  # a count is exact
+    if _close(value, exp, rtol, atol):
+        return Verdict(status="correct", read_as=read)
+    if integer and value != round(value):
+        message = f"A count is a whole number: {read} is not one."
+        return Verdict(status="incorrect", message=message, mistake="not_whole", read_as=read)
+    for m in mistakes:
+        mv = _numbers(m)
+        if mv is not None and mv.size == 1 and _close(value, float(mv), rtol, atol):
+            return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
+    if abs(value) > TOO_LARGE >= abs(exp):
+        return Verdict(
+            status="incorrect",
+            message=reading.noted(f"{read} is far too large: the answer is nowhere near that."),
+            mistake="too_large",
+            read_as=read,
+        )
+    verdict = _wrong(
+        np.asarray(value),
+        np.asarray(exp),
+        read,
+        rtol,
+        atol,
+        otherwise=f"{read} is not the right value.",
+    )
+    return replace(verdict, message=reading.noted(verdict.message))
 
 
 # --- arrays -------------------------------------------------------------------------------------
@@ -260,68 +352,87 @@ def check_array(
 ) -> Verdict:
     """Grade a vector or matrix: shape first, then entry by entry (wrong_entries 0-based)."""
     try:
-        if not isinstance(answer, str):
-            return _invalid("Type a vector or matrix, like [1, 2; 3, 4].")
-        try:
-            arr = parse_array(answer, variables=())
-        except ParseError as exc:
-            return _invalid(_unreadable(exc))
-        got = arr.evaluate({})
-        read = arr.to_unicode()
-        if not np.all(np.isfinite(got)):
-            return _invalid("Some entries are not finite numbers.", read)
-        exp = np.asarray(expected, dtype=float)
-        # a vector accepts a row or a column; a row/column matrix accepts a plain list
-        if exp.ndim == 1 and got.ndim == 2 and 1 in got.shape:
-            got = got.reshape(-1)
-        elif exp.ndim == 2 and 1 in exp.shape and got.ndim == 1 and got.size == exp.size:
-            got = got.reshape(exp.shape)
-        for m in mistakes:  # declared mistakes first: they may have another shape
-            mv = _numbers(m)
-            if mv is None or mv.shape != got.shape or not np.all(_close(got, mv, rtol, atol)):
-                continue
-            wrong: tuple[tuple[int, ...], ...] = ()
-            if got.shape == exp.shape:
-                wrong = _indices(~_close(got, exp, rtol, atol))
-                if not wrong:
-                    break  # the mistake coincides with the answer: the answer wins
-            return Verdict(
-                status="incorrect",
-                message=m.message,
-                mistake=m.name,
-                read_as=read,
-                wrong_entries=wrong,
-            )
-        if got.shape != exp.shape:
-            shapes = f"Expected {_shape_text(exp.shape)}, you gave {_shape_text(got.shape)}"
-            if (
-                exp.ndim == 2
-                and got.shape == exp.shape[::-1]
-                and np.all(_close(got.T, exp, rtol, atol))
-            ):
-                return Verdict(
-                    status="incorrect",
-                    message=f"{shapes}: your matrix is the transpose of the right one.",
-                    mistake="transposed",
-                    read_as=read,
-                )
-            return Verdict(status="incorrect", message=f"{shapes}.", mistake="shape", read_as=read)
-        ok = _close(got, exp, rtol, atol)
-        if np.all(ok):
-            return Verdict(status="correct", read_as=read)
-        wrong = _indices(~ok)
-        return _wrong(
-            got,
-            exp,
-            read,
-            rtol,
-            atol,
-            square=exp.ndim == 2 and exp.shape[0] == exp.shape[1],
-            wrong_entries=wrong,
-            otherwise=f"{_entries_text(wrong)} off.",
-        )
+        with np.errstate(all="ignore"):
+            return _check_array(answer, expected, rtol, atol, mistakes)
     except Exception as exc:  # the one guard: never crash on any input
         return _invalid(_failed(exc))
+
+
+def _check_array(
+    answer: str, expected: ArrayLike, rtol: float, atol: float, mistakes: Sequence[Mistake]
+) -> Verdict:
+    if not isinstance(answer, str):
+        return _invalid("Type a vector or matrix, like [1, 2; 3, 4].")
+    notes: list[Ambiguity] = []
+    try:
+        arr = parse_array(answer, variables=(), notes=notes)
+    except ParseError as exc:
+        return _invalid(_unreadable(exc))
+    got = arr.evaluate({})
+    reading = _Reading(arr.to_unicode([a.grouped for a in notes]), tuple(notes))
+    read = reading.shown
+    if not np.all(np.isfinite(got)):
+        return _invalid("Some entries are not finite numbers.", read)
+    exp = np.asarray(expected, dtype=float)
+    # a vector accepts a row or a column; a row/column matrix accepts a plain list
+    if exp.ndim == 1 and got.ndim == 2 and 1 in got.shape:
+        got = got.reshape(-1)
+    elif exp.ndim == 2 and 1 in exp.shape and got.ndim == 1 and got.size == exp.size:
+        got = got.reshape(exp.shape)
+    for m in mistakes:  # declared mistakes first: they may have another shape
+        mv = _numbers(m)
+        if mv is None or mv.shape != got.shape or not np.all(_close(got, mv, rtol, atol)):
+            continue
+        wrong: tuple[tuple[int, ...], ...] = ()
+        if got.shape == exp.shape:
+            wrong = _indices(~_close(got, exp, rtol, atol))
+            if not wrong:
+                break  # the mistake coincides with the answer: the answer wins
+        return Verdict(
+            status="incorrect",
+            message=m.message,
+            mistake=m.name,
+            read_as=read,
+            wrong_entries=wrong,
+        )
+    if got.shape != exp.shape:
+        shapes = f"Expected {_shape_text(exp.shape)}, you gave {_shape_text(got.shape)}"
+        if (
+            exp.ndim == 2
+            and got.shape == exp.shape[::-1]
+            and np.all(_close(got.T, exp, rtol, atol))
+        ):
+            return Verdict(
+                status="incorrect",
+                message=f"{shapes}: your matrix is the transpose of the right one.",
+                mistake="transposed",
+                read_as=read,
+            )
+        return Verdict(status="incorrect", message=f"{shapes}.", mistake="shape", read_as=read)
+    ok = _close(got, exp, rtol, atol)
+    if np.all(ok):
+        return Verdict(status="correct", read_as=read)
+    wrong = _indices(~ok)
+    huge = _indices(~ok & (np.abs(got) > TOO_LARGE) & (np.abs(exp) <= TOO_LARGE))
+    if huge:
+        return Verdict(
+            status="incorrect",
+            message=reading.noted(f"{_entries_text(huge)} far too large."),
+            mistake="too_large",
+            read_as=read,
+            wrong_entries=wrong,
+        )
+    verdict = _wrong(
+        got,
+        exp,
+        read,
+        rtol,
+        atol,
+        square=exp.ndim == 2 and exp.shape[0] == exp.shape[1],
+        wrong_entries=wrong,
+        otherwise=f"{_entries_text(wrong)} off.",
+    )
+    return replace(verdict, message=reading.noted(verdict.message))
 
 
 # --- expressions --------------------------------------------------------------------------------
@@ -369,51 +480,130 @@ def check_expression(
     """Grade an expression by value at seeded points (plus `point`), skipping undefined ones.
 
     `expected` is the engine's tree (a str is parsed with `variables`, for convenience);
-    declared mistakes are trees (or numbers) in the same variables."""
+    declared mistakes are trees (or numbers) in the same variables. A wrong answer's message
+    names the point where the two differ most, or the variables the answer leaves out."""
     try:
-        names = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
-        if not isinstance(answer, str):
-            return _invalid("Type an expression.")
-        try:
-            e = parse(answer, variables=names)
-        except ParseError as exc:
-            return _invalid(_unreadable(exc))
-        read = e.to_unicode()
-        ref = expected if isinstance(expected, Expr) else parse(expected, variables=names)
-        env = _points(names, point)
-        n = len(next(iter(env.values()))) if env else 1
-        a = _values(e, env, n)
-        b = _values(ref, env, n)
-        valid = np.isfinite(a) & np.isfinite(b)
-        need = min(MIN_VALID_POINTS, n)
-        if np.count_nonzero(valid) < need:
-            if np.count_nonzero(np.isfinite(b)) >= need:
-                return Verdict(
-                    status="incorrect",
-                    message="Your expression is undefined (or overflows) where the answer is "
-                    "defined.",
-                    read_as=read,
-                )
-            return _invalid("This answer could not be checked at enough points.", read)
-        av, bv = a[valid], b[valid]
-        if np.all(_close(av, bv, rtol, atol)):
-            return Verdict(status="correct", read_as=read)
-        for m in mistakes:
-            if isinstance(m.expected, Expr):
-                if not m.expected.free_variables() <= set(names):
-                    continue  # in other variables: it cannot be this answer
-                mv = _values(m.expected, env, n)[valid]
-            else:
-                mv = np.broadcast_to(np.asarray(m.expected, dtype=float), av.shape)
-            if np.all(np.isfinite(mv)) and np.all(_close(av, mv, rtol, atol)):
-                return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
-        i = int(np.flatnonzero(valid)[0])
-        where = ", ".join(f"{v} = {_fmt(float(env[v][i]))}" for v in names)
-        gives = f"your expression gives {_fmt(a[i])} but the answer is {_fmt(b[i])}."
-        otherwise = f"At {where}, {gives}" if where else gives[0].upper() + gives[1:]
-        return _wrong(av, bv, read, rtol, atol, otherwise=otherwise)
+        with np.errstate(all="ignore"):
+            return _check_expression(answer, expected, variables, point, mistakes, rtol, atol)
     except Exception as exc:  # the one guard: never crash on any input
         return _invalid(_failed(exc))
+
+
+def _check_expression(
+    answer: str,
+    expected: Expr | str,
+    variables: Iterable[str],
+    point: Mapping[str, float] | Sequence[float] | None,
+    mistakes: Sequence[Mistake],
+    rtol: float,
+    atol: float,
+) -> Verdict:
+    names = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
+    if not isinstance(answer, str):
+        return _invalid("Type an expression.")
+    notes: list[Ambiguity] = []
+    try:
+        e = parse(answer, variables=names, notes=notes)
+    except ParseError as exc:
+        return _invalid(_unreadable(exc))
+    reading = _shown(e, notes)
+    read = reading.shown
+    ref = expected if isinstance(expected, Expr) else parse(expected, variables=names)
+    env = _points(names, point)
+    n = len(next(iter(env.values()))) if env else 1
+    a = _values(e, env, n)
+    b = _values(ref, env, n)
+    valid = np.isfinite(a) & np.isfinite(b)
+    need = min(MIN_VALID_POINTS, n)
+    if np.count_nonzero(valid) < need:
+        if np.count_nonzero(np.isfinite(b)) >= need:
+            return Verdict(
+                status="incorrect",
+                message=reading.noted(
+                    "Your expression is undefined (or overflows) where the answer is defined."
+                ),
+                read_as=read,
+            )
+        return _invalid("This answer could not be checked at enough points.", read)
+    av, bv = a[valid], b[valid]
+    if np.all(_close(av, bv, rtol, atol)):
+        return Verdict(status="correct", read_as=read)
+    for m in mistakes:
+        if isinstance(m.expected, Expr):
+            if not m.expected.free_variables() <= set(names):
+                continue  # in other variables: it cannot be this answer
+            mv = _values(m.expected, env, n)[valid]
+        else:
+            mv = np.broadcast_to(np.asarray(m.expected, dtype=float), av.shape)
+        if np.all(np.isfinite(mv)) and np.all(_close(av, mv, rtol, atol)):
+            return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
+    missing = [Var(v).to_unicode() for v in _left_out(e, ref, names, env, b, rtol, atol)]
+    if missing and not e.free_variables():
+        message = f"Your answer is a constant, but the answer depends on {_and(missing)}."
+        return Verdict(
+            status="incorrect", message=reading.noted(message), mistake="constant", read_as=read
+        )
+    otherwise = _where_they_differ(e, ref, names, env, a, b, valid, rtol, atol)
+    if missing:
+        otherwise += f" Your answer does not depend on {_and(missing)}; the answer does."
+    verdict = _wrong(av, bv, read, rtol, atol, otherwise=otherwise)
+    return replace(verdict, message=reading.noted(verdict.message))
+
+
+def _left_out(
+    e: Expr,
+    ref: Expr,
+    names: Sequence[str],
+    env: Mapping[str, NDArray[np.float64]],
+    b: NDArray[np.float64],
+    rtol: float,
+    atol: float,
+) -> list[str]:
+    """The variables the right answer changes with but the learner's leaves out (x for a
+    constant typed for f′(x)): moving one alone across the sample points changes the answer."""
+    out = []
+    used = e.free_variables()
+    for v in names:
+        if v in used or v not in ref.free_variables():
+            continue
+        moved = dict(env)
+        moved[v] = np.roll(env[v], 1)
+        b2 = _values(ref, moved, len(b))
+        both = np.isfinite(b) & np.isfinite(b2)
+        if np.any(both) and not np.all(_close(b2[both], b[both], rtol, atol)):
+            out.append(v)
+    return out
+
+
+def _where_they_differ(
+    e: Expr,
+    ref: Expr,
+    names: Sequence[str],
+    env: Mapping[str, NDArray[np.float64]],
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    valid: NDArray[np.bool_],
+    rtol: float,
+    atol: float,
+) -> str:
+    """ "At x = 1.3, your expression gives 4.2 but the answer is 3.9.": at the sample point
+    where the two differ most (the first of equals, so an exercise's own point when it ties),
+    with the point rounded as shown and the values computed there, in as many digits as it
+    takes to see them differ."""
+    gap = np.where(valid, np.abs(a - b), -1.0)
+    gap = np.nan_to_num(gap, nan=-1.0, posinf=np.finfo(float).max)
+    i = int(np.flatnonzero(gap >= gap.max() * (1 - 1e-9))[0])
+    point = {v: _fmt(float(env[v][i])) for v in names}
+    at = {v: np.float64(float(x.replace("−", "-"))) for v, x in point.items()}
+    ga, gb = float(e.evaluate(at)), float(ref.evaluate(at))
+    if not (np.isfinite(ga) and np.isfinite(gb)) or _close(ga, gb, rtol, atol):
+        # rounding the point lost the difference: name the sample point itself
+        point = {v: repr(float(env[v][i])).replace("-", "−") for v in names}
+        ga, gb = float(a[i]), float(b[i])
+    where = ", ".join(f"{Var(v).to_unicode()} = {x}" for v, x in point.items())
+    sa, sb = _fmt_apart(ga, gb)
+    gives = f"your expression gives {sa} but the answer is {sb}."
+    return f"At {where}, {gives}" if where else gives[0].upper() + gives[1:]
 
 
 # --- the live preview ---------------------------------------------------------------------------
@@ -426,21 +616,24 @@ def preview(
     try:
         if not isinstance(answer, str) or not answer.strip():
             return Preview(problem="Type an answer.")
+        notes: list[Ambiguity] = []
         if kind == "number":
-            got = _read_number(answer)
+            with np.errstate(all="ignore"):
+                got = _read_number(answer)
             if isinstance(got, str):
                 return Preview(problem=got)
-            value, read = got
+            value, reading = got
             if not np.isfinite(value):
-                return Preview(problem=f"{read} is not a finite number.")
-            return Preview(read_as=read)
+                return Preview(problem=f"{reading.shown} is not a finite number.")
+            return Preview(read_as=reading.shown, warning=reading.warning)
         try:
             if kind == "array":
-                read = parse_array(answer, variables=()).to_unicode()
+                arr = parse_array(answer, variables=(), notes=notes)
+                reading = _Reading(arr.to_unicode([a.grouped for a in notes]), tuple(notes))
             else:
-                read = parse(answer, variables=list(variables)).to_unicode()
+                reading = _shown(parse(answer, variables=list(variables), notes=notes), notes)
         except ParseError as exc:
             return Preview(problem=_unreadable(exc))
-        return Preview(read_as=read)
+        return Preview(read_as=reading.shown, warning=reading.warning)
     except Exception as exc:  # the one guard: never crash on any input
         return Preview(problem=_failed(exc, "read"))

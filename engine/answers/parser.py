@@ -36,7 +36,18 @@ MAX_TREE_DEPTH = 400  # depth of the built tree (long chains), keeps recursion s
 MAX_TOKENS = 1200
 
 _ALIASES = {"σ": "sigma", "π": "pi", "√": "sqrt", "ŷ": "y_hat"}
-_OPERATOR_CHARS = {"−": "-", "–": "-", "·": "*", "×": "*", "⋅": "*", "∗": "*", "÷": "/"}
+_OPERATOR_CHARS = {
+    "−": "-",
+    "–": "-",
+    "·": "*",
+    "×": "*",
+    "⋅": "*",
+    "∗": "*",
+    "÷": "/",
+    "∣": "|",
+}
+# subscript digits belong to a name, as the app shows them: y₁ and W1₂₃ are y1 and W1_23
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _SPACES = " \t\n\r\u00a0\u2009\u202f"
 _NOT_A_LIST = "a single expression is expected here, not a list"
 _IMPLICIT = "*"  # juxtaposition (2x, x e^y) is read with this row of BINDING_POWER
@@ -60,8 +71,22 @@ class ParseError(ValueError):
 
 
 @dataclass(frozen=True)
+class Ambiguity:
+    """Implicit multiplication after a `/` or `^` operand written without parentheses: `x/2x`
+    is read as (x/2)·x, which the learner may have meant as x/(2x).
+
+    `grouped` is the operand read as one group (x/2), `read` the product as read ((x/2)·x),
+    `other` the reading the learner may have meant (x/(2x)). `parse(..., notes=[])` collects
+    them; the preview shows `read` with `grouped` in parentheses and suggests `other`."""
+
+    grouped: Expr
+    read: Expr
+    other: Expr
+
+
+@dataclass(frozen=True)
 class Token:
-    kind: str  # num name op ( ) [ ] , ; end
+    kind: str  # num name op ( ) [ ] , ; | end
     text: str
     col: int  # 1-based column of the first character in the learner's text
     space_before: bool = False
@@ -87,6 +112,8 @@ def _ascii_digit(ch: str) -> bool:
 def _is_name_char(ch: str, first: bool) -> bool:
     if ch in SUPERSCRIPTS:
         return False
+    if ch in "₀₁₂₃₄₅₆₇₈₉":
+        return not first
     if ch in _ALIASES:
         return True
     if ch == "_" or (ch.isalpha() and ch.isidentifier()):
@@ -166,7 +193,7 @@ def tokenize(text: str) -> list[Token]:
         c = _OPERATOR_CHARS.get(ch, ch)
         if c in "+-*/^":
             tokens.append(Token("op", c, col, space))
-        elif c in "()[],;":
+        elif c in "()[],;|":
             tokens.append(Token(c, c, col, space))
         elif c == "{" or c == "}":
             tokens.append(Token("(" if c == "{" else ")", c, col, space))
@@ -186,8 +213,23 @@ def tokenize(text: str) -> list[Token]:
 # --- names --------------------------------------------------------------------------------------
 
 
-def _split_name(word: str, known: Sequence[str]) -> list[str] | None:
-    """Split an undeclared name into declared names ("xy" -> x, y); longest pieces first."""
+def _spelling(name: str) -> str:
+    """What the spellings of one name share: y1, y_1 and y₁ are all "y1", W1_23 and W1₂₃
+    "W123"."""
+    return name.translate(_SUBSCRIPT_DIGITS).replace("_", "")
+
+
+def _spellings(variables: Sequence[str]) -> dict[str, str]:
+    """Each declared name by its spelling, when no other declared name shares it."""
+    by_spelling: dict[str, list[str]] = {}
+    for v in variables:
+        by_spelling.setdefault(_spelling(v), []).append(v)
+    return {k: names[0] for k, names in by_spelling.items() if len(names) == 1}
+
+
+def _split_name(word: str, known: Sequence[str], digits: bool = True) -> list[str] | None:
+    """Split an undeclared name into declared names ("xy" -> x, y); longest pieces first.
+    `digits`: a run of digits may be a number of its own ("x2" -> x·2)."""
     if len(word) > 40:
         return None
     best: dict[int, list[str] | None] = {len(word): []}
@@ -198,7 +240,7 @@ def _split_name(word: str, known: Sequence[str]) -> list[str] | None:
             if k and word.startswith(k, start) and rest is not None:
                 best[start] = [k, *rest]
                 break
-        if best[start] is None and word[start].isdigit():
+        if best[start] is None and digits and word[start].isdigit():
             j = start
             while j < len(word) and word[j].isdigit():
                 j += 1
@@ -209,17 +251,30 @@ def _split_name(word: str, known: Sequence[str]) -> list[str] | None:
 
 
 def _resolve_names(tokens: list[Token], variables: tuple[str, ...] | None) -> list[Token]:
-    """Names the exercise does not declare are split into declared ones (`xy` is x·y, `ey` is
-    e·y, `x2` is x·2) or refused with the list of names that are allowed."""
-    if variables is None:
-        return tokens
+    """A declared name is read in any of its spellings (`y_1` and `y₁` for y1, `W1₂₃` for
+    W1_23); other names the exercise does not declare are split into declared ones (`xy` is
+    x·y, `ey` is e·y, `x2` is x·2) or refused with the list of names that are allowed."""
+    if variables is None:  # any name is a variable: y₁ is y1
+        return [
+            Token(t.kind, t.text.translate(_SUBSCRIPT_DIGITS), t.col, t.space_before, t.space_after)
+            if t.kind == "name"
+            else t
+            for t in tokens
+        ]
     known = [*variables, *FUNCTIONS, *CONSTANTS]
+    spellings = _spellings(variables)
     out: list[Token] = []
     for t in tokens:
         if t.kind != "name" or t.text in known:
             out.append(t)
             continue
-        pieces = _split_name(t.text, known)
+        declared = spellings.get(_spelling(t.text))
+        if declared is not None:
+            out.append(Token("name", declared, t.col, t.space_before, t.space_after))
+            continue
+        plain = t.text.translate(_SUBSCRIPT_DIGITS)
+        # a subscript is part of a name, never a number of its own: x₁ is not x·1
+        pieces = _split_name(plain, known, digits=plain == t.text)
         if not pieces:
             if not variables:
                 raise ParseError(
@@ -253,6 +308,11 @@ class _Parser:
         self.pos = 0
         self.nesting = 0
         self.array_row = [False]  # inside an array row (whitespace separates entries)
+        self.bars = 0  # |…| open in the current parentheses: a "|" after an operand closes one
+        self.closing: dict[int, int] = {}  # index of a "(" -> index of its ")"
+        self.bare: set[int] = set()  # ids of / and ^ nodes whose right operand has no ( )
+        self.wrapped: set[int] = set()  # ids of what ( … ) enclosed: never continued
+        self.notes: list[Ambiguity] = []
 
     @property
     def tok(self) -> Token:
@@ -272,7 +332,7 @@ class _Parser:
                 return ParseError(f"the answer ends after “{prev.text}”: something is missing")
             return ParseError("the answer ends too early: something is missing")
         what = f"“{t.text}”"
-        if prev is not None and prev.kind in ("op", "(", "[", ",", ";"):
+        if prev is not None and prev.kind in ("op", "(", "[", ",", ";", "|"):
             return ParseError(f"unexpected {what} after “{prev.text}”", t.col)
         if prev is None:
             return ParseError(f"unexpected {what} at the start", t.col)
@@ -326,31 +386,81 @@ class _Parser:
             return False
         if t.kind == "op" and t.text in "+-":
             return not t.space_after  # "a - b" is one entry, "a -b" two
-        return t.kind in ("num", "name", "(", "[")
+        return t.kind in ("num", "name", "(", "[") or (t.kind == "|" and not self.bars)
 
     def expression(self, min_bp: int = 0) -> Expr:
-        """The Pratt loop: an operand, then every operator that binds at least `min_bp`."""
+        """The Pratt loop: an operand, then every operator that binds at least `min_bp`.
+
+        Juxtaposition right after a `/` or `^` operand written without parentheses (x/2x,
+        e^2x) is read by the table, (x/2)·x, and noted as an Ambiguity: the run of juxtaposed
+        factors that follows is what the learner may have meant below the bar or in the
+        exponent."""
         lhs = self.prefix()
+        run: tuple[Expr, Expr, list[Expr]] | None = None  # (grouped, lhs before, factors)
         while True:
             t = self.tok
             if self.entry_break():
                 break
             if t.kind == "op" and t.text in BINDING_POWER:
                 op = t.text
-            elif t.kind in ("num", "name", "("):
-                op = _IMPLICIT
+            elif t.kind in ("num", "name", "(") or (t.kind == "|" and not self.bars):
+                op = _IMPLICIT  # a "|" inside bars closes them; outside, 2|x| opens new ones
             else:
                 break
             left_bp, right_bp = BINDING_POWER[op]
             if left_bp < min_bp:
                 break
-            if t.kind == "op":
+            implicit = t.kind != "op"
+            if not implicit:
                 self.advance()
+                if run is not None:  # an operator ends the run of juxtaposed factors
+                    self.note(run, lhs)
+                    run = None
             elif t.kind == "num" and not t.space_before and isinstance(lhs, Num):
                 raise ParseError(f"unexpected number “{t.text}”", t.col)  # (2)3, 2 3 is fine
+            elif run is None:
+                grouped = self.bare_on_the_right(lhs)
+                if grouped is not None:
+                    run = (grouped, lhs, [])
+            start = self.pos
             rhs = self.nested(right_bp) if op == "^" else self.expression(right_bp)
-            lhs = self.bounded(BinOp(op, lhs, rhs))
+            node = self.bounded(BinOp(op, lhs, rhs))
+            if op in "/^" and not self.enclosed(start):
+                self.bare.add(id(node))
+            if run is not None:
+                run[2].append(rhs)
+            lhs = node
+        if run is not None:
+            self.note(run, lhs)
         return lhs
+
+    def enclosed(self, start: int) -> bool:
+        """The operand read from token `start` to here is one ( … ) (a superscript is one)."""
+        return self.tokens[start].kind == "(" and self.closing.get(start) == self.pos - 1
+
+    def bare_on_the_right(self, e: Expr) -> Expr | None:
+        """The / or ^ node with a bare right operand that ends `e`, if one does: x/2, the x²
+        of 2x^2 (what a juxtaposed factor right after `e` seems to continue)."""
+        while True:
+            if id(e) in self.wrapped:
+                return None
+            if id(e) in self.bare:
+                return e
+            if isinstance(e, BinOp) and e.op == "*":
+                e = e.right
+            elif isinstance(e, Neg):
+                e = e.arg
+            else:
+                return None
+
+    def note(self, run: tuple[Expr, Expr, list[Expr]], read: Expr) -> None:
+        grouped, before, factors = run
+        assert isinstance(grouped, BinOp)
+        continued = grouped.right
+        for f in factors:
+            continued = BinOp("*", continued, f)
+        other = _replace_on_the_right(before, grouped, BinOp(grouped.op, grouped.left, continued))
+        self.notes.append(Ambiguity(grouped=grouped, read=read, other=other))
 
     def prefix(self) -> Expr:
         """A sign and its operand, or an atom."""
@@ -369,7 +479,7 @@ class _Parser:
             value = float(t.text)
             if not math.isfinite(value):
                 raise ParseError(f"“{t.text}” is too large", t.col)
-            return Num(value)
+            return Num(value, text=t.text)
         if t.kind == "(":
             return self.group()
         if t.kind == "name":
@@ -383,20 +493,26 @@ class _Parser:
                     arg = self.atom()
                     self.leave()
                     return self.bounded(call(name, arg))
-                raise ParseError(f"{name} needs its argument in parentheses: {name}(…)", t.col)
+                raise ParseError(f"“{name}” needs its argument in parentheses: {name}(…)", t.col)
             if name in CONSTANTS and not self.declared(name):
                 return Const(name)
             return Var(name)
+        if t.kind == "|":
+            return self.absolute()
         if t.kind == "[":
             raise ParseError("a single expression is expected here, not a list in [ ]", t.col)
         raise self.fail_here()
 
     def group(self) -> Expr:
-        """( expression ): inside, whitespace separates nothing (array rows are paused)."""
+        """( expression ): inside, whitespace separates nothing (array rows are paused) and
+        bars open outside do not close."""
+        start = self.pos
         opened = self.advance()
         self.enter()
         self.array_row.append(False)
+        bars, self.bars = self.bars, 0
         e = self.expression()
+        self.bars = bars
         self.array_row.pop()
         self.leave()
         if self.tok.kind != ")":
@@ -405,8 +521,30 @@ class _Parser:
             if self.tok.kind in (",", ";"):
                 raise ParseError(_NOT_A_LIST, self.tok.col)
             raise self.fail_here()
+        self.closing[start] = self.pos
+        self.wrapped.add(id(e))
         self.advance()
         return e
+
+    def absolute(self) -> Expr:
+        """| expression |: the absolute value, abs(expression). A "|" right after an operand
+        closes the innermost bars: ||x| - 1| nests, 2|x| multiplies."""
+        opened = self.advance()
+        if self.tok.kind == "end":
+            raise ParseError(f"the “|” at column {opened.col} is never closed")
+        self.enter()
+        self.array_row.append(False)
+        self.bars += 1
+        e = self.expression()
+        self.bars -= 1
+        self.array_row.pop()
+        self.leave()
+        if self.tok.kind != "|":
+            if self.tok.kind == "end":
+                raise ParseError(f"the “|” at column {opened.col} is never closed")
+            raise self.fail_here()
+        self.advance()
+        return self.bounded(call("abs", e))
 
     # --- arrays ---------------------------------------------------------------------------------
 
@@ -509,6 +647,17 @@ class _Parser:
         return entries
 
 
+def _replace_on_the_right(e: Expr, target: Expr, new: Expr) -> Expr:
+    """`e` with the node `target` (by identity, on its right spine) replaced by `new`."""
+    if e is target:
+        return new
+    if isinstance(e, BinOp):
+        return BinOp(e.op, e.left, _replace_on_the_right(e.right, target, new))
+    if isinstance(e, Neg):
+        return Neg(_replace_on_the_right(e.arg, target, new))
+    return e  # pragma: no cover - target is always on the spine
+
+
 def _parser(text: str, variables: Iterable[str] | None) -> _Parser:
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
@@ -518,24 +667,35 @@ def _parser(text: str, variables: Iterable[str] | None) -> _Parser:
     return _Parser(text, declared)
 
 
-def parse(text: str, variables: Iterable[str] | None = None) -> Expr:
+def parse(
+    text: str, variables: Iterable[str] | None = None, *, notes: list[Ambiguity] | None = None
+) -> Expr:
     """Parse one expression. `variables`: the names allowed (None: any name is a variable;
-    (): numbers and constants only). Raises ParseError, never anything else, for any input."""
+    (): numbers and constants only). Raises ParseError, never anything else, for any input.
+    `notes`, when given, receives the Ambiguity of every `x/2x` or `e^2x` in the text."""
     try:
-        return _parser(text, variables).whole_expression()
+        p = _parser(text, variables)
+        e = p.whole_expression()
     except RecursionError:
         raise ParseError("too deeply nested") from None
+    if notes is not None:
+        notes.extend(p.notes)
+    return e
 
 
-def parse_array(text: str, variables: Iterable[str] | None = ()) -> ArrayExpr:
+def parse_array(
+    text: str, variables: Iterable[str] | None = (), *, notes: list[Ambiguity] | None = None
+) -> ArrayExpr:
     """Parse a vector or matrix: [1, 2], [1 2], [1, 2; 3, 4], [[1,2],[3,4]], a bare 1, 2, or a
-    parenthesised (1, 2) as the notes write points and vectors."""
+    parenthesised (1, 2) as the notes write points and vectors. `notes` as for `parse`."""
     try:
         p = _parser(text, variables)
         p.tuples_as_brackets()
         nested, rows = p.array()
     except RecursionError:
         raise ParseError("too deeply nested") from None
+    if notes is not None:
+        notes.extend(p.notes)
     widths = [len(r) for r in rows]
     if len(set(widths)) > 1:
         raise ParseError(

@@ -47,6 +47,7 @@ from bptutor.engine.course.quantities import QUANTITIES, Function, Value
 from bptutor.engine.course.templates import (
     interpolate,
     interpolate_expr,
+    plain_answer,
     plain_array,
     plain_number,
 )
@@ -96,6 +97,7 @@ class DrawnStep:
     choice_order: tuple[int, ...] = ()  # choices[k] is option choice_order[k] of the file
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
+    integer: bool = False  # value: a count, right only as the exact whole number
     params: Mapping[str, Value] = field(default_factory=dict)
     graph: Graph | None = None  # graph: the graph, its input values and the asked names
     graph_values: Mapping[str, float] = field(default_factory=dict)
@@ -133,7 +135,12 @@ class DrawnStep:
         if self.kind == "value":
             assert isinstance(expected, float)
             return check_number(
-                answer, expected, rtol=self.rtol, atol=self.atol, mistakes=self.mistakes
+                answer,
+                expected,
+                rtol=self.rtol,
+                atol=self.atol,
+                mistakes=self.mistakes,
+                integer=self.integer,
             )
         if self.kind in ("vector", "matrix"):
             return check_array(
@@ -384,6 +391,11 @@ def _numeric_fields(
     """value / vector / matrix: the engine's numbers, checked for kind and shape."""
     assert ex.call is not None
     expected = _numeric(_evaluate(ex.call, env, "exercise.answer", ex.answer, on_call), ex.kind)
+    if ex.integer and (not isinstance(expected, float) or expected != round(expected)):
+        raise ExerciseError(
+            f'exercise.integer is true but the engine\'s answer "{ex.answer}" is '
+            f"{plain_answer(expected)}, not a whole number"
+        )
     if isinstance(expected, np.ndarray) and ex.shape is not None and expected.shape != ex.shape:
         raise ExerciseError(
             f"exercise.shape is {list(ex.shape)} but the engine's answer "
@@ -410,6 +422,7 @@ def _numeric_fields(
         "solution": plain_array(expected) if is_array else plain_number(expected),
         "rtol": DEFAULT_RTOL if ex.rtol is None else ex.rtol,
         "atol": DEFAULT_ATOL if ex.atol is None else ex.atol,
+        "integer": ex.integer,
     }
     return fields, expected
 

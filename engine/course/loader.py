@@ -58,7 +58,7 @@ RESERVED_NAMES = frozenset({"answer"})
 _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "derivative": ("function", "wrt", "variables", "mistakes"),
     "expression": ("answer", "variables", "mistakes"),
-    "value": ("answer", "rtol", "atol", "mistakes"),
+    "value": ("answer", "integer", "rtol", "atol", "mistakes"),
     "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
     "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
     "choice": ("options", "correct", "feedback", "shuffle"),
@@ -444,6 +444,11 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
             )
         shape = tuple(s)
     tols = _read_tolerances(r, table)
+    integer = table.get("integer", False)
+    if not isinstance(integer, bool):
+        raise r.fail(f"{p}integer", f"must be true or false, not {_tname(integer)}")
+    if integer and tols:
+        raise r.fail(f"{p}integer", "a count is matched exactly: leave out rtol and atol")
     mistakes = _read_mistakes(r, table.get("mistakes", []), kind)
     return ExerciseSpec(
         kind,
@@ -455,6 +460,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
         call=call,
         shape=shape,
         mistakes=mistakes,
+        integer=integer,
         **tols,
     )
 

@@ -168,6 +168,7 @@ class ExerciseSpec:
     shape: tuple[int, ...] | None = None
     rtol: float | None = None  # None: the grader's default (answers.grading)
     atol: float | None = None
+    integer: bool = False  # value: the answer is a count, a whole number matched exactly
     options: tuple[str, ...] = ()
     correct: int | None = None  # choice: 0-based index of the right option
     feedback: tuple[str, ...] = ()

@@ -209,6 +209,19 @@ async def test_preview_and_unreadable_answer_is_not_counted(data_dir: Path) -> N
         assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 0
 
 
+async def test_the_preview_shows_an_ambiguous_grouping_and_warns(data_dir: Path) -> None:
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app)
+        assert "x" in target.inst.variables
+        await type_keys(pilot, screen, "x/2x")
+        preview = screen.query_one("#preview", Static)
+        await wait_for(pilot, lambda: "(x/2)·x" in text_of(preview))
+        shown = " ".join(text_of(preview).split())
+        assert shown == "read as: (x/2)·x — write x/(2x) if you meant that"
+
+
 async def test_hints_run_out_politely_and_the_verdict_stays_in_view(data_dir: Path) -> None:
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:

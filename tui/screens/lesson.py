@@ -349,7 +349,10 @@ class LessonScreen(Screen[None]):
         if read.problem is not None:
             preview.update(Text("? ") + Text(read.problem))
         else:
-            preview.update(Text("read as: ", style="dim") + Text(read.read_as or value))
+            shown = Text("read as: ", style="dim") + Text(read.read_as or value)
+            if read.warning:  # x/2x is read as (x/2)·x: say how to write the other reading
+                shown += Text(f" — {read.warning}", style="bold")
+            preview.update(shown)
 
     # -------------------------------------------------------------------------- answering
     @on(Input.Changed, "#answer")

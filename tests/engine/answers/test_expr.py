@@ -60,9 +60,12 @@ def _smooth(children):
         st.tuples(children, st.sampled_from(["+", "-", "*"]), children).map(
             lambda t: f"({t[0]}) {t[1]} ({t[2]})"
         ),
-        st.tuples(st.sampled_from(["exp", "tanh", "sin", "cos", "sigma"]), children).map(
-            lambda t: f"{t[0]}(({t[1]})/4)"
-        ),
+        st.tuples(
+            st.sampled_from(
+                ["exp", "tanh", "sin", "cos", "sigma", "cosh", "sinh", "sech", "arctan", "atan"]
+            ),
+            children,
+        ).map(lambda t: f"{t[0]}(({t[1]})/4)"),
         st.tuples(children, st.integers(2, 3)).map(lambda t: f"({t[0]})^{t[1]}"),
         children.map(lambda c: f"({c})/(2 + ({c})^2)"),
     )
@@ -115,9 +118,13 @@ def test_derivatives_by_hand(fn, at, slope):
         ("x - (0)", "x"),
         ("(0) + (-1)*x^2", "−x²"),
         ("(-2)*x^2*y - (-3)*y", "−2·x²·y + 3y"),
-        ("x*(-2)", "−2·x"),
+        ("x*(-2)", "−2x"),  # a coefficient is written before a name whatever its sign
         ("exp((-1)*x)", "exp(−x)"),
         ("(4)*t + (-2)", "4t − 2"),
+        # one style whatever the sign: a coefficient is written before a name (issue 10)
+        ("(-3)*y1 + (-2)*y2", "−3y1 − 2y2"),
+        ("(-4)*y1 + (4)*y2", "−4y1 + 4y2"),
+        ("(2)*x*y + (-4)*x*y", "2x·y − 4x·y"),
     ],
 )
 def test_tidy_reads_as_written_by_hand(text: str, shown: str) -> None:
@@ -139,3 +146,49 @@ def test_tidy_leaves_a_tidy_expression_alone():
 
 def test_tidy_keeps_numbers_it_cannot_simplify():
     assert tidy(Num(-2.5)) == Num(-2.5)
+
+
+# --- the functions added for issue 10: each derivative against central differences --------------
+
+
+@pytest.mark.parametrize("fn", ["abs", "cosh", "sinh", "sech", "arctan", "atan", "tanh"])
+@pytest.mark.parametrize("x", [-1.7, -0.6, 0.3, 1.2, 2.5])
+def test_new_function_derivatives_agree_with_central_differences(fn, x):
+    e = parse(f"{fn}(x^2 - 0.5*x)", ["x"])  # through the chain rule too
+    h = 1e-6
+    numeric = (float(e.evaluate({"x": x + h})) - float(e.evaluate({"x": x - h}))) / (2 * h)
+    assert float(e.diff("x").evaluate({"x": x})) == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("fn", "derivative"),
+    [
+        ("abs(x)", "x/abs(x)"),
+        ("cosh(x)", "sinh(x)"),
+        ("sinh(x)", "cosh(x)"),
+        ("sech(x)", "-(sech(x)*tanh(x))"),
+        ("arctan(x)", "1/(1 + x^2)"),
+    ],
+)
+def test_new_function_derivatives_by_rule(fn, derivative):
+    assert parse(fn).diff("x") == parse(derivative)
+
+
+def test_abs_has_no_slope_at_its_kink():
+    d = parse("|x - 1|").diff("x")
+    assert float(d.evaluate({"x": 3.0})) == 1.0
+    assert float(d.evaluate({"x": -3.0})) == -1.0
+    assert np.isnan(d.evaluate({"x": 1.0}))  # undefined there: the grader skips such points
+
+
+def test_the_new_functions_evaluate_as_numpy_does():
+    xs = np.linspace(-2, 2, 9)
+    for text, ref in [
+        ("abs(x)", np.abs(xs)),
+        ("cosh(x)", np.cosh(xs)),
+        ("sinh(x)", np.sinh(xs)),
+        ("sech(x)", 1 / np.cosh(xs)),
+        ("arctan(x)", np.arctan(xs)),
+        ("sech(x)^2", 1 - np.tanh(xs) ** 2),  # tanh′ = sech², the form the issue asks for
+    ]:
+        np.testing.assert_allclose(parse(text).evaluate({"x": xs}), ref, rtol=1e-12)

@@ -4,7 +4,9 @@ the boundary (Verdict, Mistake, Preview), and hostile input (never an exception)
 from __future__ import annotations
 
 import builtins
+import re
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from bptutor.engine.answers.grading import (
     Mistake,
     Preview,
     Verdict,
+    _points,
     check_array,
     check_expression,
     check_number,
@@ -407,3 +410,158 @@ def test_grading_never_raises_even_on_bad_arguments(grade):
 def test_preview_never_raises():
     assert preview(None).problem  # type: ignore[arg-type]
     assert preview("x", "expression", None).problem  # type: ignore[arg-type]
+
+
+# --- counts (issue 10) --------------------------------------------------------------------------
+
+
+def test_a_count_is_a_whole_number_matched_exactly():
+    assert check_number("60.25", 60).correct  # within the default 0.5 %: fine for a measure
+    v = check_number("60.25", 60, integer=True)
+    assert v.status == "incorrect" and v.mistake == "not_whole"
+    assert v.message == "A count is a whole number: 60.25 is not one."
+    for right in ("60", "60.0", "6e1", "54 + 6"):
+        assert check_number(right, 60, integer=True).correct, right
+    for wrong in ("61", "59.999", "60.001"):
+        assert not check_number(wrong, 60, integer=True).correct, wrong
+    assert check_number("61", 60, integer=True).message == "61 is not the right value."
+    forgot = Mistake(name="forgot W2", expected=54.0, message="That counts W1 only.")
+    assert check_number("54", 60, integer=True, mistakes=[forgot]).mistake == "forgot W2"
+    assert check_number("120", 60, integer=True).mistake == "factor_2"
+    # a count that is not whole is a bug in the caller: an uncounted answer, not a crash
+    assert check_number("60", 60.5, integer=True).status == "invalid"
+
+
+# --- where a wrong expression is wrong (issue 10) -----------------------------------------------
+
+_AT = re.compile(r"^At x = (\S+), your expression gives (\S+) but the answer is (\S+)\.$")
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def test_a_wrong_expression_is_shown_where_it_differs_most():
+    answer, expected = "12x^2 - 1 + (x - 0.5414)", parse("12*x^2 - 1")
+    v = check_expression(answer, expected, ["x"])
+    m = _AT.match(v.message)
+    assert m, v.message
+    x, gives, wanted = (_number(g) for g in m.groups())
+    assert m.group(2) != m.group(3)  # never "gives 2.517 but the answer is 2.517"
+    # the values are those at the point as shown, so the learner can check them
+    learner = parse(answer, ["x"])
+    assert gives == pytest.approx(float(learner.evaluate({"x": x})), rel=1e-3)
+    assert wanted == pytest.approx(float(expected.evaluate({"x": x})), rel=1e-3)
+    # and it is the sample point where the two differ most
+    xs = _points(["x"], None)["x"]
+    gaps = np.abs(learner.evaluate({"x": xs}) - expected.evaluate({"x": xs}))
+    assert abs(x - 0.5414) == pytest.approx(float(gaps.max()), rel=1e-3)
+
+
+def test_values_that_differ_late_are_shown_with_the_digits_that_tell_them_apart():
+    v = check_expression("x + 0.00001", "x", ["x"])
+    m = _AT.match(v.message)
+    assert m, v.message
+    assert m.group(2) != m.group(3)
+    assert _number(m.group(2)) - _number(m.group(3)) == pytest.approx(1e-5, rel=1e-3)
+
+
+def test_a_constant_for_an_answer_that_varies_says_what_it_depends_on():
+    v = check_expression("999999", parse("12*x^2 - 1"), ["x"])
+    assert v.mistake == "constant"
+    assert v.message == "Your answer is a constant, but the answer depends on x."
+    v = check_expression("3", "x*y + z", ["x", "y", "z"])
+    assert v.message == "Your answer is a constant, but the answer depends on x, y and z."
+    assert "depends on ŷ" in check_expression("1", "ŷ - y", ["ŷ", "y"]).message
+    # a variable declared but unused by the answer is not named
+    assert check_expression("2", "3*x", ["x", "y"]).message.endswith("depends on x.")
+    # an answer that leaves one variable out says so after the values
+    v = check_expression("x", "x*exp(y)", XY)
+    assert v.message.endswith("Your answer does not depend on y; the answer does.")
+    # a constant answer is a plain wrong value when the answer is a constant too
+    assert check_expression("2", "3 + 0*x", ["x"]).mistake != "constant"
+
+
+# --- ambiguous input (issue 10) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "read_as", "warning"),
+    [
+        ("x/2x", "expression", "(x/2)·x", "write x/(2x) if you meant that"),
+        ("1/2x", "expression", "(1/2)·x", "write 1/(2x) if you meant that"),
+        ("e^2x", "expression", "e²·x", "write e^(2x) if you meant that"),
+        (
+            "x/2x + 1/2x",
+            "expression",
+            "(x/2)·x + (1/2)·x",
+            "write x/(2x) and 1/(2x) if you meant those",
+        ),
+        ("1/2pi", "number", "(1/2)·π", "write 1/(2π) if you meant that"),
+        ("[1/2pi, 1]", "array", "[(1/2)·π, 1]", "write 1/(2π) if you meant that"),
+        ("x/(2x)", "expression", "x/(2x)", None),
+        ("(x/2)x", "expression", "x/2·x", None),
+        ("x²y", "expression", "x²·y", None),
+    ],
+)
+def test_the_preview_shows_the_grouping_it_chose_and_warns(text, kind, read_as, warning):
+    p = preview(text, kind, ["x", "y"])
+    assert p == Preview(read_as=read_as, warning=warning)
+
+
+def test_a_wrong_answer_from_ambiguous_input_says_how_it_was_read():
+    v = check_expression("1/2x", "1/(2*x)", ["x"])
+    assert v.read_as == "(1/2)·x"
+    assert v.message.endswith("Note: this was read as (1/2)·x; write 1/(2x) if you meant that.")
+    assert check_expression("1/2x", "x/2", ["x"]) == Verdict(status="correct", read_as="(1/2)·x")
+    assert "write 1/(2π)" in check_number("1/2pi", 1 / (2 * np.pi)).message
+
+
+def test_the_preview_shows_numbers_as_typed():
+    assert preview("(6.649514 - 6.633138)/0.02", "number").read_as == "(6.649514 − 6.633138)/0.02"
+    assert preview("2*1 + 1*-3 + -2*2", "number").read_as == "2·1 + 1·(−3) + (−2)·2"
+    assert check_number("6.649514", 1.0).message == "6.649514 is not the right value."
+
+
+def test_a_preview_warns_only_about_a_reading():
+    with pytest.raises(ValueError):
+        Preview(problem="x", warning="y")
+
+
+# --- no warning leaks, overflow is "too large" (issue 15) ---------------------------------------
+
+HUGE = ["1e308", "-1e308", "1e308*10", "9^9^9", "1e200^2", "[1e308, -1e308, 1e308]", "1e-320"]
+
+
+def test_overflow_is_a_clear_too_large_verdict():
+    v = check_array("[1e308, -1e308, 1e308]", [1.0, 2.0, 3.0])
+    assert v.status == "incorrect" and v.mistake == "too_large"
+    assert v.message == "Entries 1, 2 and 3 are far too large."
+    v = check_array("[1e308, -1e308, 1e308]", [1e308, 2.0, 3.0])
+    assert v.mistake == "too_large" and v.wrong_entries == ((1,), (2,))
+    v = check_number("1e308", 0.25)
+    assert v.mistake == "too_large" and "far too large" in v.message
+    assert check_number("-1e308", 1e308).mistake == "sign"  # huge on both sides: a sign slip
+
+
+@pytest.mark.parametrize("expected", [0.25, 1e308, -1e308, 5e-324, 0.0])
+def test_no_grading_path_warns(expected):
+    """Under `warnings.simplefilter("error")` (python -W error) every path still grades."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for text in [*HUGE, *HOSTILE, "x", "1/0", "0/0", "log(0)", "[1, 2]", "1/2x"]:
+            for v in (
+                check_number(
+                    text, expected, mistakes=[Mistake(name="m", expected=1e308, message="m")]
+                ),
+                check_number(text, expected, integer=True) if expected == 0.0 else None,
+                check_array(text, [expected, 2.0, expected]),
+                check_array(text, [[expected, 1e308], [-1e308, 1.0]]),
+                check_expression(text, f"{expected!r}*x + 1e308*y", XY),
+                check_expression(text, "exp(1000*x)", XY, point={"x": 1e308, "y": 1.0}),
+            ):
+                if v is not None:
+                    assert "could not be" not in v.message, (text, v.message)
+            for kind in ("expression", "number", "array"):
+                p = preview(text, kind, XY)
+                assert p.problem is None or "could not be" not in p.problem, (text, p)

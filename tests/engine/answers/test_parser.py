@@ -14,6 +14,7 @@ from bptutor.engine.answers.parser import (
     MAX_LENGTH,
     MAX_TOKENS,
     MAX_TREE_DEPTH,
+    Ambiguity,
     ParseError,
     canonical_name,
     parse,
@@ -287,3 +288,138 @@ def test_superscript_errors(text, message, column):
         parse(text, ["x"])
     assert message in info.value.message
     assert info.value.column == column
+
+
+# --- absolute values, more functions, subscripted names (issue 10) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "same_as"),
+    [
+        ("|x - y|", "abs(x - y)"),
+        ("∣x - y∣", "abs(x - y)"),
+        ("||x| - 1|", "abs(abs(x) - 1)"),
+        ("|x - |y||", "abs(x - abs(y))"),
+        ("2|x|", "2*abs(x)"),
+        ("|x||y|", "abs(x)*abs(y)"),
+        ("|x|·|y|", "abs(x)*abs(y)"),
+        ("|x|^2", "abs(x)^2"),
+        ("|x|²", "abs(x)^2"),
+        ("-|x|", "-abs(x)"),
+        ("(|x| + 1)|y|", "(abs(x) + 1)*abs(y)"),
+        ("|(x - |y|)|", "abs(x - abs(y))"),
+        ("atan(x) + arctan(y)", "arctan(x) + arctan(y)"),
+        ("cosh(x) sinh(y) sech(z)", "cosh(x)*sinh(y)*sech(z)"),
+    ],
+)
+def test_absolute_values_and_more_functions(text, same_as):
+    assert parse(text, V) == parse(same_as, V)
+
+
+def test_absolute_value_values():
+    e = parse("|x - y|", V)
+    assert float(e.evaluate({"x": 0.5, "y": 2.0})) == 1.5
+    assert float(e.evaluate({"x": 2.0, "y": 0.5})) == 1.5
+    assert parse("atan(x)", V) == parse("arctan(x)", V)  # one function, one name in the tree
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        ("|x - y", "the “|” at column 1 is never closed", None),
+        ("x|", "the “|” at column 2 is never closed", None),
+        ("|x| + |", "the “|” at column 7 is never closed", None),
+        ("|)", "unexpected “)” after “|”", 2),
+    ],
+)
+def test_bar_errors_point_at_the_place(text, message, column):
+    with pytest.raises(ParseError) as info:
+        parse(text, ["x", "y"])
+    assert info.value.message == message
+    assert info.value.column == column
+
+
+def test_a_function_name_in_a_message_is_quoted_as_typed():
+    """Not "Sin needs ..." once the grader capitalises the sentence."""
+    with pytest.raises(ParseError) as info:
+        parse("sin x", ["x"])
+    assert info.value.message.startswith("“sin” needs its argument in parentheses")
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "name"),
+    [
+        ("y₁", ["y1", "y2"], "y1"),
+        ("y_1", ["y1", "y2"], "y1"),
+        ("y1", ["y1", "y2"], "y1"),
+        ("y₂", ["y1", "y2"], "y2"),
+        ("W1₂₃", ["W1_23", "W2_1"], "W1_23"),
+        ("W1_23", ["W1_23", "W2_1"], "W1_23"),
+        ("W2₁", ["W1_23", "W2_1"], "W2_1"),
+        ("a1", ["a_1"], "a_1"),
+        ("a₁", ["a_1"], "a_1"),
+    ],
+)
+def test_a_declared_name_is_read_in_its_subscripted_spellings(text, variables, name):
+    assert parse(text, variables) == Var(name)
+
+
+def test_subscripts_in_products_and_without_declared_names():
+    assert parse("y₁y₂ + 2y₁", ["y1", "y2"]) == parse("y1*y2 + 2*y1", ["y1", "y2"])
+    assert parse("y₁ - y_2") == parse("y1 - y_2")  # any name: subscripts are plain digits
+    # a subscript is part of a name, never a number of its own: x₁ is not x·1
+    with pytest.raises(ParseError) as info:
+        parse("x₁", ["x"])
+    assert info.value.message.startswith("“x₁” is not known here")
+    assert parse("x2", ["x"]) == parse("x*2", ["x"])  # digits typed on the line still split
+    # two declared names spelled alike: each is read only as written
+    assert parse("a_1 + a1", ["a_1", "a1"]) == BinOp("+", Var("a_1"), Var("a1"))
+
+
+# --- ambiguous juxtaposition (issue 10) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "grouped", "read", "other"),
+    [
+        ("x/2x", ["x"], "x/2", "(x/2)*x", "x/(2*x)"),
+        ("1/2x", ["x"], "1/2", "(1/2)*x", "1/(2*x)"),
+        ("e^2x", ["x"], "e^2", "e^2*x", "e^(2*x)"),
+        ("x/2xy", ["x", "y"], "x/2", "(x/2)*x*y", "x/(2*x*y)"),
+        ("x/2 (x)", ["x"], "x/2", "(x/2)*x", "x/(2*x)"),
+        ("1 + x/2x", ["x"], "x/2", "(x/2)*x", "x/(2*x)"),
+        ("2x^2y", ["x", "y"], "x^2", "2*x^2*y", "2*x^(2*y)"),
+        ("e^-z x", ["x", "z"], "e^-z", "e^(-z)*x", "e^(-z*x)"),
+        ("1/2pi", [], "1/2", "(1/2)*pi", "1/(2*pi)"),
+    ],
+)
+def test_juxtaposition_after_a_bare_divisor_or_exponent_is_noted(
+    text, variables, grouped, read, other
+):
+    notes: list[Ambiguity] = []
+    e = parse(text, variables, notes=notes)
+    assert e == parse(text, variables)  # noting changes nothing in the reading
+    assert len(notes) == 1
+    (note,) = notes
+    assert note.grouped == parse(grouped, variables)
+    assert note.read == parse(read, variables)
+    assert note.other == parse(other, variables)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x/(2x)", "(x/2)x", "x/(2)x", "x²y", "e^(2)x", "x/2*x", "x/2 + x", "(2x^2)y", "x y/2", "2x"],
+)
+def test_unambiguous_input_is_not_noted(text):
+    notes: list[Ambiguity] = []
+    parse(text, ["x", "y"], notes=notes)
+    assert notes == []
+
+
+def test_two_ambiguities_are_noted_in_order():
+    notes: list[Ambiguity] = []
+    parse("x/2x + 1/2y", ["x", "y"], notes=notes)
+    assert [n.other for n in notes] == [parse("x/(2x)", ["x"]), parse("1/(2y)", ["y"])]
+    notes = []
+    parse_array("[1/2x, e^2x]", ["x"], notes=notes)
+    assert [n.grouped for n in notes] == [parse("1/2"), parse("e^2")]
