@@ -242,3 +242,13 @@ def test_train_config_hidden_layers_and_losses():
 def test_train_config_checks_the_new_fields(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         TrainConfig(**kwargs)
+
+
+@pytest.mark.parametrize("loss", list(K))
+def test_mini_batches_leave_the_data_alone(loss):
+    X, y = _problem(loss, L=10)
+    Xc, yc = X.copy(), y.copy()
+    net = Network.create(n_inputs=3, hidden=(4, 3), n_outputs=K[loss], loss=loss, seed=0)
+    list(train(net, X, y, learning_rate=0.1, epochs=3, batch_size=4))
+    np.testing.assert_array_equal(X, Xc)
+    np.testing.assert_array_equal(y, yc)
