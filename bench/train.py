@@ -5,7 +5,8 @@ plain gradient descent (lr 0.01, no biases), recording the loss of every epoch:
 
 - n,m,L           the notes' network: n inputs, one tanh hidden layer of m, one linear output,
                   squared error, L examples: 3,2,4  2,8,200  10,64,1000  784,128,1000
-- n-m1-..-k:L:ce  tanh hidden layers, softmax output, cross-entropy against class indices:
+- n-m1-..-k:L:ce  relu hidden layers (CS231n's spiral net, the classic MNIST MLP; add :tanh for
+                  tanh), softmax output, cross-entropy against class indices:
                   2-8-8-3:300:ce (two hidden layers, spiral-sized) and 784-128-64-10:1000:ce
 
 Contenders:
@@ -63,7 +64,8 @@ def _import_torch() -> None:
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 # "n,m,L": the notes' network (one tanh hidden layer, one linear output, squared error);
-# "n-m1-...-k:L:ce": tanh hidden layers, softmax output, cross-entropy, class-index targets.
+# "n-m1-...-k:L:ce[:act]": hidden layers (relu unless act says tanh), softmax output,
+# cross-entropy against class indices (CS231n's spiral net and the classic MNIST MLP use relu).
 SIZES = [
     "3,2,4",
     "2,8,200",
@@ -72,7 +74,7 @@ SIZES = [
     "2-8-8-3:300:ce",
     "784-128-64-10:1000:ce",
 ]
-SMALL = {"3,2,4", "2,8,200", "2-8-8-3:300:ce"}  # the >= 4x PyTorch target; others >= 1.0x f64
+SMALL = {"3,2,4", "2,8,200", "2-8-8-3:300:ce", "2-8-8-3:300:ce:tanh"}  # >= 4x PyTorch there
 LR = 0.01
 
 
@@ -81,19 +83,30 @@ class Case:
     widths: tuple[int, ...]  # (n, m1, ..., k)
     L: int
     loss: str  # "mse" or "cross_entropy"
+    activation: str  # the hidden layers'
 
     @classmethod
     def parse(cls, text: str) -> Case:
         if ":" not in text:
             n, m, L = (int(v) for v in text.split(","))
-            return cls((n, m, 1), L, "mse")
-        widths, L, loss = text.split(":")
-        if loss != "ce":
-            raise ValueError(f"unknown loss {loss!r} in {text!r} (only 'ce')")
-        return cls(tuple(int(v) for v in widths.split("-")), int(L), "cross_entropy")
+            return cls((n, m, 1), L, "mse", "tanh")
+        widths, L, loss, *act = text.split(":")
+        if loss != "ce" or act not in ([], ["relu"], ["tanh"]):
+            raise ValueError(f"{text!r}: expected n-m1-...-k:L:ce, :ce:relu or :ce:tanh")
+        widths_t = tuple(int(v) for v in widths.split("-"))
+        return cls(widths_t, int(L), "cross_entropy", act[0] if act else "relu")
 
 
-def make_problem(case: Case, seed: int = 0):
+@dataclass(frozen=True)
+class Problem:
+    X: np.ndarray
+    y: np.ndarray  # (L, 1) targets, or (L,) class indices
+    Ws: list[np.ndarray]  # initial weights, one per layer
+    loss: str
+    activation: str
+
+
+def make_problem(case: Case, seed: int = 0) -> Problem:
     rng = np.random.default_rng(seed)
     n, k = case.widths[0], case.widths[-1]
     X = rng.standard_normal((case.L, n))
@@ -102,46 +115,61 @@ def make_problem(case: Case, seed: int = 0):
     else:
         y = rng.integers(0, k, size=case.L)  # class indices
     net = Network.create(
-        n, n_outputs=k, hidden=case.widths[1:-1], activation="tanh", loss=case.loss, seed=seed
+        n,
+        n_outputs=k,
+        hidden=case.widths[1:-1],
+        activation=case.activation,
+        loss=case.loss,
+        seed=seed,
     )
-    return X, y, [W.copy() for W in net.weights], case.loss
+    return Problem(X, y, [W.copy() for W in net.weights], case.loss, case.activation)
 
 
 # -- contenders: each runs `epochs` epochs and returns (losses, final weights) -------------------
 
 
-def run_engine(X, y, Ws, loss, epochs):
-    net = Network.from_layers(Ws, activation="tanh", loss=loss)
-    losses = [epoch.loss for epoch in train(net, X, y, learning_rate=LR, epochs=epochs)]
+def run_engine(p: Problem, epochs: int):
+    net = Network.from_layers(p.Ws, activation=p.activation, loss=p.loss)
+    losses = [epoch.loss for epoch in train(net, p.X, p.y, learning_rate=LR, epochs=epochs)]
     return losses, list(net.weights)
 
 
-def run_numpy(X, y, Ws, loss, epochs):
-    if len(Ws) == 2 and loss == "mse":
-        return _numpy_notes(X, y, *Ws, epochs)
-    Ws = [W.copy() for W in Ws]
+def _numpy_deep(p: Problem, epochs: int, record: bool):
+    """Hand-written softmax + cross-entropy network: forward, loss, backward, update."""
+    X, y = p.X, p.y
+    Ws = [W.copy() for W in p.Ws]
     L, D = X.shape[0], len(Ws)
     rows = np.arange(L)
+    relu = p.activation == "relu"
     losses = []
     for _ in range(epochs):
         acts = [X]
         for W in Ws[:-1]:
-            acts.append(np.tanh(acts[-1] @ W.T))
+            z = acts[-1] @ W.T
+            acts.append(np.maximum(z, 0) if relu else np.tanh(z))
         z = acts[-1] @ Ws[-1].T
-        z = z - z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        losses.append(-np.mean(np.log(p[rows, y])))
-        d = p
+        if record:
+            z = z - z.max(axis=1, keepdims=True)
+        d = np.exp(z)  # bare: no max shift (fine for these small weights), no loss
+        d /= d.sum(axis=1, keepdims=True)
+        if record:
+            losses.append(-np.mean(np.log(d[rows, y])))
         d[rows, y] -= 1.0
         grads = [None] * D
         for i in range(D - 1, -1, -1):
             grads[i] = d.T @ acts[i] / L
             if i:
-                d = (d @ Ws[i]) * (1 - acts[i] ** 2)
+                d = d @ Ws[i]
+                d *= (acts[i] > 0) if relu else (1 - acts[i] ** 2)
         for W, g in zip(Ws, grads, strict=True):
             W -= LR * g
-    return losses, Ws
+    return (losses if record else None), Ws
+
+
+def run_numpy(p: Problem, epochs: int):
+    if p.loss == "mse":
+        return _numpy_notes(p.X, p.y, *p.Ws, epochs)
+    return _numpy_deep(p, epochs, record=True)
 
 
 def _numpy_notes(X, y, W1, W2, epochs):
@@ -163,52 +191,37 @@ def _numpy_notes(X, y, W1, W2, epochs):
     return losses, [W1, W2]
 
 
-def run_numpy_bare(X, y, Ws, loss, epochs):
-    Ws = [W.copy() for W in Ws]
+def run_numpy_bare(p: Problem, epochs: int):
+    if p.loss != "mse":
+        return _numpy_deep(p, epochs, record=False)
+    X, y = p.X, p.y
+    W1, W2 = (W.copy() for W in p.Ws)
     L = X.shape[0]
-    if len(Ws) == 2 and loss == "mse":
-        W1, W2 = Ws
-        for _ in range(epochs):
-            a = np.tanh(X @ W1.T)
-            err = a @ W2.T - y
-            gW2 = err.T @ a / L
-            gW1 = ((err @ W2) * (1 - a**2)).T @ X / L
-            W1 -= LR * gW1
-            W2 -= LR * gW2
-        return None, Ws
-    rows, D = np.arange(L), len(Ws)
     for _ in range(epochs):
-        acts = [X]
-        for W in Ws[:-1]:
-            acts.append(np.tanh(acts[-1] @ W.T))
-        p = np.exp(acts[-1] @ Ws[-1].T)  # no max shift: fine for these small weights
-        p /= p.sum(axis=1, keepdims=True)
-        p[rows, y] -= 1.0
-        d = p
-        grads = [None] * D
-        for i in range(D - 1, -1, -1):
-            grads[i] = d.T @ acts[i] / L
-            if i:
-                d = (d @ Ws[i]) * (1 - acts[i] ** 2)
-        for W, g in zip(Ws, grads, strict=True):
-            W -= LR * g
-    return None, Ws
+        a = np.tanh(X @ W1.T)
+        err = a @ W2.T - y
+        gW2 = err.T @ a / L
+        gW1 = ((err @ W2) * (1 - a**2)).T @ X / L
+        W1 -= LR * gW1
+        W2 -= LR * gW2
+    return None, [W1, W2]
 
 
 def torch_runner(dtype_name: str) -> Callable:
-    def run_torch(X, y, Ws, loss_name, epochs):
+    def run_torch(p: Problem, epochs: int):
         _import_torch()
         dtype = getattr(torch, dtype_name)
-        Xt = torch.tensor(X, dtype=dtype)
-        ce = loss_name == "cross_entropy"
-        yt = torch.tensor(y, dtype=torch.long if ce else dtype)
-        ws = [torch.tensor(W, dtype=dtype, requires_grad=True) for W in Ws]
+        Xt = torch.tensor(p.X, dtype=dtype)
+        ce = p.loss == "cross_entropy"
+        yt = torch.tensor(p.y, dtype=torch.long if ce else dtype)
+        ws = [torch.tensor(W, dtype=dtype, requires_grad=True) for W in p.Ws]
+        f = torch.relu if p.activation == "relu" else torch.tanh
         cross_entropy = torch.nn.functional.cross_entropy
         losses = []
         for _ in range(epochs):
             h = Xt
             for w in ws[:-1]:
-                h = torch.tanh(h @ w.T)
+                h = f(h @ w.T)
             out = h @ ws[-1].T
             loss = cross_entropy(out, yt) if ce else 0.5 * torch.mean((out - yt) ** 2)
             loss.backward()
@@ -231,14 +244,16 @@ def contenders() -> dict[str, Callable]:
 
 
 def check_same_maths(case: Case) -> None:
-    X, y, Ws, loss = make_problem(case)
-    le, ew = run_engine(X, y, Ws, loss, 25)
-    ln, nw = run_numpy(X, y, Ws, loss, 25)
+    p = make_problem(case)
+    le, ew = run_engine(p, 25)
+    ln, nw = run_numpy(p, 25)
     np.testing.assert_allclose(le, ln, rtol=1e-10)
     for e, n in zip(ew, nw, strict=True):
         np.testing.assert_allclose(e, n, rtol=1e-9, atol=1e-12)
+    _, bw = run_numpy_bare(p, 25)
+    np.testing.assert_allclose(bw[0], nw[0], rtol=1e-9, atol=1e-12)
     if HAVE_TORCH:
-        lt, tw = torch_runner("float64")(X, y, Ws, loss, 25)
+        lt, tw = torch_runner("float64")(p, 25)
         np.testing.assert_allclose(lt, ln, rtol=1e-9)
         np.testing.assert_allclose(tw[0], nw[0], rtol=1e-8, atol=1e-12)
 
@@ -248,21 +263,21 @@ def worker(name: str, case: Case, seconds: float, epochs: int) -> tuple[int, flo
 
     With epochs == 0 it first calibrates a run of about ``seconds``.
     """
-    X, y, Ws, loss = make_problem(case)
+    p = make_problem(case)
     run = contenders()[name]
-    run(X, y, Ws, loss, 3)  # warm up (imports, first-call costs) for every contender alike
+    run(p, 3)  # warm up (imports, first-call costs) for every contender alike
     if epochs <= 0:
         epochs = 4
         while True:
             t = time.perf_counter()
-            run(X, y, Ws, loss, epochs)
+            run(p, epochs)
             dt = time.perf_counter() - t
             if dt > seconds / 4 or epochs >= 4_000_000:
                 break
             epochs *= 4
         epochs = max(3, int(epochs * seconds / dt))
     t = time.perf_counter()
-    run(X, y, Ws, loss, epochs)
+    run(p, epochs)
     return epochs, epochs / (time.perf_counter() - t)
 
 
@@ -313,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sizes",
         nargs="*",
-        help="cases: n,m,L (the notes' network) or n-m1-...-k:L:ce (default: all six)",
+        help="cases: n,m,L (the notes' network) or n-m1-...-k:L:ce[:tanh] (default: six)",
     )
     parser.add_argument(
         "--threads",
@@ -349,9 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {platform.python_version()}, numpy {np.__version__}{tv}")
     print(f"{os.cpu_count()} CPUs, OPENBLAS_CORETYPE={blas}, {threads}")
     print(
-        f"tanh hidden layers, lr {LR}, full batch, no biases; n,m,L: linear output + squared "
-        f"error; ...:ce: softmax + cross-entropy. {args.repeats} rounds of ~{args.seconds:g} s "
-        "runs, each in a fresh process"
+        f"lr {LR}, full batch, no biases; n,m,L: tanh hidden layer, linear output + squared "
+        f"error; ...:ce: relu (or :tanh) hidden layers, softmax + cross-entropy. "
+        f"{args.repeats} rounds of ~{args.seconds:g} s runs, each in a fresh process"
     )
     if args.old is not None:
         print(f"engine@old: {args.old} ({_git_head(args.old)})")

@@ -27,6 +27,7 @@ __all__ = [
     "SOFTMAX",
     "Loss",
     "check_output_and_loss",
+    "check_pair",
     "get_loss",
     "get_output",
     "log_softmax",
@@ -151,20 +152,27 @@ def natural_output(loss: str | Loss) -> str:
     return get_loss(loss).outputs[0]
 
 
+def check_pair(output: Activation, loss: Loss, parameter: str = "output") -> None:
+    """ValueError naming ``parameter`` (and the loss) when the output does not go with it."""
+    if output.name in loss.outputs:
+        return
+    if loss.name == "mse":
+        raise ValueError(
+            f"{parameter} softmax goes with loss='cross_entropy', not 'mse' (squared error "
+            "needs an elementwise output: identity, sigmoid, tanh or relu)"
+        )
+    raise ValueError(
+        f"loss={loss.name!r} needs {parameter}={loss.outputs[0]!r}; got {output.name!r} "
+        f"(δ_out = ŷ − y holds only for that pair)"
+    )
+
+
 def check_output_and_loss(
     output: Activation, loss: Loss, n_outputs: int, parameter: str = "output"
 ) -> None:
-    """ValueError naming ``parameter`` (or loss) when the pair does not go together."""
-    if output.name not in loss.outputs:
-        if loss.name == "mse":
-            raise ValueError(
-                f"{parameter} softmax goes with loss='cross_entropy', not 'mse' (squared error "
-                "needs an elementwise output: identity, sigmoid, tanh or relu)"
-            )
-        raise ValueError(
-            f"loss={loss.name!r} needs {parameter}={loss.outputs[0]!r}; got {output.name!r} "
-            f"(δ_out = ŷ − y holds only for that pair)"
-        )
+    """ValueError naming ``parameter`` (or loss) when the pair, or the number of outputs, does
+    not go together."""
+    check_pair(output, loss, parameter)
     if loss.name == "cross_entropy" and n_outputs < 2:
         raise ValueError(
             f"loss='cross_entropy' needs n_outputs >= 2 (one per class); got {n_outputs}: "

@@ -34,6 +34,7 @@ from bptutor.engine.nn.activations import Activation, get_activation
 from bptutor.engine.nn.losses import (
     Loss,
     check_output_and_loss,
+    check_pair,
     get_loss,
     get_output,
     natural_output,
@@ -359,25 +360,25 @@ class Network:
             rng.standard_normal((widths[i + 1], widths[i])) / math.sqrt(widths[i])
             for i in range(len(widths) - 1)
         ]
-        out = cls._pick_output(output, output_activation)
+        out = cls._pick_output(output, output_activation, loss)
         return cls(weights, [None] * len(weights) if biases else None, activation, out, loss)
 
     @staticmethod
     def _pick_output(
-        output: str | Activation | None, output_activation: str | Activation | None
+        output: str | Activation | None,
+        output_activation: str | Activation | None,
+        loss: str | Loss,
     ) -> str | Activation | None:
-        if output is None:
-            if output_activation is not None:
-                get_output(output_activation, "output_activation")
-            return output_activation
+        """The output to use; errors name output_activation when that is what was given."""
         if output_activation is not None:
-            a = get_output(output_activation, "output_activation")
-            if a.name != get_output(output, "output").name:
+            given = get_output(output_activation, "output_activation")
+            if output is not None and given.name != get_output(output, "output").name:
                 raise ValueError(
                     f"output and output_activation are one setting (output is its new name); "
                     f"give one, not {output!r} and {output_activation!r}"
                 )
-        return output
+            check_pair(given, get_loss(loss, "loss"), "output_activation")
+        return output_activation if output is None else output
 
     @classmethod
     def from_weights(
@@ -394,7 +395,7 @@ class Network:
     ) -> Network:
         """The notes' network with these weights (copied). Giving either bias turns biases on."""
         biases = [b1, b2] if (b1 is not None or b2 is not None) else None
-        out = cls._pick_output(output, output_activation)
+        out = cls._pick_output(output, output_activation, loss)
         return cls([W1, W2], biases, activation, out, loss)
 
     @classmethod

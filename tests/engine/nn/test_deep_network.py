@@ -164,6 +164,14 @@ def test_the_loss_chooses_its_output_unless_one_is_named():
             r"loss='binary_cross_entropy' needs output='sigmoid'",
         ),
         (
+            {"hidden": (3,), "output_activation": "softmax"},
+            r"output_activation softmax goes with loss='cross_entropy', not 'mse'",
+        ),
+        (
+            {"hidden": (3,), "loss": "cross_entropy", "output_activation": "identity"},
+            r"loss='cross_entropy' needs output_activation='softmax'; got 'identity'",
+        ),
+        (
             {"hidden": (3,), "loss": "cross_entropy", "n_outputs": 1},
             r"loss='cross_entropy' needs n_outputs >= 2",
         ),
