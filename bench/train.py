@@ -377,14 +377,14 @@ def main(argv: list[str] | None = None) -> int:
     cols = list(contenders()) + (["engine@old"] if args.old is not None else [])
     others = [c for c in cols if c != "engine"]
     print("median epochs/s; then engine ÷ other, median of the per-round ratios")
-    header = f"{'case':>22} " + " ".join(f"{c:>10}" for c in cols) + " |"
+    header = f"{'case':>26} " + " ".join(f"{c:>10}" for c in cols) + " |"
     header += "".join(f" {'÷' + c:>12}" for c in others)
     print(header)
     print("-" * len(header))
     verdicts = []
     for spec in specs:
         rate, ratio = bench_size(spec, args.repeats, args.seconds, args.threads, args.old)
-        row = f"{spec:>22} " + " ".join(
+        row = f"{spec:>26} " + " ".join(
             f"{rate[c]:>10,.0f}" if c in rate else f"{'–':>10}" for c in cols
         )
         row += " |" + "".join(
@@ -411,7 +411,7 @@ def _targets(spec: str, ratio: dict[str, float]) -> str:
             parts.append(f"÷{name} {ratio[name]:.2f}x >= {target:g}x {ok}")
     if "engine@old" in ratio:
         parts.append(f"÷engine@old {ratio['engine@old']:.2f}x")
-    return f"{spec:>22}: " + "; ".join(parts)
+    return f"{spec:>26}: " + "; ".join(parts)
 
 
 def _git_head(tree: Path) -> str:
