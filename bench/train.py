@@ -27,7 +27,7 @@ rounds of the ratio measured within a round (steadier on a shared machine). Befo
 engine, the numpy loop and torch float64 are checked to give the same losses and weights.
 
     python bench/train.py [--repeats 7] [--seconds 0.3] [--threads 1] [--sizes 3,2,4 ...]
-                          [--old /tmp/nn-old]
+                          [--old /tmp/nn-old] [--only engine,engine@old]
 
 Targets (issues 2, 11): engine >= 0.9x the numpy loop in every case, >= 4x PyTorch in the three
 small ones (3,2,4  2,8,200  2-8-8-3:300:ce), >= 1.0x PyTorch float64 in the three large ones.
@@ -281,7 +281,14 @@ def worker(name: str, case: Case, seconds: float, epochs: int) -> tuple[int, flo
     return epochs, epochs / (time.perf_counter() - t)
 
 
-def bench_size(spec: str, repeats: int, seconds: float, threads: int, old: Path | None):
+def bench_size(
+    spec: str,
+    repeats: int,
+    seconds: float,
+    threads: int,
+    old: Path | None,
+    only: list[str] | None = None,
+):
     """Per contender: median rate, and median over rounds of engine rate / its rate.
 
     Each measurement runs in a fresh process; within a round every contender runs once, in an
@@ -293,6 +300,8 @@ def bench_size(spec: str, repeats: int, seconds: float, threads: int, old: Path 
     names = list(contenders())
     if old is not None and ":" not in spec:
         names.append("engine@old")
+    if only:
+        names = [n for n in names if n in only]
     epochs = dict.fromkeys(names, 0)
     rates: dict[str, list[float]] = {name: [] for name in names}
     env = dict(os.environ)
@@ -341,10 +350,15 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a checkout of an older commit with its own .venv: adds its engine (engine@old)",
     )
+    parser.add_argument(
+        "--only",
+        help="comma-separated contenders to time (engine is always one), e.g. engine,engine@old",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     specs = args.sizes or SIZES
+    only = None if not args.only else ["engine", *args.only.split(",")]
     if args.worker:
         print(*worker(args.worker, Case.parse(specs[0]), args.seconds, args.epochs))
         return 0
@@ -375,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     print("engine, numpy loop (and torch f64) agree on losses and weights after 25 epochs\n")
 
     cols = list(contenders()) + (["engine@old"] if args.old is not None else [])
+    if only:
+        cols = [c for c in cols if c in only]
     others = [c for c in cols if c != "engine"]
     print("median epochs/s; then engine ÷ other, median of the per-round ratios")
     header = f"{'case':>26} " + " ".join(f"{c:>10}" for c in cols) + " |"
@@ -383,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     verdicts = []
     for spec in specs:
-        rate, ratio = bench_size(spec, args.repeats, args.seconds, args.threads, args.old)
+        rate, ratio = bench_size(spec, args.repeats, args.seconds, args.threads, args.old, only)
         row = f"{spec:>26} " + " ".join(
             f"{rate[c]:>10,.0f}" if c in rate else f"{'–':>10}" for c in cols
         )
