@@ -46,8 +46,8 @@ def headless_epochs_per_second(seconds: float) -> float:
     start = time.perf_counter()
     deadline = start + seconds
     n = 0
-    for step in train(net, X, y, learning_rate=cfg.learning_rate, epochs=cfg.epochs, seed=0):
-        history.append(step.loss)
+    for record in train(net, X, y, learning_rate=cfg.learning_rate, epochs=cfg.epochs, seed=0):
+        history.append(record.loss)
         n += 1
         if n % 256 == 0 and time.perf_counter() >= deadline:
             break
@@ -62,8 +62,8 @@ def real_history(epochs: int) -> np.ndarray:
     cfg = TrainConfig(**{**CONFIG, "learning_rate": 0.05})  # a slow, long descent
     _, X, y = data_arrays(cfg)
     net = cfg.make_network(X.shape[1], y.shape[1])
-    steps = train(net, X, y, learning_rate=cfg.learning_rate, epochs=epochs, seed=0)
-    return np.array([step.loss for step in steps])
+    records = train(net, X, y, learning_rate=cfg.learning_rate, epochs=epochs, seed=0)
+    return np.array([r.loss for r in records])
 
 
 def plot_refresh_ms(

@@ -49,7 +49,7 @@ def test_plain_divergence_says_what_happened_and_fails(capsys: pytest.CaptureFix
 @pytest.mark.parametrize(
     ("argv", "named"),
     [
-        (("--dataset", "spiral"), "--dataset"),
+        (("--dataset", "mnist"), "--dataset"),
         (("--activation", "softmax"), "--activation"),
         (("--epochs", "0"), "--epochs"),
         (("--epochs", "-5"), "--epochs"),

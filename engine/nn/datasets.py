@@ -1,7 +1,9 @@
 """Small data sets the tutor trains on, generated from a seed (no downloads, no files).
 
 Every set is a frozen ``Dataset`` with read-only arrays: ``X`` (L, n) and ``y`` (L, k), so it can
-be handed to ``Network.cost`` / ``training.train`` as is. Classification targets are 0/1.
+be handed to ``Network.cost`` / ``training.train`` as is. Classification targets are 0/1: one
+column for two classes (xor, moons, circles), one-hot rows for more (spiral, k = 3), which is the
+form softmax + cross-entropy takes; ``labels`` gives the class indices either way.
 """
 
 from __future__ import annotations
@@ -33,6 +35,22 @@ class Dataset:
     @property
     def n_outputs(self) -> int:
         return int(self.y.shape[1])
+
+    @property
+    def n_classes(self) -> int | None:
+        """2 for a 0/1 target, k for one-hot rows; None for regression."""
+        if self.task != "classification":
+            return None
+        return 2 if self.n_outputs == 1 else self.n_outputs
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The class index of every example (int, shape (L,)); ValueError for regression."""
+        if self.task != "classification":
+            raise ValueError(f"{self.name} is a regression set: it has no class labels")
+        if self.n_outputs == 1:
+            return self.y[:, 0].astype(int)
+        return np.argmax(self.y, axis=1)
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
@@ -122,11 +140,42 @@ def _circles(rng: np.random.Generator, n_samples: int | None, noise: float | Non
     )
 
 
+def _spiral(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
+    # CS231n's spiral: K = 3 arms; arm j has radius 0..1 and angle 4j..4(j+1) plus noise.
+    K = 3
+    L = 300 if n_samples is None else n_samples
+    if L < K:
+        raise ValueError(f"n_samples must be at least {K} for spiral (one point per arm); got {L}")
+    sd = 0.2 if noise is None else noise
+    counts = [L // K + (1 if j < L % K else 0) for j in range(K)]
+    X = np.empty((L, 2))
+    y = np.zeros((L, K))
+    lo = 0
+    for j, N in enumerate(counts):
+        r = np.linspace(0.0, 1.0, N)
+        t = np.linspace(4.0 * j, 4.0 * (j + 1), N) + sd * rng.standard_normal(N)
+        X[lo : lo + N] = np.column_stack([r * np.sin(t), r * np.cos(t)])
+        y[lo : lo + N, j] = 1.0
+        lo += N
+    order = rng.permutation(L)
+    return _frozen(
+        "spiral",
+        X[order],
+        y[order],
+        "classification",
+        f"Spiral: {L} points on three arms winding out from the centre (angle noise sd "
+        f"{sd:g}); the target is the arm, one-hot over 3 classes. No straight line separates "
+        "any arm from the others.",
+    )
+
+
+# New sets go at the end: views cycle through this order.
 _MAKERS: dict[str, Callable[[np.random.Generator, Any, Any], Dataset]] = {
     "xor": _xor,
     "sine": _sine,
     "moons": _moons,
     "circles": _circles,
+    "spiral": _spiral,
 }
 DATASET_NAMES: tuple[str, ...] = tuple(_MAKERS)
 
@@ -137,7 +186,8 @@ def load_dataset(
     """The data set ``name``, identical for identical arguments.
 
     ``n_samples`` and ``noise`` override the defaults (64 / 0.1 for sine, 200 / 0.1 for moons,
-    200 / 0.08 for circles); xor is always its four exact points.
+    200 / 0.08 for circles, 300 / 0.2 for spiral, whose noise is on the angle); xor is always its
+    four exact points.
     """
     key = name.strip().lower() if isinstance(name, str) else None
     if key not in _MAKERS:

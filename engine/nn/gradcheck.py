@@ -69,15 +69,19 @@ def numerical_gradient(
 
 
 def numerical_gradients(net: Network, X: Any, y: Any, h: float = 1e-5, order: int = 2) -> Gradients:
-    """The gradient of ``net.cost(X, y)`` w.r.t. every parameter, by central differences."""
+    """The gradient of ``net.cost(X, y)`` w.r.t. every parameter (any depth, any loss), by
+    central differences."""
     Xa = net.check_inputs(X)
     ya = net.check_targets(y, Xa.shape[0])
 
     def cost() -> float:
         return net.cost(Xa, ya)
 
-    grads = {name: numerical_gradient(cost, p, h, order) for name, p in net.parameters().items()}
-    return Gradients(**grads)
+    weights = tuple(numerical_gradient(cost, w, h, order) for w in net.weights)
+    biases = net.biases
+    if biases is not None:
+        biases = tuple(numerical_gradient(cost, b, h, order) for b in biases)
+    return Gradients(weights=weights, biases=biases)
 
 
 def relative_error(a: Any, b: Any) -> float:

@@ -1,76 +1,156 @@
-"""The notes' network: n inputs, one hidden layer of m units with activation f, k outputs.
+"""Feed-forward networks: the notes' one hidden layer, and any number of them.
 
-Shapes follow the notes: ``W1`` is (m, n), ``W2`` is (k, m) (a row vector when k == 1), a batch
-``X`` is (L, n) with one example per row, targets ``y`` are (L, k) or (L,) when k == 1.
+Layers are numbered like the notes' superscripts, l = 1..D (D = number of weight matrices; the
+notes' network has D = 2). Layer l maps the previous layer's values a⁽ˡ⁻¹⁾ (a⁽⁰⁾ = x) through
+``W⁽ˡ⁾`` of shape (m_l, m_{l−1}) and, optionally, a bias b⁽ˡ⁾ of shape (m_l,). A batch ``X`` is
+(L, n) with one example per row, targets ``y`` are (L, k) (or (L,) when k == 1, or class indices
+for cross-entropy):
 
-    z = X·W1ᵀ (+ b1)      a = f(z)      z_out = a·W2ᵀ (+ b2)      ŷ = g(z_out)
-    E = 1/(2L) Σ_l Σ_k (y − ŷ)²                                   (the notes' eq. (15))
+    z⁽ˡ⁾ = a⁽ˡ⁻¹⁾·W⁽ˡ⁾ᵀ (+ b⁽ˡ⁾)    a⁽ˡ⁾ = f(z⁽ˡ⁾) for hidden layers    ŷ = g(z⁽ᴰ⁾)
+
+The loss is the notes' squared error E = 1/(2L) Σ (y − ŷ)² (eq. 15) with an elementwise output g,
+softmax + cross-entropy, or sigmoid + binary cross-entropy (see ``losses``).
 
 ``gradients`` returns the TRUE partial derivatives ∂E/∂W. The notes lose a sign from eq. (17) on,
-so their (19)-(20) and (34)-(35) are the NEGATIVE gradient; here
-∂E/∂W2 = (1/L) Σ_l δ_out ⊗ a  with δ_out = (ŷ − y) ∘ g'(z_out), and
-∂E/∂W1 = (1/L) Σ_l δ_hidden ⊗ x with δ_hidden = (δ_out·W2) ∘ f'(z)  (shape m × n).
+so their (19)-(20) and (34)-(35) are the NEGATIVE gradient. Here, per example,
+δ⁽ᴰ⁾ = (ŷ − y) ∘ g′(z⁽ᴰ⁾) for squared error and ŷ − y for the two cross-entropies,
+δ⁽ˡ⁾ = (δ⁽ˡ⁺¹⁾·W⁽ˡ⁺¹⁾) ∘ f′(z⁽ˡ⁾), and ∂E/∂W⁽ˡ⁾ = (1/L) Σ_l δ⁽ˡ⁾ ⊗ a⁽ˡ⁻¹⁾, ∂E/∂b⁽ˡ⁾ = (1/L) Σ δ⁽ˡ⁾.
 
-All parameters live in one flat float64 buffer (``W1``, ``W2``, ``b1``, ``b2`` are views of it),
-so the training loop can update every weight with a single numpy call. Assigning ``net.W1 = ...``
-copies the values into that buffer (after checking the shape).
+All parameters live in one flat float64 buffer, layer by layer (W1, b1, W2, b2, ...), and
+``weights``/``biases``/``W1``/... are views of it, so the training loop updates every weight with
+a single numpy call and a layer's gradient is one contiguous slice. ``net.W1 = ...`` copies the
+values into that buffer (after checking the shape).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from bptutor.engine.nn.activations import Activation, get_activation
+from bptutor.engine.nn.losses import (
+    Loss,
+    check_output_and_loss,
+    check_pair,
+    get_loss,
+    get_output,
+    natural_output,
+)
 
 __all__ = ["Backward", "Forward", "Gradients", "Network"]
 
 
 @dataclass(frozen=True, slots=True)
 class Forward:
-    """Everything the forward pass computes, one row per example."""
+    """Everything the forward pass computes, per layer, one row per example.
 
-    z: np.ndarray  # (L, m) hidden pre-activations
-    a: np.ndarray  # (L, m) hidden activations f(z)
-    fprime: np.ndarray  # (L, m) f'(z)
-    z_out: np.ndarray  # (L, k) output pre-activations
-    y_hat: np.ndarray  # (L, k) outputs g(z_out)
+    ``z``, ``a``, ``fprime`` are the first hidden layer's (the notes' z, a, f′(z)); with one
+    hidden layer they are the only ones.
+    """
+
+    zs: tuple[np.ndarray, ...]  # z⁽ˡ⁾ (L, m_l) for l = 1..D; the last is z_out
+    activations: tuple[np.ndarray, ...]  # a⁽ˡ⁾ = f(z⁽ˡ⁾) (L, m_l); the last is ŷ = g(z_out)
+    fprimes: tuple[np.ndarray, ...]  # f′(z⁽ˡ⁾) (L, m_l) for the hidden layers l = 1..D−1
+
+    @property
+    def z(self) -> np.ndarray:
+        """(L, m) pre-activations of the (first) hidden layer."""
+        return self.zs[0]
+
+    @property
+    def a(self) -> np.ndarray:
+        """(L, m) activations f(z) of the (first) hidden layer."""
+        return self.activations[0]
+
+    @property
+    def fprime(self) -> np.ndarray:
+        """(L, m) f′(z) of the (first) hidden layer."""
+        return self.fprimes[0]
+
+    @property
+    def z_out(self) -> np.ndarray:
+        """(L, k) output pre-activations."""
+        return self.zs[-1]
+
+    @property
+    def y_hat(self) -> np.ndarray:
+        """(L, k) outputs g(z_out)."""
+        return self.activations[-1]
 
 
 @dataclass(frozen=True, slots=True)
 class Gradients:
-    """∂E/∂(each parameter), shaped like the parameter; b1, b2 are None without biases."""
+    """∂E/∂(each parameter), shaped like the parameters: one array per layer.
 
-    W1: np.ndarray  # (m, n)
-    W2: np.ndarray  # (k, m)
-    b1: np.ndarray | None = None  # (m,)
-    b2: np.ndarray | None = None  # (k,)
+    ``biases`` is None for a network without biases. ``W1``, ``W2``, ``b1``, ``b2`` are the
+    first two layers' (the notes' network has exactly those).
+    """
+
+    weights: tuple[np.ndarray, ...]  # ∂E/∂W⁽ˡ⁾, (m_l, m_{l−1})
+    biases: tuple[np.ndarray, ...] | None = None  # ∂E/∂b⁽ˡ⁾, (m_l,)
+
+    @property
+    def W1(self) -> np.ndarray:
+        return self.weights[0]
+
+    @property
+    def W2(self) -> np.ndarray:
+        return self.weights[1]
+
+    @property
+    def b1(self) -> np.ndarray | None:
+        return None if self.biases is None else self.biases[0]
+
+    @property
+    def b2(self) -> np.ndarray | None:
+        return None if self.biases is None else self.biases[1]
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        """The gradients present, keyed by parameter name (W1, W2[, b1, b2])."""
-        out = {"W1": self.W1, "W2": self.W2}
-        if self.b1 is not None:
-            out["b1"] = self.b1
-        if self.b2 is not None:
-            out["b2"] = self.b2
+        """The gradients, keyed by parameter name: W1, W2, ..., then b1, b2, ... if present."""
+        out = {f"W{i}": g for i, g in enumerate(self.weights, 1)}
+        if self.biases is not None:
+            out.update({f"b{i}": g for i, g in enumerate(self.biases, 1)})
         return out
 
     def norm(self) -> float:
         """Euclidean norm of all the gradients together."""
         return math.sqrt(sum(float(np.vdot(g, g)) for g in self.as_dict().values()))
 
+    def layer_norms(self) -> tuple[float, ...]:
+        """Per layer l, the norm of (∂E/∂W⁽ˡ⁾, ∂E/∂b⁽ˡ⁾): where gradients vanish or explode."""
+        out = []
+        for i, g in enumerate(self.weights):
+            sq = float(np.vdot(g, g))
+            if self.biases is not None:
+                sq += float(np.vdot(self.biases[i], self.biases[i]))
+            out.append(math.sqrt(sq))
+        return tuple(out)
+
 
 @dataclass(frozen=True, slots=True)
 class Backward:
-    """The per-example quantities of backprop a lesson may ask about, and the gradients."""
+    """The per-example quantities of backprop a lesson may ask about, and the gradients.
+
+    ``delta_hidden`` is the first hidden layer's δ (the only one with one hidden layer).
+    """
 
     forward: Forward
     error: np.ndarray  # (L, k) ŷ − y
-    delta_out: np.ndarray  # (L, k) (ŷ − y) ∘ g'(z_out)
-    delta_hidden: np.ndarray  # (L, m) (delta_out · W2) ∘ f'(z)
+    deltas: tuple[np.ndarray, ...]  # δ⁽ˡ⁾ (L, m_l) for l = 1..D; the last is delta_out
     grads: Gradients
+
+    @property
+    def delta_out(self) -> np.ndarray:
+        """(L, k) output error: (ŷ − y) ∘ g′(z_out), or ŷ − y for the cross-entropies."""
+        return self.deltas[-1]
+
+    @property
+    def delta_hidden(self) -> np.ndarray:
+        """(L, m) hidden error of the (first) hidden layer: (δ⁽²⁾·W⁽²⁾) ∘ f′(z⁽¹⁾)."""
+        return self.deltas[0]
 
 
 def _int_param(value: Any, name: str, minimum: int) -> int:
@@ -79,6 +159,27 @@ def _int_param(value: Any, name: str, minimum: int) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
     return int(value)
+
+
+def hidden_sizes(value: Any, name: str = "hidden") -> tuple[int, ...]:
+    """``value`` (an int, or a non-empty sequence of ints, each >= 1) as a tuple of sizes."""
+    what = (
+        f"{name} must be an integer >= 1 or a non-empty list of them (one size per hidden "
+        f"layer); got {value!r}"
+    )
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        if value < 1:
+            raise ValueError(what)
+        return (int(value),)
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        raise ValueError(what)
+    sizes = list(value)
+    ok = sizes and all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 1 for s in sizes
+    )
+    if not ok:
+        raise ValueError(what)
+    return tuple(int(s) for s in sizes)
 
 
 def _float_array(value: Any, name: str) -> np.ndarray:
@@ -94,65 +195,106 @@ def _check_finite(arr: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
 
 
+def _seed(seed: Any) -> int | None:
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+    ):
+        raise ValueError(f"seed must be an integer >= 0 or None; got {seed!r}")
+    return seed
+
+
 class Network:
-    """A one-hidden-layer network; the parameters are views of one flat buffer."""
+    """A feed-forward network; the parameters are views of one flat buffer."""
 
     __slots__ = (
-        "_W1",
-        "_W2",
         "_act",
-        "_b1",
-        "_b2",
-        "_out_act",
+        "_biases",
+        "_loss",
+        "_offsets",
+        "_out",
         "_params",
-        "n_hidden",
+        "_weights",
+        "hidden",
         "n_inputs",
         "n_outputs",
     )
 
     def __init__(
         self,
-        W1: Any,
-        W2: Any,
+        weights: Sequence[Any],
+        biases: Sequence[Any] | None = None,
         activation: str | Activation = "sigmoid",
-        output_activation: str | Activation = "identity",
-        b1: Any = None,
-        b2: Any = None,
+        output: str | Activation | None = None,
+        loss: str | Loss = "mse",
     ) -> None:
+        """Weights W⁽¹⁾..W⁽ᴰ⁾ (D >= 2), biases None or one per layer (None entries are zeros)."""
         act = get_activation(activation, "activation")
-        out_act = get_activation(output_activation, "output_activation")
-        w1 = _float_array(W1, "W1")
+        loss_fn = get_loss(loss, "loss")
+        out = get_output(natural_output(loss_fn) if output is None else output, "output")
+        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence):
+            raise ValueError("weights must be a list of weight matrices, one per layer")
+        if len(weights) < 2:
+            raise ValueError(
+                f"weights must hold at least 2 matrices (W1 into the hidden layer, W2 out of "
+                f"it); got {len(weights)}"
+            )
+        mats = self._check_weights(weights)
+        D = len(mats)
+        sizes = (mats[0].shape[1], *(w.shape[0] for w in mats))
+        k = sizes[-1]
+        check_output_and_loss(out, loss_fn, k, "output")
+        bias_vals: list[np.ndarray] | None = None
+        if biases is not None:
+            if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
+                raise ValueError("biases must be None or a list of bias vectors, one per layer")
+            if len(biases) != D:
+                raise ValueError(f"biases must hold {D} vectors (one per layer); got {len(biases)}")
+            bias_vals = [self._bias(b, sizes[i + 1], f"b{i + 1}") for i, b in enumerate(biases)]
+
+        self.n_inputs, self.hidden, self.n_outputs = sizes[0], tuple(sizes[1:-1]), k
+        self._act, self._out, self._loss = act, out, loss_fn
+        offsets = [0]
+        for i in range(D):
+            offsets.append(offsets[-1] + sizes[i + 1] * (sizes[i] + (bias_vals is not None)))
+        self._offsets = tuple(offsets)
+        self._params = np.empty(offsets[-1], dtype=float)
+        views = self._layer_views(self._params, bias_vals is not None)
+        self._weights = tuple(w for w, _ in views)
+        self._biases = None if bias_vals is None else tuple(b for _, b in views)
+        for i, (w, b) in enumerate(views):
+            w[...] = mats[i]
+            if b is not None and bias_vals is not None:
+                b[...] = bias_vals[i]
+
+    @staticmethod
+    def _check_weights(weights: Sequence[Any]) -> list[np.ndarray]:
+        D = len(weights)
+        w1 = _float_array(weights[0], "W1")
         if w1.ndim != 2 or w1.shape[0] < 1 or w1.shape[1] < 1:
             raise ValueError(
                 f"W1 must have shape (m, n) with m >= 1 hidden units and n >= 1 inputs; "
                 f"got shape {w1.shape}"
             )
-        m, n = w1.shape
-        w2 = _float_array(W2, "W2")
-        if w2.ndim == 1:  # the notes' row vector, given flat
-            w2 = w2.reshape(1, -1)
-        if w2.ndim != 2 or w2.shape[1] != m or w2.shape[0] < 1:
-            raise ValueError(
-                f"W2 must have shape (k, {m}) (k >= 1 outputs, one column per hidden unit); "
-                f"got shape {np.shape(W2)}"
-            )
-        k = w2.shape[0]
         _check_finite(w1, "W1")
-        _check_finite(w2, "W2")
-        biases = b1 is not None or b2 is not None
-        bb1 = self._bias(b1, m, "b1") if biases else None
-        bb2 = self._bias(b2, k, "b2") if biases else None
-
-        self.n_inputs, self.n_hidden, self.n_outputs = n, m, k
-        self._act, self._out_act = act, out_act
-        size = m * n + k * m + ((m + k) if biases else 0)
-        self._params = np.empty(size, dtype=float)
-        self._W1, self._W2, self._b1, self._b2 = self._views(self._params, biases)
-        self._W1[...] = w1
-        self._W2[...] = w2
-        if biases:
-            self._b1[...] = bb1
-            self._b2[...] = bb2
+        mats = [w1]
+        for i in range(1, D):
+            name = f"W{i + 1}"
+            w = _float_array(weights[i], name)
+            m = mats[-1].shape[0]
+            last = i == D - 1
+            if last and w.ndim == 1:  # the notes' row vector, given flat
+                w = w.reshape(1, -1)
+            if w.ndim != 2 or w.shape[1] != m or w.shape[0] < 1:
+                if last:
+                    want = f"(k, {m}) (k >= 1 outputs, one column per hidden unit)"
+                else:
+                    want = (
+                        f"(m{i + 1}, {m}) (m{i + 1} >= 1 units, one column per unit of layer {i})"
+                    )
+                raise ValueError(f"{name} must have shape {want}; got shape {np.shape(weights[i])}")
+            _check_finite(w, name)
+            mats.append(w)
+        return mats
 
     @staticmethod
     def _bias(value: Any, size: int, name: str) -> np.ndarray:
@@ -164,18 +306,20 @@ class Network:
         _check_finite(b, name)
         return b
 
-    def _views(
-        self, flat: np.ndarray, biases: bool
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """W1, W2, b1, b2 as views of a flat buffer laid out like ``_params``."""
-        n, m, k = self.n_inputs, self.n_hidden, self.n_outputs
-        i = m * n
-        j = i + k * m
-        W1 = flat[:i].reshape(m, n)
-        W2 = flat[i:j].reshape(k, m)
-        if not biases:
-            return W1, W2, None, None
-        return W1, W2, flat[j : j + m], flat[j + m : j + m + k]
+    def _layer_views(
+        self, flat: np.ndarray, biases: bool | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """(W⁽ˡ⁾, b⁽ˡ⁾ or None) per layer, as views of a flat buffer laid out like ``params``."""
+        sizes = self.sizes
+        if biases is None:
+            biases = self.has_biases
+        out = []
+        for i, lo in enumerate(self._offsets[:-1]):
+            m_in, m_out = sizes[i], sizes[i + 1]
+            mid = lo + m_out * m_in
+            W = flat[lo:mid].reshape(m_out, m_in)
+            out.append((W, flat[mid : mid + m_out] if biases else None))
+        return out
 
     # -- construction -------------------------------------------------------------------------
 
@@ -183,28 +327,58 @@ class Network:
     def create(
         cls,
         n_inputs: int,
-        n_hidden: int,
+        n_hidden: int | None = None,
         n_outputs: int = 1,
         activation: str | Activation = "sigmoid",
-        output_activation: str | Activation = "identity",
+        output_activation: str | Activation | None = None,
         biases: bool = False,
         seed: int | None = 0,
+        *,
+        hidden: int | Sequence[int] | None = None,
+        output: str | Activation | None = None,
+        loss: str | Loss = "mse",
     ) -> Network:
-        """Random weights, normal with std 1/sqrt(fan_in), deterministic for a seed; zero biases."""
+        """Random weights, normal with std 1/sqrt(fan_in), deterministic for a seed; zero biases.
+
+        ``hidden`` gives the hidden layers' sizes, e.g. (8, 8); ``n_hidden=m`` is the notes'
+        one hidden layer. ``output`` defaults to the loss's own: identity for mse, softmax for
+        cross_entropy, sigmoid for binary_cross_entropy (``output_activation`` is its old name).
+        """
         n = _int_param(n_inputs, "n_inputs", 1)
-        m = _int_param(n_hidden, "n_hidden", 1)
+        if (n_hidden is None) == (hidden is None):
+            raise ValueError(
+                "give the hidden layer sizes once: hidden=(m1, m2, ...) or n_hidden=m; "
+                f"got n_hidden={n_hidden!r}, hidden={hidden!r}"
+            )
+        sizes = (_int_param(n_hidden, "n_hidden", 1),) if hidden is None else hidden_sizes(hidden)
         k = _int_param(n_outputs, "n_outputs", 1)
         if not isinstance(biases, bool | np.bool_):
             raise ValueError(f"biases must be True or False; got {biases!r}")
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
-        ):
-            raise ValueError(f"seed must be an integer >= 0 or None; got {seed!r}")
-        rng = np.random.default_rng(seed)
-        W1 = rng.standard_normal((m, n)) / math.sqrt(n)
-        W2 = rng.standard_normal((k, m)) / math.sqrt(m)
-        b1, b2 = (np.zeros(m), np.zeros(k)) if biases else (None, None)
-        return cls(W1, W2, activation, output_activation, b1, b2)
+        rng = np.random.default_rng(_seed(seed))
+        widths = (n, *sizes, k)
+        weights = [
+            rng.standard_normal((widths[i + 1], widths[i])) / math.sqrt(widths[i])
+            for i in range(len(widths) - 1)
+        ]
+        out = cls._pick_output(output, output_activation, loss)
+        return cls(weights, [None] * len(weights) if biases else None, activation, out, loss)
+
+    @staticmethod
+    def _pick_output(
+        output: str | Activation | None,
+        output_activation: str | Activation | None,
+        loss: str | Loss,
+    ) -> str | Activation | None:
+        """The output to use; errors name output_activation when that is what was given."""
+        if output_activation is not None:
+            given = get_output(output_activation, "output_activation")
+            if output is not None and given.name != get_output(output, "output").name:
+                raise ValueError(
+                    f"output and output_activation are one setting (output is its new name); "
+                    f"give one, not {output!r} and {output_activation!r}"
+                )
+            check_pair(given, get_loss(loss, "loss"), "output_activation")
+        return output_activation if output is None else output
 
     @classmethod
     def from_weights(
@@ -214,52 +388,79 @@ class Network:
         activation: str | Activation = "sigmoid",
         b1: Any = None,
         b2: Any = None,
-        output_activation: str | Activation = "identity",
+        output_activation: str | Activation | None = None,
+        *,
+        output: str | Activation | None = None,
+        loss: str | Loss = "mse",
     ) -> Network:
-        """A network with these weights (copied). Giving either bias turns biases on."""
-        return cls(W1, W2, activation, output_activation, b1, b2)
+        """The notes' network with these weights (copied). Giving either bias turns biases on."""
+        biases = [b1, b2] if (b1 is not None or b2 is not None) else None
+        out = cls._pick_output(output, output_activation, loss)
+        return cls([W1, W2], biases, activation, out, loss)
+
+    @classmethod
+    def from_layers(
+        cls,
+        weights: Sequence[Any],
+        biases: Sequence[Any] | None = None,
+        activation: str | Activation = "sigmoid",
+        output: str | Activation | None = None,
+        loss: str | Loss = "mse",
+    ) -> Network:
+        """A network of any depth with these weights W⁽¹⁾..W⁽ᴰ⁾ (copied); biases None or a list."""
+        return cls(weights, biases, activation, output, loss)
 
     def copy(self) -> Network:
         """An independent copy (its own parameter buffer)."""
-        return Network(self._W1, self._W2, self._act, self._out_act, self._b1, self._b2)
+        return Network(self._weights, self._biases, self._act, self._out, self._loss)
 
     # -- parameters ---------------------------------------------------------------------------
 
     @property
+    def weights(self) -> tuple[np.ndarray, ...]:
+        """W⁽¹⁾..W⁽ᴰ⁾, shapes (m_l, m_{l−1}): views, edit them in place."""
+        return self._weights
+
+    @property
+    def biases(self) -> tuple[np.ndarray, ...] | None:
+        """b⁽¹⁾..b⁽ᴰ⁾, shapes (m_l,), or None without biases (the notes' case)."""
+        return self._biases
+
+    @property
     def W1(self) -> np.ndarray:
         """(m, n) input-to-hidden weights, the notes' W(1)."""
-        return self._W1
+        return self._weights[0]
 
     @W1.setter
     def W1(self, value: Any) -> None:
-        self._assign(self._W1, value, "W1")
+        self._assign(self._weights[0], value, "W1")
 
     @property
     def W2(self) -> np.ndarray:
-        """(k, m) hidden-to-output weights, the notes' W(2)."""
-        return self._W2
+        """(k, m) hidden-to-output weights, the notes' W(2) (the second layer's, if deeper)."""
+        return self._weights[1]
 
     @W2.setter
     def W2(self, value: Any) -> None:
-        self._assign(self._W2, value, "W2")
+        self._assign(self._weights[1], value, "W2")
 
     @property
     def b1(self) -> np.ndarray | None:
         """(m,) hidden biases, or None when the network has no biases (the notes' case)."""
-        return self._b1
+        return None if self._biases is None else self._biases[0]
 
     @b1.setter
     def b1(self, value: Any) -> None:
-        self._assign(self._b1, value, "b1")
+        self._assign(self.b1, value, "b1")
 
     @property
     def b2(self) -> np.ndarray | None:
-        """(k,) output biases, or None when the network has no biases."""
-        return self._b2
+        """(k,) output biases (the second layer's, if deeper), or None without biases."""
+        return None if self._biases is None else self._biases[1]
 
     @b2.setter
     def b2(self, value: Any) -> None:
-        self._assign(self._b2, value, "b2")
+        self._assign(self.b2, value, "b2")
 
     @staticmethod
     def _assign(target: np.ndarray | None, value: Any, name: str) -> None:
@@ -273,12 +474,38 @@ class Network:
 
     @property
     def params(self) -> np.ndarray:
-        """The flat buffer holding every parameter (W1, W2, b1, b2 in that order)."""
+        """The flat buffer holding every parameter, layer by layer (W1, b1, W2, b2, ...)."""
         return self._params
 
     @property
+    def layer_slices(self) -> tuple[slice, ...]:
+        """Where each layer's parameters (W⁽ˡ⁾ then b⁽ˡ⁾) sit in ``params``."""
+        o = self._offsets
+        return tuple(slice(o[i], o[i + 1]) for i in range(len(o) - 1))
+
+    @property
+    def n_hidden(self) -> int:
+        """m, the size of the notes' one hidden layer (deeper networks: see ``hidden``)."""
+        if len(self.hidden) != 1:
+            raise AttributeError(
+                f"n_hidden is the size of the one hidden layer; this network has "
+                f"hidden={self.hidden}: use net.hidden"
+            )
+        return self.hidden[0]
+
+    @property
+    def n_layers(self) -> int:
+        """D, the number of weight layers (hidden layers + 1)."""
+        return len(self._weights)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """(n, m1, ..., k): the width of every layer, inputs first."""
+        return (self.n_inputs, *self.hidden, self.n_outputs)
+
+    @property
     def has_biases(self) -> bool:
-        return self._b1 is not None
+        return self._biases is not None
 
     @property
     def activation(self) -> str:
@@ -286,9 +513,19 @@ class Network:
         return self._act.name
 
     @property
+    def output(self) -> str:
+        """Name of the output function g: identity (the notes), sigmoid, tanh, relu, softmax."""
+        return self._out.name
+
+    @property
     def output_activation(self) -> str:
-        """Name of the output activation g (identity in the notes)."""
-        return self._out_act.name
+        """The output's name, like ``output`` (its older name)."""
+        return self._out.name
+
+    @property
+    def loss(self) -> str:
+        """Name of the loss: mse, cross_entropy or binary_cross_entropy."""
+        return self._loss.name
 
     @property
     def hidden_activation(self) -> Activation:
@@ -297,23 +534,27 @@ class Network:
 
     @property
     def output_activation_fn(self) -> Activation:
-        """The output Activation object (g, g')."""
-        return self._out_act
+        """The output function g as an Activation (softmax's ``df`` refuses: it is a Jacobian)."""
+        return self._out
+
+    @property
+    def loss_fn(self) -> Loss:
+        """The Loss object."""
+        return self._loss
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """The parameter arrays (views: editing them edits the network), keyed by name."""
-        out = {"W1": self._W1, "W2": self._W2}
-        if self._b1 is not None:
-            out["b1"] = self._b1
-            out["b2"] = self._b2
+        """The parameter arrays (views: editing them edits the network), keyed by name:
+        W1, W2, ..., then b1, b2, ... when the network has biases."""
+        out = {f"W{i}": w for i, w in enumerate(self._weights, 1)}
+        if self._biases is not None:
+            out.update({f"b{i}": b for i, b in enumerate(self._biases, 1)})
         return out
 
     def __repr__(self) -> str:
         bias = ", biases" if self.has_biases else ""
-        return (
-            f"Network({self.n_inputs}-{self.n_hidden}-{self.n_outputs}, "
-            f"{self.activation} -> {self.output_activation}{bias})"
-        )
+        loss = "" if self.loss == "mse" else f", {self.loss}"
+        shape = "-".join(str(s) for s in self.sizes)
+        return f"Network({shape}, {self.activation} -> {self.output}{loss}{bias})"
 
     # -- input checks -------------------------------------------------------------------------
 
@@ -330,7 +571,14 @@ class Network:
         return arr
 
     def check_targets(self, y: Any, n_examples: int, name: str = "y") -> np.ndarray:
-        """y as a float64 (L, k) array; (L,) is accepted when k == 1."""
+        """y as a float64 (L, k) array, whatever form the loss accepts.
+
+        Squared error: (L, k), or (L,) when k == 1. Binary cross-entropy: the same, with values
+        in [0, 1]. Cross-entropy: class indices (L,) (returned one-hot) or rows (L, k) that are
+        one-hot (or probabilities: non-negative, summing to 1).
+        """
+        if self._loss.name == "cross_entropy":
+            return self._class_targets(y, n_examples, name)
         arr = _float_array(y, name)
         L, k = n_examples, self.n_outputs
         if arr.ndim == 1 and k == 1 and arr.shape[0] == L:
@@ -342,59 +590,104 @@ class Network:
                 f"of X; got shape {arr.shape}"
             )
         _check_finite(arr, name)
+        if self._loss.name == "binary_cross_entropy" and (arr.min() < 0.0 or arr.max() > 1.0):
+            raise ValueError(
+                f"{name} must hold targets between 0 and 1 for loss='binary_cross_entropy'; "
+                f"got values from {arr.min():g} to {arr.max():g}"
+            )
+        return arr
+
+    def _class_targets(self, y: Any, n_examples: int, name: str) -> np.ndarray:
+        arr = _float_array(y, name)
+        L, k = n_examples, self.n_outputs
+        if arr.shape not in ((L,), (L, k)):
+            raise ValueError(
+                f"{name} must have shape ({L},) (class indices 0..{k - 1}) or ({L}, {k}) "
+                f"(one-hot rows) for loss='cross_entropy'; got shape {arr.shape}"
+            )
+        _check_finite(arr, name)
+        if arr.ndim == 1:
+            bad = (arr != np.round(arr)) | (arr < 0) | (arr > k - 1)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise ValueError(
+                    f"{name} must hold class indices 0..{k - 1} (integers) for "
+                    f"loss='cross_entropy'; entry {i} is {arr[i]:g}"
+                )
+            onehot = np.zeros((L, k))
+            onehot[np.arange(L), arr.astype(int)] = 1.0
+            return onehot
+        sums = arr.sum(axis=1)
+        bad_rows = (arr.min(axis=1) < 0.0) | (np.abs(sums - 1.0) > 1e-9)
+        if bad_rows.any():
+            i = int(np.argmax(bad_rows))
+            raise ValueError(
+                f"{name}'s rows must be one-hot (or probabilities >= 0 summing to 1) for "
+                f"loss='cross_entropy'; row {i} is {arr[i].tolist()} (sum {sums[i]:g})"
+            )
         return arr
 
     # -- the maths ----------------------------------------------------------------------------
 
     def _forward(self, X: np.ndarray) -> Forward:
-        z = X @ self._W1.T
-        if self._b1 is not None:
-            z += self._b1
-        a = self._act.f(z)
-        fprime = self._act.df(z)
-        z_out = a @ self._W2.T
-        if self._b2 is not None:
-            z_out += self._b2
-        y_hat = self._out_act.f(z_out)
-        return Forward(z=z, a=a, fprime=fprime, z_out=z_out, y_hat=y_hat)
+        zs, acts, fps = [], [], []
+        a = X
+        last = len(self._weights) - 1
+        biases = self._biases
+        for i, W in enumerate(self._weights):
+            z = a @ W.T
+            if biases is not None:
+                z += biases[i]
+            if i < last:
+                a = self._act.f(z)
+                fps.append(self._act.df(z))
+            else:
+                a = self._out.f(z)
+            zs.append(z)
+            acts.append(a)
+        return Forward(zs=tuple(zs), activations=tuple(acts), fprimes=tuple(fps))
 
     def forward(self, X: Any) -> Forward:
-        """z, a, f'(z), z_out, ŷ for every example (row) of X."""
+        """z, a, f'(z) of every layer and ŷ, for every example (row) of X."""
         return self._forward(self.check_inputs(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """ŷ, shape (L, k)."""
         return self.forward(X).y_hat
 
+    def _cost(self, fwd: Forward, y: np.ndarray) -> float:
+        return self._loss.total(fwd.z_out, fwd.y_hat, y) / y.shape[0]
+
     def cost(self, X: Any, y: Any) -> float:
-        """Eq. (15): E = 1/(2L) Σ_l Σ_k (y − ŷ)²."""
+        """The loss E, averaged over the batch: eq. (15) 1/(2L) Σ (y − ŷ)² for mse,
+        −(1/L) Σ y·log softmax(z_out) for cross_entropy, the mean BCE for binary_cross_entropy."""
         Xa = self.check_inputs(X)
         ya = self.check_targets(y, Xa.shape[0])
-        diff = self._forward(Xa).y_hat - ya
-        return float(np.vdot(diff, diff)) / (2.0 * Xa.shape[0])
+        return self._cost(self._forward(Xa), ya)
 
     def backward(self, X: Any, y: Any) -> Backward:
-        """Backprop (section 2.4, k outputs, optional biases) with every per-example quantity."""
+        """Backprop: every per-example, per-layer quantity (z, a, f′(z), δ) and the gradients."""
         Xa = self.check_inputs(X)
         ya = self.check_targets(y, Xa.shape[0])
         L = Xa.shape[0]
         fwd = self._forward(Xa)
         error = fwd.y_hat - ya
-        delta_out = error * self._out_act.df(fwd.z_out)
-        delta_hidden = (delta_out @ self._W2) * fwd.fprime
+        # δ_out: the output's derivative cancels for the cross-entropies (softmax has no
+        # elementwise one); squared error keeps g′(z_out)
+        plain = self._loss.plain_error
+        delta = error.copy() if plain else error * self._out.df(fwd.z_out)
+        D = len(self._weights)
+        deltas: list[np.ndarray] = [delta]
+        for i in range(D - 1, 0, -1):  # δ⁽ˡ⁾ = (δ⁽ˡ⁺¹⁾·W⁽ˡ⁺¹⁾) ∘ f′(z⁽ˡ⁾), from the top down
+            delta = (delta @ self._weights[i]) * fwd.fprimes[i - 1]
+            deltas.append(delta)
+        deltas.reverse()
+        inputs = (Xa, *fwd.activations[:-1])
         grads = Gradients(
-            W1=(delta_hidden.T @ Xa) / L,
-            W2=(delta_out.T @ fwd.a) / L,
-            b1=delta_hidden.sum(axis=0) / L if self._b1 is not None else None,
-            b2=delta_out.sum(axis=0) / L if self._b2 is not None else None,
+            weights=tuple((d.T @ a) / L for d, a in zip(deltas, inputs, strict=True)),
+            biases=None if self._biases is None else tuple(d.sum(axis=0) / L for d in deltas),
         )
-        return Backward(
-            forward=fwd,
-            error=error,
-            delta_out=delta_out,
-            delta_hidden=delta_hidden,
-            grads=grads,
-        )
+        return Backward(forward=fwd, error=error, deltas=tuple(deltas), grads=grads)
 
     def gradients(self, X: Any, y: Any) -> Gradients:
         """The true gradient ∂E/∂W of ``cost`` (the notes' (20), (35) are its negative)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
 from bptutor.engine.nn.network import Network
-from bptutor.engine.nn.training import Step, TrainConfig, train
+from bptutor.engine.nn.training import Epoch, TrainConfig, train
 
 
 def _run(net, X, y, **kw):
@@ -37,13 +37,13 @@ def test_full_batch_is_exactly_gradient_descent(activation, output_activation, b
     kw = {"activation": activation, "output_activation": output_activation, "biases": biases}
     net = Network.create(3, 5, 2, seed=4, **kw)
     ref = net.copy()
-    steps = _run(net, X, y, learning_rate=0.1, epochs=30)
+    records = _run(net, X, y, learning_rate=0.1, epochs=30)
     losses, norms = _hand_gd(ref, X, y, 0.1, 30)
-    assert [s.epoch for s in steps] == list(range(1, 31))
-    np.testing.assert_allclose([s.loss for s in steps], losses, rtol=1e-12)
-    np.testing.assert_allclose([s.grad_norm for s in steps], norms, rtol=1e-10)
+    assert [s.epoch for s in records] == list(range(1, 31))
+    np.testing.assert_allclose([s.loss for s in records], losses, rtol=1e-12)
+    np.testing.assert_allclose([s.grad_norm for s in records], norms, rtol=1e-10)
     np.testing.assert_allclose(net.params, ref.params, rtol=1e-11, atol=1e-14)
-    assert not any(s.diverged for s in steps)
+    assert not any(s.diverged for s in records)
 
 
 @pytest.mark.parametrize("name", DATASET_NAMES)
@@ -52,11 +52,11 @@ def test_training_reduces_the_cost_on_every_data_set(name):
     config = TrainConfig(dataset=name, epochs=300)
     net = config.make_network(ds.n_inputs, ds.n_outputs)
     before = net.cost(ds.X, ds.y)
-    steps = _run(net, ds.X, ds.y, learning_rate=config.learning_rate, epochs=config.epochs)
+    records = _run(net, ds.X, ds.y, learning_rate=config.learning_rate, epochs=config.epochs)
     after = net.cost(ds.X, ds.y)
     assert after < 0.5 * before
-    assert steps[0].loss == pytest.approx(before, rel=1e-12)
-    assert steps[-1].loss >= after  # loss is measured before each update
+    assert records[0].loss == pytest.approx(before, rel=1e-12)
+    assert records[-1].loss >= after  # loss is measured before each update
 
 
 @pytest.mark.parametrize("name", DATASET_NAMES)
@@ -64,25 +64,25 @@ def test_mini_batches_also_learn(name):
     ds = load_dataset(name, seed=0)
     net = TrainConfig(dataset=name).make_network(ds.n_inputs, ds.n_outputs)
     before = net.cost(ds.X, ds.y)
-    steps = _run(net, ds.X, ds.y, learning_rate=0.1, epochs=40, batch_size=3)
+    records = _run(net, ds.X, ds.y, learning_rate=0.1, epochs=40, batch_size=3)
     assert net.cost(ds.X, ds.y) < 0.7 * before
-    assert all(np.isfinite(s.grad_norm) and s.grad_norm > 0 for s in steps)
+    assert all(np.isfinite(s.grad_norm) and s.grad_norm > 0 for s in records)
 
 
 def test_xor_is_learned_with_biases():
     ds = load_dataset("xor")
     config = TrainConfig()  # xor, 4 tanh units, biases on, lr 0.2, 2000 epochs
     net = config.make_network(2, 1)
-    steps = _run(net, ds.X, ds.y, learning_rate=config.learning_rate, epochs=config.epochs)
-    assert steps[-1].loss < 0.01
+    records = _run(net, ds.X, ds.y, learning_rate=config.learning_rate, epochs=config.epochs)
+    assert records[-1].loss < 0.01
     assert np.all(np.abs(net.predict(ds.X) - ds.y) < 0.1)
 
 
-def test_one_mini_batch_step_matches_hand_update():
+def test_one_mini_batch_epoch_matches_hand_update():
     ds = load_dataset("sine", seed=0, n_samples=10)
     net = Network.create(1, 3, activation="tanh", biases=True, seed=2)
     ref = net.copy()
-    steps = _run(net, ds.X, ds.y, learning_rate=0.2, epochs=1, batch_size=4, seed=5)
+    records = _run(net, ds.X, ds.y, learning_rate=0.2, epochs=1, batch_size=4, seed=5)
     order = np.random.default_rng((5, 1)).permutation(10)  # documented: seed and epoch
     sq = []
     for lo in range(0, 10, 4):
@@ -92,7 +92,7 @@ def test_one_mini_batch_step_matches_hand_update():
         for name, p in ref.parameters().items():
             p -= 0.2 * g.as_dict()[name]
     np.testing.assert_allclose(net.params, ref.params, rtol=1e-12)
-    assert steps[0].grad_norm == pytest.approx(np.sqrt(np.mean(sq)), rel=1e-10)
+    assert records[0].grad_norm == pytest.approx(np.sqrt(np.mean(sq)), rel=1e-10)
 
 
 def test_deterministic_for_a_seed_and_resumable():
@@ -116,7 +116,7 @@ def test_deterministic_for_a_seed_and_resumable():
     assert not np.array_equal(other.params, a.params)
 
 
-def test_can_stop_between_steps():
+def test_can_stop_between_epochs():
     ds = load_dataset("xor")
     net = TrainConfig().make_network(2, 1)
     it = train(net, ds.X, ds.y, learning_rate=0.5, epochs=1000)
@@ -141,19 +141,19 @@ def test_divergence_ends_with_a_message_and_no_numpy_warning(activation, batch_s
     net = Network.create(1, 8, activation=activation, biases=True, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any RuntimeWarning from numpy fails the test
-        steps = _run(net, ds.X * 3, ds.y, learning_rate=900.0, epochs=5000, batch_size=batch_size)
-    last = steps[-1]
-    assert last.diverged and all(not s.diverged for s in steps[:-1])
-    assert len(steps) < 5000
+        records = _run(net, ds.X * 3, ds.y, learning_rate=900.0, epochs=5000, batch_size=batch_size)
+    last = records[-1]
+    assert last.diverged and all(not s.diverged for s in records[:-1])
+    assert len(records) < 5000
     assert "diverged" in last.message and "smaller learning rate" in last.message
     assert np.all(np.isfinite(net.params))  # the step that blew up was not applied
 
 
-def test_steps_are_immutable_records():
-    step = Step(epoch=1, loss=0.5, grad_norm=1.0)
+def test_epochs_are_immutable_records():
+    record = Epoch(epoch=1, loss=0.5, grad_norm=1.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        step.loss = 0.0  # type: ignore[misc]
-    assert step.diverged is False and step.message is None
+        record.loss = 0.0  # type: ignore[misc]
+    assert record.diverged is False and record.message is None
 
 
 def test_train_does_not_modify_the_data():
@@ -182,7 +182,7 @@ def test_train_does_not_modify_the_data():
         ({"net": "not a net"}, r"net must be a Network"),
     ],
 )
-def test_bad_input_is_refused_before_the_first_step(kwargs, pattern):
+def test_bad_input_is_refused_before_the_first_epoch(kwargs, pattern):
     args = {
         "net": Network.create(2, 3, seed=0),
         "X": load_dataset("xor").X,

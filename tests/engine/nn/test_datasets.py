@@ -8,7 +8,7 @@ from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
 
 
 def test_names():
-    assert DATASET_NAMES == ("xor", "sine", "moons", "circles")
+    assert DATASET_NAMES == ("xor", "sine", "moons", "circles", "spiral")  # new sets go last
 
 
 def test_xor_is_the_truth_table():
@@ -65,7 +65,10 @@ def test_moons_are_balanced_and_centred():
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"name": "mnist"}, r"dataset must be one of xor, sine, moons, circles; got 'mnist'"),
+        (
+            {"name": "mnist"},
+            r"dataset must be one of xor, sine, moons, circles, spiral; got 'mnist'",
+        ),
         ({"name": "sine", "seed": -1}, r"seed must be an integer >= 0"),
         ({"name": "sine", "seed": 1.5}, r"seed must be"),
         ({"name": "sine", "n_samples": 1}, r"n_samples must be an integer >= 2"),
@@ -77,3 +80,57 @@ def test_moons_are_balanced_and_centred():
 def test_bad_arguments(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         load_dataset(**kwargs)
+
+
+# -- the spiral (CS231n's three arms) -------------------------------------------------------------
+
+
+def test_spiral_shape_one_hot_targets_and_balance():
+    ds = load_dataset("spiral", seed=0)
+    assert ds.X.shape == (300, 2) and ds.y.shape == (300, 3) and len(ds) == 300
+    assert ds.task == "classification" and ds.n_classes == 3 and ds.n_outputs == 3
+    np.testing.assert_array_equal(ds.y.sum(axis=1), 1.0)  # one-hot rows: what softmax takes
+    np.testing.assert_array_equal(np.bincount(ds.labels), [100, 100, 100])
+    np.testing.assert_array_equal(ds.y[np.arange(300), ds.labels], 1.0)
+    uneven = load_dataset("spiral", seed=0, n_samples=301)
+    np.testing.assert_array_equal(np.bincount(uneven.labels), [101, 100, 100])
+
+
+def test_spiral_arms_follow_the_cs231n_recipe():
+    """Arm j: radius r = linspace(0, 1, N), angle t = linspace(4j, 4j + 4, N) + noise,
+    x = (r sin t, r cos t). Noise moves points along the circle only, so radii are exact."""
+    N = 50
+    exact = load_dataset("spiral", seed=4, n_samples=3 * N, noise=0.0)
+    noisy = load_dataset("spiral", seed=4, n_samples=3 * N)
+    for j in range(3):
+        r = np.linspace(0.0, 1.0, N)
+        t = np.linspace(4.0 * j, 4.0 * (j + 1), N)
+        arm = exact.X[exact.labels == j]
+        arm = arm[np.argsort(np.hypot(arm[:, 0], arm[:, 1]))]
+        np.testing.assert_allclose(arm, np.column_stack([r * np.sin(t), r * np.cos(t)]), atol=1e-15)
+        radii = np.sort(np.hypot(*noisy.X[noisy.labels == j].T))
+        np.testing.assert_allclose(radii, r, atol=1e-15)
+    assert not np.array_equal(noisy.X, exact.X)
+
+
+def test_spiral_is_deterministic_for_a_seed_and_changes_with_it():
+    a, b = load_dataset("spiral", seed=5), load_dataset("spiral", seed=5)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert not np.array_equal(a.X, load_dataset("spiral", seed=6).X)
+    with pytest.raises(ValueError, match=r"n_samples must be at least 3 for spiral"):
+        load_dataset("spiral", n_samples=2)
+
+
+@pytest.mark.parametrize("name", DATASET_NAMES)
+def test_labels_and_class_counts(name):
+    ds = load_dataset(name, seed=0)
+    if ds.task == "regression":
+        assert ds.n_classes is None
+        with pytest.raises(ValueError, match="regression set"):
+            _ = ds.labels
+        return
+    assert ds.labels.shape == (len(ds),) and ds.labels.dtype.kind == "i"
+    assert set(np.unique(ds.labels)) == set(range(ds.n_classes))
+    if ds.n_outputs == 1:
+        np.testing.assert_array_equal(ds.labels, ds.y[:, 0])
