@@ -72,18 +72,20 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
         "batch_size",
         "biases",
         "seed",
+        "loss",
     ),
     "code": CODE_KEYS,  # the code kind reads itself: engine/course/code_format.py
 }
 _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
     "dataset": str,
-    "hidden": int,
+    "hidden": (int, list),  # one hidden layer's size, or a list of sizes: [8, 8]
     "activation": str,
     "learning_rate": (int, float),
     "epochs": int,
     "batch_size": int,
     "biases": bool,
     "seed": int,
+    "loss": str,
 }
 
 

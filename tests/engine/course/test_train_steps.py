@@ -66,3 +66,30 @@ def test_the_default_run_falls_without_a_visible_bump(seed: int) -> None:
     rise = np.max(losses - np.minimum.accumulate(losses))
     assert rise < 1e-3 * losses[0]
     assert losses[-1] < 1e-6
+
+
+def test_a_train_step_may_ask_for_a_deeper_network_and_another_loss(tmp_path, write_course):
+    lesson = """
+id = "deep"
+title = "Deep"
+summary = "A deeper run."
+
+[[steps]]
+id = "run"
+title = "Run"
+text = "Watch it."
+hints = ["Press space."]
+explanation = "It learned."
+
+[steps.exercise]
+kind = "train"
+dataset = "spiral"
+hidden = [8, 8]
+loss = "cross_entropy"
+activation = "relu"
+"""
+    course = load_course(write_course(tmp_path, {"deep": lesson}))
+    assert course.errors == ()
+    config = draw(course.lessons[0], course.lessons[0].steps[0], 0).train_config
+    assert config.hidden == (8, 8) and config.loss == "cross_entropy"
+    assert config.output_activation == "softmax"
