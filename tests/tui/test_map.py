@@ -27,7 +27,8 @@ def many_lessons(folder: Path) -> Path:
     for i, name in enumerate(names, 1):
         (folder / f"{name}.toml").write_text(
             f'id = "{name}"\ntitle = "Lesson number {i} of the long course"\n'
-            f'summary = "Summary {i}."\n\n[[steps]]\nid = "read"\ntitle = "Read"\ntext = "Text {i}."\n\n'
+            f'summary = "Summary {i}."\n\n'
+            f'[[steps]]\nid = "read"\ntitle = "Read"\ntext = "Text {i}."\n\n'
             f'[[steps]]\nid = "more"\ntitle = "More"\ntext = "More {i}."\n',
             encoding="utf-8",
         )
