@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from typing import Literal, TypeAlias
 
 import numpy as np
-from bptutor.engine.answers.expr import Expr, Var
 from bptutor.engine.answers.parser import (
     Ambiguity,
     ParseError,
@@ -20,6 +19,7 @@ from bptutor.engine.answers.parser import (
     parse,
     parse_array,
 )
+from bptutor.engine.answers.tree import Expr, Var
 from numpy.typing import ArrayLike, NDArray
 
 # The tolerances, the one place they are set (lesson files may override them per exercise):

@@ -14,12 +14,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bptutor.engine.answers.expr import (
+from bptutor.engine.answers.notation import (
     BINDING_POWER,
     CONSTANTS,
     FUNCTIONS,
     SIGN,
     SUPERSCRIPTS,
+)
+from bptutor.engine.answers.tree import (
     ArrayExpr,
     BinOp,
     Const,
