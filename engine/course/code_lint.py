@@ -14,8 +14,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bptutor.engine.course.code_exercise import CodeExercise, Run
 from bptutor.engine.course.code_format import starter_text
+from bptutor.engine.course.code_grading import CodeExercise, Run
 from bptutor.engine.course.coderun import CallResult, CodeProcess
 from bptutor.engine.course.model import Lesson
 
