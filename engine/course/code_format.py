@@ -17,7 +17,6 @@ import functools
 import keyword
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from bptutor.engine.course.model import (
     ParamSpec,
 )
 from bptutor.engine.course.progress import default_data_dir
+from bptutor.engine.course.reader import Reader, read_param
 
 __all__ = [
     "CODE_KEYS",
@@ -65,9 +65,6 @@ NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TIME_LIMIT = 60.0
 SOLUTIONS = "solutions"
 WORK_SUBDIR = "code"
-
-ReadParam = Callable[[Any, str, Any, str], ParamSpec]
-"""The loader's `_read_param(reader, name, spec, key)`, passed in (no import cycle)."""
 
 
 def _identifier(value: Any) -> bool:
@@ -140,9 +137,7 @@ def _check_starter(r: Any, starter: str, function: str, args: tuple[str, ...]) -
         )
 
 
-def read_code_exercise(
-    r: Any, table: dict[str, Any], prompt: str | None, read_param: ReadParam
-) -> ExerciseSpec:
+def read_code_exercise(r: Reader, table: dict[str, Any], prompt: str | None) -> ExerciseSpec:
     """A `kind = "code"` table as an ExerciseSpec with its CodeSpec; `r` is the loader's
     reader (it knows the file and step for messages)."""
     p = "exercise."
@@ -167,7 +162,7 @@ def read_code_exercise(
         raise r.fail(f"{p}starter", "is empty")
     _check_starter(r, starter, function, args)
     solution = _file_name(r, table, "solution")
-    cases = _read_cases(r, table.get("cases"), read_param)
+    cases = _read_cases(r, table.get("cases"))
     case_params: tuple[ParamSpec, ...] = ()
     if "case_params" in table:
         raw = table["case_params"]
@@ -208,7 +203,7 @@ def read_code_exercise(
     return ExerciseSpec("code", prompt=prompt, code=code, **tols)
 
 
-def _read_cases(r: Any, raw: Any, read_param: ReadParam) -> tuple[tuple[ParamSpec, ...], ...]:
+def _read_cases(r: Reader, raw: Any) -> tuple[tuple[ParamSpec, ...], ...]:
     """`cases = [{ n = 2, m = 3, L = 1 }, ...]`: per case, parameters (a bare number or list of
     numbers is a fixed value; any other parameter form works too)."""
     key = "exercise.cases"
