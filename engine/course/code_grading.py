@@ -203,7 +203,7 @@ class CodeExercise:
             return make_verdict(
                 "invalid", "Your code stopped before every case had run." + _printed(run)
             )
-        fd = self._gradcheck_note(outcomes, run)
+        fd = _gradcheck_note(self, outcomes, run)
         wrong = [o for o in outcomes if not o.ok]
         if not wrong:
             message = f"All {len(outcomes)} cases match the engine."
@@ -401,73 +401,6 @@ class CodeExercise:
         return f"your {name} is off at {_entries(name, bad)} ({values}).", None
 
     # --------------------------------------------------------------------- gradcheck
-    def _gradcheck_note(self, outcomes: list[_Outcome], run: Run) -> str:
-        """What finite differences of the learner's own scalar function say (or "")."""
-        gc = self.gradcheck
-        if gc is None or not run.grads:
-            return ""
-        wrong = [o for o in outcomes if not o.ok]
-        focus = wrong[0] if wrong else outcomes[0]
-        i = focus.case.number - 1
-        reply = run.grads[i] if i < len(run.grads) else None
-        result = run.results[i] if i < len(run.results) else None
-        if reply is None or result is None or result.values is None:
-            return ""
-        fn = gc.function
-        if not reply.ok:
-            failure = reply.failure
-            if failure is None or failure.kind == "missing":
-                return ""
-            first = failure.text.strip().splitlines()[-1] if failure.text.strip() else failure.kind
-            return f"(Your {fn} could not be used to check {self.function}: {first})"
-        if all(not np.any(g) for g in reply.grads):
-            if focus.ok:
-                return ""
-            return (
-                f"(Your {fn} gives the same value whatever the weights, so it cannot check "
-                f"{self.function} yet; once it is written, it will.)"
-            )
-        worst: tuple[float, str, str, float, float] | None = None
-        compared = 0
-        for (output, arg), numeric in zip(gc.wrt, reply.grads, strict=True):
-            k = self.outputs.index(output)
-            got = result.values[k]
-            if got.shape != numeric.shape or not np.all(np.isfinite(got)):
-                continue
-            compared += 1
-            scale = np.maximum(np.abs(got), np.abs(numeric))
-            gap = np.abs(got - numeric) - (FD_ATOL + FD_RTOL * scale)
-            if not gap.size:
-                continue
-            j = np.unravel_index(int(np.argmax(gap)), gap.shape)
-            if gap[j] > 0 and (worst is None or gap[j] > worst[0]):
-                at = ", ".join(str(int(x)) for x in j)
-                worst = (
-                    float(gap[j]),
-                    f"{arg}[{at}]",
-                    f"{output}[{at}]",
-                    float(got[j]),
-                    float(numeric[j]),
-                )
-        if worst is None:
-            if focus.ok or compared < len(gc.wrt):
-                return ""
-            checked = _and([o for o, _ in gc.wrt])
-            return (
-                f"Your {checked} {'agrees' if len(gc.wrt) == 1 else 'agree'} with finite "
-                f"differences of your own {fn}: your {self.function} and your {fn} compute the "
-                f"same function, but not the engine's. Check {fn} first."
-            )
-        if not focus.ok and focus.declared:
-            return ""  # the declared mistake already says what is wrong, and more precisely
-        _, at_arg, at_out, value, numeric_value = worst
-        said = (
-            f"finite differences of your {fn} give {_num(numeric_value)} at {at_arg}, your "
-            f"{at_out} is {_num(value)}"
-        )
-        if focus.ok:
-            return f"(But your {fn} does not agree with it: {said}. Check {fn}.)"
-        return f"Your {self.function} does not match your {fn} at {at_arg}: {said}."
 
 
 @dataclass(frozen=True)
@@ -478,6 +411,76 @@ class _Outcome:
     mistake: str | None = None
     wrong_entries: tuple[tuple[int, ...], ...] = ()
     declared: bool = False  # the mistake is one the exercise declares
+
+
+def _gradcheck_note(ex: CodeExercise, outcomes: list[_Outcome], run: Run) -> str:
+    """What finite differences of the learner's own scalar function say (or ""): the note
+    `CodeExercise.grade` adds where the step has a `gradcheck`."""
+    gc = ex.gradcheck
+    if gc is None or not run.grads:
+        return ""
+    wrong = [o for o in outcomes if not o.ok]
+    focus = wrong[0] if wrong else outcomes[0]
+    i = focus.case.number - 1
+    reply = run.grads[i] if i < len(run.grads) else None
+    result = run.results[i] if i < len(run.results) else None
+    if reply is None or result is None or result.values is None:
+        return ""
+    fn = gc.function
+    if not reply.ok:
+        failure = reply.failure
+        if failure is None or failure.kind == "missing":
+            return ""
+        first = failure.text.strip().splitlines()[-1] if failure.text.strip() else failure.kind
+        return f"(Your {fn} could not be used to check {ex.function}: {first})"
+    if all(not np.any(g) for g in reply.grads):
+        if focus.ok:
+            return ""
+        return (
+            f"(Your {fn} gives the same value whatever the weights, so it cannot check "
+            f"{ex.function} yet; once it is written, it will.)"
+        )
+    worst: tuple[float, str, str, float, float] | None = None
+    compared = 0
+    for (output, arg), numeric in zip(gc.wrt, reply.grads, strict=True):
+        k = ex.outputs.index(output)
+        got = result.values[k]
+        if got.shape != numeric.shape or not np.all(np.isfinite(got)):
+            continue
+        compared += 1
+        scale = np.maximum(np.abs(got), np.abs(numeric))
+        gap = np.abs(got - numeric) - (FD_ATOL + FD_RTOL * scale)
+        if not gap.size:
+            continue
+        j = np.unravel_index(int(np.argmax(gap)), gap.shape)
+        if gap[j] > 0 and (worst is None or gap[j] > worst[0]):
+            at = ", ".join(str(int(x)) for x in j)
+            worst = (
+                float(gap[j]),
+                f"{arg}[{at}]",
+                f"{output}[{at}]",
+                float(got[j]),
+                float(numeric[j]),
+            )
+    if worst is None:
+        if focus.ok or compared < len(gc.wrt):
+            return ""
+        checked = _and([o for o, _ in gc.wrt])
+        return (
+            f"Your {checked} {'agrees' if len(gc.wrt) == 1 else 'agree'} with finite "
+            f"differences of your own {fn}: your {ex.function} and your {fn} compute the "
+            f"same function, but not the engine's. Check {fn} first."
+        )
+    if not focus.ok and focus.declared:
+        return ""  # the declared mistake already says what is wrong, and more precisely
+    _, at_arg, at_out, value, numeric_value = worst
+    said = (
+        f"finite differences of your {fn} give {_num(numeric_value)} at {at_arg}, your "
+        f"{at_out} is {_num(value)}"
+    )
+    if focus.ok:
+        return f"(But your {fn} does not agree with it: {said}. Check {fn}.)"
+    return f"Your {ex.function} does not match your {fn} at {at_arg}: {said}."
 
 
 # --- small helpers ------------------------------------------------------------------------------
