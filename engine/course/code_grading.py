@@ -33,16 +33,6 @@ from bptutor.engine.course.coderun import (
 )
 from bptutor.engine.course.model import GradCheckSpec
 
-__all__ = [
-    "CODE_ATOL",
-    "CODE_RTOL",
-    "CaseMistake",
-    "CodeCase",
-    "CodeExercise",
-    "Run",
-    "make_verdict",
-]
-
 CODE_RTOL = 1e-6  # code computes in float64: only the order of the sums may differ
 CODE_ATOL = 1e-9
 FD_RTOL = 1e-4  # central differences with h = 1e-5: ~1e-10 off, plus rounding
