@@ -113,6 +113,21 @@ def export(
     return buf.getvalue()
 
 
+def write_output(text: str, output: Path | None) -> int:
+    """Text to stdout, or to the file `output`: 0, or 1 (said on stderr) when it cannot be
+    written. The class report writes the same way."""
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {output}.", file=sys.stderr)
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
     store = ProgressStore(getattr(args, "data_dir", None))
     for notice in store.notices:
@@ -131,13 +146,4 @@ def main(args: argparse.Namespace) -> int:
             text += f"\n{solved} of {total} exercises solved.\n"
     else:
         text = export(table, fmt, store, course.lessons, getattr(args, "learner", None))
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"Wrote {output}.", file=sys.stderr)
-    return 0
+    return write_output(text, output)

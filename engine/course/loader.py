@@ -258,17 +258,9 @@ def _read_mistakes(r: Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]:
     out: list[MistakeSpec] = []
     for i, m in enumerate(table, 1):
         key = f"exercise.mistakes[{i}]"
-        if not isinstance(m, dict):
-            raise r.fail(key, f"must be a table {{ name, answer, message }}, got {type_name(m)}")
-        r.keys(m, ("name", "answer", "message"), f"{key}.")
-        name = r.string(m, "name", f"{key}.")
+        name, message = r.mistake(m, key, [x.name for x in out])
         answer = r.string(m, "answer", f"{key}.")
-        message = r.string(m, "message", f"{key}.")
-        assert name is not None and answer is not None and message is not None
-        if not message.strip():
-            raise r.fail(f"{key}.message", "is empty (say what went wrong)")
-        if any(x.name == name for x in out):
-            raise r.fail(f"{key}.name", f'"{name}" is declared twice')
+        assert answer is not None
         call = None
         if kind in ("value", "vector", "matrix"):
             call = r.computation(answer, f"{key}.answer")

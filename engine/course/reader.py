@@ -98,6 +98,23 @@ class Reader:
             raise self.fail(f"{prefix}{key}", f"must be a list of strings, got {type_name(value)}")
         return tuple(value)
 
+    def mistake(self, entry: Any, key: str, declared: list[str]) -> tuple[str, str]:
+        """(name, message) of one `{ name, answer, message }` table of `mistakes` (the answer is
+        the caller's: every kind reads it its own way); `declared`: the names before it."""
+        if not isinstance(entry, dict):
+            raise self.fail(
+                key, f"must be a table {{ name, answer, message }}, got {type_name(entry)}"
+            )
+        self.keys(entry, ("name", "answer", "message"), f"{key}.")
+        name = self.string(entry, "name", f"{key}.")
+        message = self.string(entry, "message", f"{key}.")
+        assert name is not None and message is not None
+        if not message.strip():
+            raise self.fail(f"{key}.message", "is empty (say what went wrong)")
+        if name in declared:
+            raise self.fail(f"{key}.name", f'"{name}" is declared twice')
+        return name, message
+
     def ident(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
             raise self.fail(key, f"must be a string id, got {type_name(value)}")
