@@ -53,16 +53,23 @@ def test_a_check_grades_the_file_as_it_is(samples: Path, watch: CodeWatch) -> No
     assert watch.check().digest == second.digest  # same file, same answer
 
 
-def test_the_newest_check_wins(samples: Path, watch: CodeWatch) -> None:
-    """A check started while an endless loop runs ends it at once; only the new one reports."""
+def check_an_endless_loop(watch: CodeWatch, samples: Path) -> tuple[threading.Thread, list]:
+    """A check of an endless loop running in a thread, once its child has loaded the file; the
+    list gets what the check returns."""
     touch(watch.path, samples / "endless_loop.py")
     results: list[object] = []
-    slow = threading.Thread(target=lambda: results.append(watch.check()))
-    slow.start()
+    worker = threading.Thread(target=lambda: results.append(watch.check()))
+    worker.start()
     deadline = time.monotonic() + 30
     while not any(p.loaded is not None for p in live_processes()):
         assert time.monotonic() < deadline
         time.sleep(0.01)
+    return worker, results
+
+
+def test_the_newest_check_wins(samples: Path, watch: CodeWatch) -> None:
+    """A check started while an endless loop runs ends it at once; only the new one reports."""
+    slow, results = check_an_endless_loop(watch, samples)
     touch(watch.path, samples / "right.py")
     start = time.monotonic()
     newest = watch.check()
@@ -73,14 +80,7 @@ def test_the_newest_check_wins(samples: Path, watch: CodeWatch) -> None:
 
 
 def test_close_ends_a_running_check(samples: Path, watch: CodeWatch) -> None:
-    touch(watch.path, samples / "endless_loop.py")
-    results: list[object] = []
-    worker = threading.Thread(target=lambda: results.append(watch.check()))
-    worker.start()
-    deadline = time.monotonic() + 30
-    while not any(p.loaded is not None for p in live_processes()):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    worker, results = check_an_endless_loop(watch, samples)
     watch.close()
     worker.join(timeout=10)
     assert not worker.is_alive() and results == [None]
