@@ -214,6 +214,21 @@ def _variants_tried(store: ProgressStore, lesson: Lesson | None) -> str:
     return "; ".join(counters)
 
 
+def write_output(text: str, output: Path | None) -> int:
+    """Text to stdout, or to the file `output`: 0, or 1 (said on stderr) when it cannot be
+    written. The class report writes the same way."""
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {output}.", file=sys.stderr)
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
     store = ProgressStore(getattr(args, "data_dir", None))
     for notice in store.notices:
@@ -238,13 +253,4 @@ def main(args: argparse.Namespace) -> int:
         text = summary_text(summaries, learner=who, seed=store.seed, review_on=store.review_enabled)
     else:
         text = export(table, fmt, store, course.lessons, getattr(args, "learner", None))
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"Wrote {output}.", file=sys.stderr)
-    return 0
+    return write_output(text, output)
