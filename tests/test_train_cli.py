@@ -58,6 +58,11 @@ def test_plain_divergence_says_what_happened_and_fails(capsys: pytest.CaptureFix
         (("--lr", "nan"), "--lr"),
         (("--lr", "1e6"), "--lr"),
         (("--seed", "-1"), "--seed"),
+        (("--epochs", "99999999999999999999999"), "--epochs"),
+        (("--epochs", "1000000000000"), "--epochs"),
+        (("--hidden", "99999999999999999999"), "--hidden"),
+        (("--hidden", "1000000000"), "--hidden"),
+        (("--batch-size", "10000000000"), "--batch-size"),
         (("--hidden", "0"), "--hidden"),
         (("--batch-size", "0"), "--batch-size"),
     ],
@@ -171,9 +176,34 @@ def test_the_progress_bar_on_a_terminal_never_wraps(
     progress = _Progress(total, stream)
     for epoch in (1, 12_345, 99_999, 199_999, total):
         progress._last = 0.0  # as if 0.1 s had passed
-        progress.update(epoch, 1.23456e-29, 123_456.7)
+        progress.update(epoch, 1.23456e-29, 123_456.7, final=epoch == total)
     progress.close()
     frames = stream.getvalue().split("\r")[1:]
     assert len(frames) == 5
     assert all(len(frame.rstrip("\n")) < columns for frame in frames), frames
     assert "epoch 200,000/200,000" in frames[-1] or columns < 60
+
+
+def test_plain_prints_one_final_loss(capsys: pytest.CaptureFixture) -> None:
+    """The progress's last line and "final loss" are one number: the trained weights' loss."""
+    code = main(parse("--plain", "--epochs", "300"))
+    out, err = capsys.readouterr()
+    assert code == 0
+    last = re.findall(r"epoch 300/300 loss (\S+)", err)
+    assert len(last) == 1 and float(last[0]) == pytest.approx(final_loss(out), rel=1e-5)
+
+
+def test_plain_divergence_advice_is_one_sentence(capsys: pytest.CaptureFixture) -> None:
+    assert main(parse("--plain", "--lr", "1000", "--epochs", "50")) == 1
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("bptutor train: diverged at epoch ")
+    assert line.endswith("such as --lr 100.") and line.count(". ") == 0 and "instance" not in line
+
+
+def test_train_help_lists_the_data_sets(capsys: pytest.CaptureFixture) -> None:
+    from bptutor.engine.nn.datasets import DATASET_NAMES
+
+    with pytest.raises(SystemExit):
+        parse("--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert ", ".join(DATASET_NAMES) in text

@@ -22,7 +22,7 @@ def _version() -> str:
 
 TRAIN_OPTIONS: tuple[tuple[str, str, type, str, str], ...] = (
     # (TrainConfig field, option, type, metavar, help); TrainConfig checks the values
-    ("dataset", "--dataset", str, "DATASET", "data set name (default: %(default)s)"),
+    ("dataset", "--dataset", str, "DATASET", "data set: %(default)s"),
     ("epochs", "--epochs", int, "N", "epochs (default %(default)s)"),
     ("learning_rate", "--lr", float, "R", "learning rate (default %(default)s)"),
     ("hidden", "--hidden", int, "M", "hidden units m (default %(default)s)"),
@@ -52,6 +52,10 @@ class TrainDefault:
         value = getattr(TrainConfig(), self.field)
         if self.field == "activation":  # the names offered, then the default
             return f"{', '.join(HIDDEN_ACTIVATIONS)} (default {value})"
+        if self.field == "dataset":
+            from bptutor.engine.nn.datasets import DATASET_NAMES
+
+            return f"{', '.join(DATASET_NAMES)} (default {value})"
         if value is None:
             return "full batch"
         return f"{value:g}" if isinstance(value, float) else str(value)

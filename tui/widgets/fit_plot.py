@@ -17,6 +17,8 @@ from bptutor.tui.widgets.loss_plot import figure_text, short_number, value_ticks
 from bptutor.tui.widgets.text_lines import TextLinesWidget
 from plotext._figure import _figure_class
 from rich.text import Text
+from textual import events
+from textual.message import Message
 
 __all__ = [
     "MAP_CHARS",
@@ -169,6 +171,10 @@ class DataView(TextLinesWidget):
     }
     """
 
+    class Resized(Message):
+        """The view changed size: a decision map must be computed again for the new grid (a
+        fit plot is redrawn at the new size by itself)."""
+
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
@@ -181,6 +187,9 @@ class DataView(TextLinesWidget):
     @property
     def values(self) -> DataViewValues | None:
         return self._values
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized())
 
     def grid_shape(self) -> tuple[int, int]:
         """(cols, rows) of the decision map at the current size (one cell per character)."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import plotext._utility as plotext_utility
+from bptutor.engine.nn.session import LossCurve
 from bptutor.tui.widgets.text_lines import TextLinesWidget
 from plotext._figure import _figure_class
 from rich.style import Style
@@ -22,6 +23,7 @@ from textual.reactive import reactive
 
 __all__ = [
     "LossPlot",
+    "curve_envelope",
     "downsample_envelope",
     "draw_loss_plot",
     "figure_text",
@@ -57,6 +59,25 @@ def downsample_envelope(
     # both extremes of a bucket sit at the bucket's middle epoch: a vertical stroke per column
     mid = epochs[(starts + bounds[1:] - 1) // 2]
     return np.repeat(mid, 2), np.column_stack([hi, lo]).ravel()
+
+
+def curve_envelope(curve: LossCurve, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Like ``downsample_envelope``, for a history that already merged epochs into buckets
+    (``LossHistory`` in a long run): each plot bucket gets the lowest and highest loss of the
+    history's buckets it covers, at their middle epoch."""
+    if curve.step == 1:
+        return downsample_envelope(curve.lo, buckets)
+    lo, hi, mids = curve.lo, curve.hi, curve.epochs
+    buckets = max(1, int(buckets))
+    if len(lo) > buckets:
+        bounds = np.linspace(0, len(lo), buckets + 1).astype(np.int64)
+        starts = bounds[:-1]
+        lo, hi = np.fmin.reduceat(lo, starts), np.fmax.reduceat(hi, starts)
+        mids = (curve.epochs[starts] + curve.epochs[bounds[1:] - 1]) / 2
+    epochs = np.repeat(mids, 2)
+    values = np.column_stack([hi, lo]).ravel()
+    finite = np.isfinite(values)
+    return epochs[finite], values[finite]
 
 
 def _epoch_ticks(first: float, last: float, count: int = 5) -> list[int]:
@@ -102,7 +123,7 @@ def value_ticks(lo: float, hi: float, log_scale: bool, count: int = 5) -> list[f
 
 
 def render_loss_plot(
-    losses: np.ndarray,
+    losses: np.ndarray | LossCurve,
     width: int,
     height: int,
     *,
@@ -121,13 +142,23 @@ def render_loss_plot(
 
 
 def draw_loss_plot(
-    fig: Any, losses: np.ndarray, width: int, height: int, *, log_scale: bool, title: str
+    fig: Any,
+    losses: np.ndarray | LossCurve,
+    width: int,
+    height: int,
+    *,
+    log_scale: bool,
+    title: str,
 ) -> None:
-    """Set up plotext figure ``fig`` for the loss curve (``fig.build()`` or ``figure_text``)."""
+    """Set up plotext figure ``fig`` for the loss curve (``fig.build()`` or ``figure_text``):
+    a history's ``curve()`` or the loss per epoch as an array."""
     fig.clear_figure()
     fig.theme("clear")  # no background colours: readable with NO_COLOR and in 16 colours
     fig.plotsize(max(10, width), max(4, height))
-    epochs, values = downsample_envelope(losses, max(1, width - 8))
+    if isinstance(losses, LossCurve):
+        epochs, values = curve_envelope(losses, max(1, width - 8))
+    else:
+        epochs, values = downsample_envelope(losses, max(1, width - 8))
     if title:
         fig.title(title)
     if values.size == 0:
@@ -217,20 +248,25 @@ class LossPlot(TextLinesWidget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._figure = _figure_class()
-        self._losses: np.ndarray = np.empty(0)
+        self._curve = LossCurve.of(np.empty(0))
         self._cache_key: tuple[object, ...] | None = None
         self._cache: Text = Text("")
         self.last_build_seconds = 0.0
         """How long the last plotext build took (read by bench/training_ui.py)."""
 
     @property
-    def losses(self) -> np.ndarray:
-        """The history currently drawn (a read-only view, shared with the trainer)."""
-        return self._losses
+    def curve(self) -> LossCurve:
+        """The history currently drawn."""
+        return self._curve
 
-    def set_history(self, losses: np.ndarray) -> None:
-        """Draw ``losses`` (loss per epoch, epoch 1 first) at the next refresh."""
-        self._losses = losses
+    @property
+    def losses(self) -> np.ndarray:
+        """The losses drawn: one per epoch in a short run, the lowest per bucket in a long one."""
+        return self._curve.lo
+
+    def set_history(self, losses: np.ndarray | LossCurve) -> None:
+        """Draw ``losses`` (a history's curve, or the loss per epoch) at the next refresh."""
+        self._curve = losses if isinstance(losses, LossCurve) else LossCurve.of(losses)
         self.invalidate()
 
     def watch_log_scale(self) -> None:
@@ -244,7 +280,7 @@ class LossPlot(TextLinesWidget):
         start = time.perf_counter()
         draw_loss_plot(
             self._figure,
-            self._losses,
+            self._curve,
             width,
             height,
             log_scale=self.log_scale,

@@ -129,7 +129,9 @@ def test_a_run_goes_through_its_phases_and_trains_as_train_does() -> None:
     assert run_to_end(session) == "finished"
     assert session.phase is Phase.FINISHED and session.epoch == 100
     # chunks, a stop and a second run give exactly the losses of one continuous call
-    np.testing.assert_allclose(session.history.view(), direct_losses(config, 100), rtol=1e-12)
+    np.testing.assert_allclose(
+        session.history.curve().exact(), direct_losses(config, 100), rtol=1e-12
+    )
     # finished: the next run goes one block further
     session.start_run()
     assert session.target_epochs == 200 and session.phase is Phase.RUNNING
@@ -142,7 +144,9 @@ def test_single_steps_and_mini_batch_runs_resume_exactly() -> None:
         session.step()
     assert session.phase is Phase.IDLE
     assert run_to_end(session) == "finished" and session.epoch == 40
-    np.testing.assert_allclose(session.history.view(), direct_losses(config, 40), rtol=1e-12)
+    np.testing.assert_allclose(
+        session.history.curve().exact(), direct_losses(config, 40), rtol=1e-12
+    )
 
 
 def test_an_error_in_the_engine_pauses_the_session() -> None:
@@ -230,11 +234,11 @@ def test_after_a_divergence_the_safe_weights_come_back_and_the_history_is_cut() 
     assert session.phase is Phase.DIVERGED
     k = session.safe.epoch
     assert 0 < k < session.epoch
-    trained = session.history.view()[:k].copy()
+    trained = session.history.curve().exact()[:k].copy()
     assert session.go_back_if_diverged()
     assert session.phase is Phase.IDLE and session.divergence is None
     assert session.epoch == k
-    np.testing.assert_array_equal(session.history.view(), trained)
+    np.testing.assert_array_equal(session.history.curve().exact(), trained)
     # the weights are those after k epochs at 0.5, as a separate network trained to k has them
     reference = config.make_network(2, 1)
     for _ in train(reference, session.X, session.y, learning_rate=0.5, epochs=k):
@@ -278,12 +282,12 @@ def test_a_stale_probe_answer_is_dropped() -> None:
 def test_safe_weights_are_kept_only_while_the_loss_is_at_most_twice_the_best() -> None:
     safe = SafeWeights(np.zeros(3), 0)
     safe.offer(np.ones(3), 2)
-    safe.settle(np.array([1.0, 0.8]))  # epoch 2's loss not known yet
+    safe.settle(LossHistory.from_values(np.array([1.0, 0.8])))  # epoch 2's loss not known yet
     assert safe.epoch == 0
-    safe.settle(np.array([1.0, 0.8, 1.5]))  # 1.5 <= 2 x 0.8: kept
+    safe.settle(LossHistory.from_values(np.array([1.0, 0.8, 1.5])))  # 1.5 <= 2 x 0.8: kept
     assert safe.epoch == 2 and np.all(safe.params == 1)
     safe.offer(np.full(3, 7.0), 3)
-    safe.settle(np.array([1.0, 0.8, 1.5, 1.7]))  # 1.7 > 1.6: dropped
+    safe.settle(LossHistory.from_values(np.array([1.0, 0.8, 1.5, 1.7])))  # 1.7 > 1.6: dropped
     assert safe.epoch == 2 and np.all(safe.params == 1)
 
 
@@ -342,15 +346,47 @@ def test_mini_batches_are_sized_for_the_set_and_kept_across_data_sets() -> None:
 
 
 # ---------------------------------------------------------------------- history
-def test_a_view_of_the_history_stays_valid_while_it_grows() -> None:
+def test_a_curve_of_the_history_stays_valid_while_it_grows() -> None:
     history = LossHistory(capacity=16)
     for i in range(10):
         history.append(float(i))
-    view = history.view()
+    curve = history.curve()
     for i in range(10, 100):
         history.append(float(i))
-    assert list(view) == [float(i) for i in range(10)] and not view.flags.writeable
+    assert list(curve.exact()) == [float(i) for i in range(10)] and len(curve) == 10
     assert len(history) == 100 and history.last() == 99.0
-    copy = LossHistory.from_values(history.view()[:5])
+    copy = history.cut(5)
     copy.append(-1.0)
-    assert list(copy.view()) == [0.0, 1.0, 2.0, 3.0, 4.0, -1.0] and len(history) == 100
+    assert list(copy.curve().exact()) == [0.0, 1.0, 2.0, 3.0, 4.0, -1.0] and len(history) == 100
+
+
+def test_a_million_epochs_of_history_take_bounded_memory_and_keep_the_whole_curve() -> None:
+    rng = np.random.default_rng(0)
+    n = 10**6
+    losses = np.exp(-np.linspace(0, 8, n)) + 0.01 * rng.random(n)
+    losses[123_456] = 50.0  # a spike, and a NaN: neither may be lost or spread
+    losses[654_321] = np.nan
+    history = LossHistory()
+    sizes = []
+    for i, value in enumerate(losses.tolist()):
+        history.append(value)
+        if i % 100_000 == 99_999:
+            sizes.append(history._lo.nbytes + history._hi.nbytes + len(history._tail))
+    assert len(history) == n and len(set(sizes)) == 1  # flat: nothing grows with the epochs
+    curve = history.curve()
+    assert len(curve.lo) <= history.capacity and curve.step >= n // history.capacity
+    assert curve.epochs[0] < 1 + curve.step and curve.epochs[-1] > n - curve.step  # whole run
+    finite = losses[np.isfinite(losses)]
+    assert np.nanmax(curve.hi) == 50.0 and np.nanmin(curve.lo) == finite.min()
+    assert history.best == finite.min() and history.last() == losses[-1]
+    # each bucket holds the extremes of exactly its epochs
+    b = 123_456 // curve.step
+    part = losses[b * curve.step : (b + 1) * curve.step]
+    assert curve.hi[b] == np.nanmax(part) and curve.lo[b] == np.nanmin(part)
+    # the last TAIL epochs are exact (the safe weights look them up)
+    assert history.value_at(n - 1) == losses[-1] and history.value_at(n - 10) == losses[-10]
+    assert history.value_at(n - LossHistory.TAIL - 1) is None
+    # cut back into the tail: exact; further back: its buckets
+    back = history.cut(n - 100)
+    assert len(back) == n - 100 and back.last() == losses[n - 101]
+    assert len(history.cut(500_000)) == 500_000
