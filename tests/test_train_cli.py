@@ -207,3 +207,34 @@ def test_train_help_lists_the_data_sets(capsys: pytest.CaptureFixture) -> None:
         parse("--help")
     text = " ".join(capsys.readouterr().out.split())
     assert ", ".join(DATASET_NAMES) in text
+
+
+def test_plain_trains_two_hidden_layers_with_softmax_on_the_spiral(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    argv = ("--plain", "--dataset", "spiral", "--hidden", "8,8", "--loss", "cross_entropy")
+    code = main(parse(*argv, "--lr", "1", "--epochs", "600"))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("Training 2-8-8-3 (tanh, softmax, cross_entropy) on spiral")
+    assert final_loss(out) < 0.5  # from log 3 ≈ 1.1 at the start
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("--hidden", "8,x"), "--hidden"),
+        (("--hidden", "8,0"), "--hidden"),
+        (("--loss", "hinge"), "--loss"),
+        (("--loss", "cross_entropy"), "--loss"),  # xor has one output: no softmax over it
+    ],
+)
+def test_bad_deep_options_name_the_option(
+    argv: tuple[str, ...], named: str, capsys: pytest.CaptureFixture
+) -> None:
+    try:
+        code = main(parse("--plain", *argv))
+    except SystemExit as exc:  # argparse's own message (a size that is not a number)
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert code == 2 and named in err and "Traceback" not in err and out == ""

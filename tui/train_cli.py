@@ -42,8 +42,11 @@ def validate(args: argparse.Namespace) -> list[str]:
     given = _given(args)
     problems = []
     for field, value in given.items():
+        context = {}  # a loss is checked against the data set it is for (cross_entropy: spiral)
+        if field == "loss" and "dataset" in given:
+            context["dataset"] = given["dataset"]
         try:
-            TrainConfig(**{field: value})
+            TrainConfig(**context, **{field: value})
         except ValueError as exc:
             problems.append(f"{_FLAGS[field]}: {exc}")
     if not problems:
@@ -180,8 +183,11 @@ def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None
     _, X, y = data_arrays(config)
     net = config.make_network(X.shape[1], y.shape[1])
     batch = "full batch" if config.batch_size is None else f"mini-batch {config.batch_size}"
+    shape = "-".join(str(size) for size in net.sizes)
+    act = config.activation if net.output == "identity" else f"{config.activation}, {net.output}"
+    loss = "" if net.loss == "mse" else f", {net.loss}"
     print(
-        f"Training {X.shape[1]}-{config.hidden}-{y.shape[1]} ({config.activation}) on "
+        f"Training {shape} ({act}{loss}) on "
         f"{config.dataset} ({len(X)} examples), lr {config.learning_rate:g}, {batch}, "
         f"{config.epochs:,} epochs, seed {config.seed}",
         file=out,

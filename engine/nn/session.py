@@ -38,6 +38,7 @@ __all__ = [
     "HIDDEN_RANGE",
     "LEARNING_RATES",
     "LOCK_SECONDS",
+    "MAX_DEPTH",
     "PACE_SECONDS",
     "PLAYGROUND_EPOCHS",
     "PROBE_EPOCHS",
@@ -60,6 +61,8 @@ __all__ = [
 
 ACTIVATION_CYCLE = HIDDEN_ACTIVATIONS
 HIDDEN_RANGE = (1, 64)
+MAX_DEPTH = 3
+"""The view's depth key cycles through 1..MAX_DEPTH hidden layers."""
 # a 1-2-5 ladder, like a plotter's ranges: easy to read, factor ~2.5 per press
 LEARNING_RATES: tuple[float, ...] = tuple(
     rate
@@ -103,6 +106,7 @@ class _Epoch(Protocol):
     grad_norm: float
     diverged: bool
     message: str | None
+    layer_grad_norms: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -293,9 +297,11 @@ def train_with(
     *,
     epochs: int | None = None,
     start_epoch: int = 0,
+    layer_norms: bool = False,
 ) -> Iterator[_Epoch]:
     """The engine's ``train`` with the config's rate, batch size and seed, for ``epochs``
-    (default: the config's) from ``start_epoch``."""
+    (default: the config's) from ``start_epoch``; ``layer_norms``: each epoch also carries
+    every layer's gradient norm (what the view shows to watch gradients vanish)."""
     return train(
         net,
         X,
@@ -305,6 +311,7 @@ def train_with(
         batch_size=config.batch_size,
         seed=config.seed,
         start_epoch=start_epoch,
+        layer_norms=layer_norms,
     )
 
 
@@ -460,6 +467,7 @@ class TrainingSession:
             config = dataclasses.replace(TrainConfig(), epochs=PLAYGROUND_EPOCHS)
         self.config = config
         self._configured_batch = config.batch_size
+        self._configured = config
         self.paced = False
         """Runs go at ``pace`` epochs per second, else (the default) at full speed."""
         self.lock = threading.Lock()
@@ -524,15 +532,26 @@ class TrainingSession:
     def rate_after(self, up: bool) -> float | None:
         return rate_after(self.config.learning_rate, up)
 
-    def hidden_after(self, delta: int) -> int | None:
-        """The hidden-unit count ``delta`` away, within HIDDEN_RANGE; None if it stays."""
-        new = min(max(self.config.hidden + delta, HIDDEN_RANGE[0]), HIDDEN_RANGE[1])
-        return None if new == self.config.hidden else new
+    def hidden_after(self, delta: int) -> int | tuple[int, ...] | None:
+        """Every hidden layer ``delta`` units wider, within HIDDEN_RANGE (an int for one layer,
+        a tuple for several); None if nothing changes."""
+        lo, hi = HIDDEN_RANGE
+        sizes = tuple(min(max(m + delta, lo), hi) for m in self.config.hidden_sizes)
+        if sizes == self.config.hidden_sizes:
+            return None
+        return sizes[0] if len(sizes) == 1 else sizes
 
-    def set_hidden(self, hidden: int) -> None:
-        """Another hidden-layer size: a new network."""
+    def set_hidden(self, hidden: int | tuple[int, ...]) -> None:
+        """Other hidden-layer sizes: a new network."""
         self.config = dataclasses.replace(self.config, hidden=hidden)
         self.reset()
+
+    def next_depth(self) -> None:
+        """One hidden layer more (as wide as the first), back to one after MAX_DEPTH: deeper
+        sigmoid stacks are where gradients vanish. A new network."""
+        sizes = self.config.hidden_sizes
+        depth = len(sizes) % MAX_DEPTH + 1
+        self.set_hidden(sizes[0] if depth == 1 else (sizes[0],) * depth)
 
     def next_activation(self) -> None:
         """The next activation of ACTIVATION_CYCLE: a new network."""
@@ -542,14 +561,32 @@ class TrainingSession:
         self.reset()
 
     def next_dataset(self) -> None:
-        """The next data set (mini-batches stay on, sized for it): a new network."""
+        """The next data set (mini-batches stay on, sized for it; the loss suits it): a new
+        network."""
         names = DATASET_NAMES
         i = names.index(self.config.dataset) if self.config.dataset in names else -1
-        self.config = dataclasses.replace(self.config, dataset=names[(i + 1) % len(names)])
+        self.config = self._config_for(names[(i + 1) % len(names)])
         self._load_data()
         if self.config.batch_size is not None:
             self.config = dataclasses.replace(self.config, batch_size=self.mini_batch_size())
         self.reset()
+
+    def _config_for(self, dataset: str) -> TrainConfig:
+        """The config on another data set, with the loss (and output) it was given if that
+        suits the set, else the set's natural one: softmax + cross-entropy for several classes
+        (the spiral; the playground always uses it there), squared error otherwise."""
+        original = self._configured
+        n_classes = load_dataset(dataset).n_classes or 0
+        natural = "cross_entropy" if n_classes > 2 else "mse"
+        keep = original.loss if not (self.playground and n_classes > 2) else natural
+        for loss, output in ((keep, original.output_activation), (natural, "identity")):
+            try:
+                return dataclasses.replace(
+                    self.config, dataset=dataset, loss=loss, output_activation=output
+                )
+            except ValueError:
+                continue
+        return dataclasses.replace(self.config, dataset=dataset)  # raises, naming the field
 
     def mini_batch_size(self) -> int:
         """The configured size, else ~10 (1 for XOR's four points), never above the set."""
@@ -567,7 +604,13 @@ class TrainingSession:
         with self.lock:
             self.safe.offer(self.net.params, self.epoch)
             steps = train_with(
-                self.config, self.net, self.X, self.y, epochs=1, start_epoch=self.epoch
+                self.config,
+                self.net,
+                self.X,
+                self.y,
+                epochs=1,
+                start_epoch=self.epoch,
+                layer_norms=True,
             )
             step = next(steps, None)
             steps.close()
@@ -618,7 +661,13 @@ class TrainingSession:
         """
         if run._steps is None:
             run._steps = train_with(
-                run.config, run.net, run.X, run.y, epochs=run.epochs, start_epoch=run.start_epoch
+                run.config,
+                run.net,
+                run.X,
+                run.y,
+                epochs=run.epochs,
+                start_epoch=run.start_epoch,
+                layer_norms=True,  # the view shows each layer's gradient
             )
         steps, append, clock = run._steps, run.history.append, time.perf_counter
         step, stopped, detail, wait = run.last, None, None, 0.0

@@ -28,8 +28,6 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import numpy as np
-from bptutor.engine.nn.network import Network
 from bptutor.engine.nn.session import (
     ACTIVATION_CYCLE,
     LossCurve,
@@ -40,9 +38,11 @@ from bptutor.engine.nn.session import (
 )
 from bptutor.engine.nn.training import TrainConfig
 from bptutor.tui.screens.help import HelpScreen
-from bptutor.tui.widgets.fit_plot import DataView, DataViewValues, data_view_values
+from bptutor.tui.widgets.fit_plot import DataView, DataViewValues
+from bptutor.tui.widgets.gradient_bars import GradientBars
 from bptutor.tui.widgets.loss_plot import LossPlot
-from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram, diagram_values
+from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram
+from bptutor.tui.widgets.training_snapshot import Snapshot, layer_norms, snapshots
 from bptutor.tui.widgets.training_text import (
     NOT_FINITE,
     advice_text,
@@ -50,7 +50,7 @@ from bptutor.tui.widgets.training_text import (
     format_lr,
     status_text,
 )
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -101,8 +101,11 @@ class TrainingProgressed(Message, bubble=False):
         diagram: DiagramValues | None,
         data_view: DataViewValues | None,
         drawn: threading.Event | None = None,
+        layer_norms: tuple[float, ...] = (),
     ) -> None:
         super().__init__()
+        self.layer_norms = layer_norms
+        """Each weight layer's gradient norm at this epoch (the gradient bars)."""
         self.drawn = drawn
         """Set by the screen once this state is on screen (the worker waits for it)."""
         self.run_id = run_id
@@ -128,25 +131,6 @@ class TrainingStopped(Message):
         self.reason = reason
         self.detail = detail
         self.epoch = epoch
-
-
-Snapshot = tuple[DiagramValues | None, DataViewValues | None]
-"""What the diagram and the data view show of a network."""
-
-
-def snapshots(
-    net: Network, X: np.ndarray, y: np.ndarray, example: int, grid_shape: tuple[int, int]
-) -> Snapshot:
-    """Diagram and data-view values (plain numpy: the worker calls it too)."""
-    try:
-        diagram = diagram_values(net, X, y, example)
-    except Exception:  # a broken snapshot must not stop training
-        diagram = None
-    try:
-        data = data_view_values(net, X, y, grid_shape)
-    except Exception:
-        data = None
-    return diagram, data
 
 
 _CYCLE = ", ".join(ACTIVATION_CYCLE)
@@ -197,6 +181,7 @@ class TrainingScreen(Screen[None]):
         _key("l", "toggle_log", "log", "log_scale", "log-scale loss", show=False),
         _key("v", "toggle_backward", "grad", "backward", _BACKWARD, show=False),
         _key("e", "next_example", "example", "example", "diagram: next example", show=False),
+        _key("L", "next_depth", "layers", "depth", "1, 2 or 3 hidden layers", show=False),
         _key("q", "app.quit", "quit", "quit", "quit bptutor", show=False),
     ]
 
@@ -238,6 +223,7 @@ class TrainingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="training-config", markup=False)
         yield Static(id="training-status", markup=False)
+        yield GradientBars(id="training-grads")
         yield Static(id="training-message", classes="-empty", markup=False)
         with Horizontal(id="training-top"):
             yield LossPlot(id="training-loss")
@@ -249,10 +235,16 @@ class TrainingScreen(Screen[None]):
         self._plot = self.query_one(LossPlot)
         self._diagram = self.query_one(NetworkDiagram)
         self._data_view = self.query_one(DataView)
+        self._grads = self.query_one(GradientBars)
         self._ready = True
         self._show_current()
         if self.autostart:
             self.call_after_refresh(self._start_run)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # a low window gives the plots the rows: the diagram summarises into fewer
+        if self._ready:
+            self._diagram.set_max_rows(8 if event.size.height >= 24 else 6)
 
     @on(DataView.Resized)
     def _data_view_resized(self) -> None:
@@ -338,6 +330,7 @@ class TrainingScreen(Screen[None]):
                             diagram,
                             data,
                             drawn,
+                            step.layer_grad_norms,
                         )
                     )
                     last_post, last_epoch = now, step.epoch
@@ -362,6 +355,7 @@ class TrainingScreen(Screen[None]):
                 message.drawn.set()
             return  # from a run already stopped: the UI has moved on
         self._epochs_per_second = message.epochs_per_second
+        self._grads.set_norms(message.layer_norms)
         self._show(message.history, (message.diagram, message.data_view), live=True)
         # the costly part of the redraw (plotext, text to strips) now, while the worker waits
         for widget in (self._plot, self._diagram, self._data_view):
@@ -428,6 +422,8 @@ class TrainingScreen(Screen[None]):
         with session.lock:
             shot = snapshots(session.net, session.X, session.y, self._example, self._grid_shape)
             history = session.history.curve()
+            norms = layer_norms(session.net, session.X, session.y)
+        self._grads.set_norms(norms)
         self._show(history, shot)
 
     def _show(self, history: LossCurve, snapshot: Snapshot, *, live: bool = False) -> None:
@@ -533,13 +529,21 @@ class TrainingScreen(Screen[None]):
     def _set_hidden(self, delta: int) -> None:
         new = self.session.hidden_after(delta)
         if new is not None:
-            self._new_network(lambda: self.session.set_hidden(new), lambda: f"{new} hidden units")
+            units = new if isinstance(new, int) else ",".join(map(str, new))
+            self._new_network(lambda: self.session.set_hidden(new), lambda: f"{units} hidden units")
 
     def action_hidden_up(self) -> None:
         self._set_hidden(+1)
 
     def action_hidden_down(self) -> None:
         self._set_hidden(-1)
+
+    def action_next_depth(self) -> None:
+        def depth() -> str:
+            n = len(self.session.config.hidden_sizes)
+            return f"{n} hidden layer{'s' if n > 1 else ''}"
+
+        self._new_network(self.session.next_depth, depth)
 
     def action_cycle_activation(self) -> None:
         self._new_network(self.session.next_activation, lambda: self.session.config.activation)

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+from bptutor.engine.nn.datasets import DATASET_NAMES
 from bptutor.engine.nn.session import (
     EPOCHS_PER_LOCK,
     HIDDEN_RANGE,
@@ -390,3 +391,55 @@ def test_a_million_epochs_of_history_take_bounded_memory_and_keep_the_whole_curv
     back = history.cut(n - 100)
     assert len(back) == n - 100 and back.last() == losses[n - 101]
     assert len(history.cut(500_000)) == 500_000
+
+
+# ------------------------------------------------------------------ deeper networks
+def test_hidden_units_change_every_layer_and_the_depth_key_cycles() -> None:
+    session = TrainingSession(xor(hidden=(3, 5)))
+    assert session.net.sizes == (2, 3, 5, 1)
+    assert session.hidden_after(+1) == (4, 6)
+    session.set_hidden(session.hidden_after(-1))  # type: ignore[arg-type]
+    assert session.net.sizes == (2, 2, 4, 1) and session.epoch == 0
+    low = TrainingSession(xor(hidden=(1, 1)))
+    assert low.hidden_after(-1) is None and low.hidden_after(+1) == (2, 2)
+    plain = TrainingSession(xor(hidden=4))
+    plain.next_depth()
+    assert plain.config.hidden_sizes == (4, 4)
+    plain.next_depth()
+    assert plain.config.hidden_sizes == (4, 4, 4)
+    plain.next_depth()
+    assert plain.config.hidden == 4 and plain.net.sizes == (2, 4, 1)
+
+
+def test_runs_report_each_layers_gradient_norm_as_the_engine_computes_it() -> None:
+    session = TrainingSession(xor(hidden=(4, 4), activation="sigmoid"))
+    expected = session.net.gradients(session.X, session.y).layer_norms()
+    step = session.step()
+    assert step is not None and len(step.layer_grad_norms) == 3
+    np.testing.assert_allclose(step.layer_grad_norms, expected, rtol=1e-10)
+
+
+def test_the_playground_trains_the_spiral_with_softmax_and_cross_entropy() -> None:
+    session = TrainingSession(None)
+    while session.config.dataset != "spiral":
+        session.next_dataset()
+    assert session.net.loss == "cross_entropy" and session.net.output == "softmax"
+    assert session.net.sizes[-1] == 3
+    first = session.step()
+    for _ in range(30):
+        last = session.step()
+    assert first is not None and last is not None and last.loss < first.loss
+    session.next_dataset()  # back to xor: squared error again
+    assert session.config.dataset == "xor" and session.net.loss == "mse"
+    assert session.net.output == "identity"
+
+
+def test_a_lessons_loss_is_kept_where_it_suits_the_data_set() -> None:
+    config = TrainConfig(dataset="spiral", hidden=[8, 8], loss="cross_entropy", epochs=50)
+    session = TrainingSession(config)
+    assert session.net.sizes == (2, 8, 8, 3)
+    session.next_dataset()  # xor: one output, so cross-entropy cannot go on: mse
+    assert session.config.dataset == "xor" and session.net.loss == "mse"
+    for _ in range(len(DATASET_NAMES) - 1):
+        session.next_dataset()
+    assert session.config.dataset == "spiral" and session.net.loss == "cross_entropy"
