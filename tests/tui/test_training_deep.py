@@ -150,3 +150,31 @@ async def test_the_depth_key_builds_deeper_networks_in_the_playground() -> None:
         assert len(screen.query_one(GradientBars).norms) == 3
         await pilot.press("L", "L")
         assert screen.session.net.sizes == (2, 4, 1)
+
+
+def test_a_log_epoch_axis_gives_a_long_runs_start_its_share_of_the_width() -> None:
+    history = LossHistory()
+    for i in range(200_000):  # a plateau, a plunge at ~3,000, then a long flat stretch
+        history.append(0.25 if i < 3000 else 0.25 * math.exp(-(i - 3000) / 1000) + 1e-3)
+    curve = history.curve()
+    linear, _ = curve_envelope(curve, 60)
+    logged, values = curve_envelope(curve, 60, log_epochs=True)
+    # points before epoch 10,000 (the plunge): one column's worth when linear, a third of the
+    # width on the log axis
+    assert np.sum(np.unique(linear) < 10_000) <= 4
+    assert np.sum(np.unique(logged) < 10_000) >= 15
+    assert values.max() == pytest.approx(0.251) and logged[-1] > 150_000  # the whole run
+    text = render_loss_plot(curve, 70, 12, log_epochs=True)
+    assert "epoch (log scale)" in text and "10000" in text
+
+
+async def test_x_switches_the_plot_to_log_epochs() -> None:
+    screen = TrainingScreen(TrainConfig(epochs=300), paced=False)
+    async with Host(screen).run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", "s", "s")
+        from bptutor.tui.widgets.loss_plot import LossPlot
+
+        plot = screen.query_one(LossPlot)
+        assert "log scale" not in plot.render_text().plain
+        await pilot.press("x")
+        assert plot.log_epochs and "epoch (log scale)" in plot.render_text().plain

@@ -179,6 +179,7 @@ class TrainingScreen(Screen[None]):
         _key("M", "hidden_up", "units+", "hidden_up", "more hidden units", show=False),
         _key("b", "toggle_batch", "batch", "batch", "full batch / mini-batch", show=False),
         _key("l", "toggle_log", "log", "log_scale", "log-scale loss", show=False),
+        _key("x", "toggle_log_epochs", "log x", "log_epochs", "log-scale epochs", show=False),
         _key("v", "toggle_backward", "grad", "backward", _BACKWARD, show=False),
         _key("e", "next_example", "example", "example", "diagram: next example", show=False),
         _key("L", "next_depth", "layers", "depth", "1, 2 or 3 hidden layers", show=False),
@@ -562,6 +563,9 @@ class TrainingScreen(Screen[None]):
 
     def action_toggle_log(self) -> None:
         self._plot.log_scale = not self._plot.log_scale
+
+    def action_toggle_log_epochs(self) -> None:
+        self._plot.log_epochs = not self._plot.log_epochs
 
     def action_toggle_backward(self) -> None:
         self._diagram.backward = not self._diagram.backward
