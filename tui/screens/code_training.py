@@ -86,10 +86,12 @@ class CodeTrainingScreen(Screen[TrainOutcome | None]):
 
     def on_mount(self) -> None:
         c = self.config
-        self.query_one("#code-train-header", Static).update(
-            f"XOR 2-{c.hidden_sizes[0]}-1 with your {self.function} · learning rate "
-            f"{c.learning_rate:g} · seed {c.seed}\n{self.path}"
-        )
+        header = Text(f"XOR 2-{c.hidden_sizes[0]}-1, learning rate {c.learning_rate:g}, seed ")
+        header.append(f"{c.seed}: ")
+        header.append(f"your {self.function} ▀▄", style="bold cyan")
+        header.append(" over the engine's ••")
+        header.append(f"\n{self.path}", style="dim")
+        self.query_one("#code-train-header", Static).update(header)
         self.start()
 
     def on_unmount(self) -> None:
