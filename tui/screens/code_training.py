@@ -123,7 +123,13 @@ class CodeTrainingScreen(Screen[TrainOutcome | None]):
                 last[0] = now
                 self.post_message(CodeTrainingProgressed(run))
 
-        outcome = run.run(on_epoch)
+        try:
+            outcome = run.run(on_epoch)
+        except Exception as exc:  # a fault of ours: say it instead of "Starting…" for ever
+            run.stop()
+            outcome = TrainOutcome(
+                "failed", run.epoch, f"The run failed ({type(exc).__name__}: {exc})."
+            )
         self.post_message(CodeTrainingFinished(run, outcome))
 
     def on_code_training_progressed(self, message: CodeTrainingProgressed) -> None:
