@@ -173,6 +173,11 @@ class LearnerGradients:
                     f"{_shape(got.shape)}; it must have the shape of W{name[2:]}, "
                     f"{_shape(w.shape)}."
                 )
+            if not np.isfinite(got).all():
+                raise LearnerCodeError(
+                    f"At epoch {epoch} your {self.function} returned NaN or inf in {name} "
+                    "(a division by zero? an overflow in np.exp?)."
+                )
         self.last_weights, self.last_grads = weights, result.values
         return result.values
 
@@ -324,6 +329,8 @@ class CodeTraining:
     def run(self, on_epoch: Callable[[int, float], None] | None = None) -> TrainOutcome:
         """Train to the end (or the first failure, divergence or stop) and say how it went.
         `on_epoch(epoch, loss)` is called after every epoch (in this thread)."""
+        if self.outcome is not None or self.epoch:
+            raise RuntimeError("a CodeTraining runs once: make another for a new run")
         net = self.initial.copy()
         provider = self.gradients
         failure: LearnerCodeError | None = None

@@ -147,6 +147,16 @@ def test_wrong_shapes_a_syntax_error_and_a_missing_file_say_so(tmp_path: Path) -
     assert outcome.status == "failed" and "There is no file" in outcome.message
 
 
+def test_nan_gradients_say_so(tmp_path: Path) -> None:
+    path = counting(tmp_path, "    if calls == 3:\n        return W1 * np.nan, W2\n")
+    run = CodeTraining(path, CONFIG, epochs=20)
+    outcome = run.run()
+    assert outcome.status == "failed" and outcome.epochs == 2
+    assert "At epoch 3 your backward returned NaN or inf in dW1" in outcome.message
+    with pytest.raises(RuntimeError, match="runs once"):
+        run.run()
+
+
 def test_what_the_code_prints_is_captured_and_noted(tmp_path: Path) -> None:
     path = counting(tmp_path, "    print('epoch', calls)\n")
     outcome = CodeTraining(path, CONFIG, epochs=30).run()
