@@ -2,10 +2,10 @@
 
 `LearnerGradients` is the gradients provider: one child process (`coderun.CodeProcess`, with
 the same limits as a check: a time limit per call, memory and CPU limits, stdout captured)
-imports the learner's file once; each call sends the current weights and the data and gets
-`(dW1, dW2)` back, a round trip of well under a millisecond for XOR 2-2-1. A failure (an
-exception, a time-out, a crash, a wrong shape) becomes a `LearnerCodeError` whose message is
-written for the learner and names the epoch.
+imports the learner's file once and is sent X and y once (`CodeProcess.bind`); each call
+sends the current weights and gets `(dW1, dW2)` back, a round trip of well under a millisecond
+for XOR 2-2-1 on a quiet machine. A failure (an exception, a time-out, a crash, a wrong shape,
+NaN) becomes a `LearnerCodeError` whose message is written for the learner and names the epoch.
 
 `CodeTraining` is the run the training view, `bptutor code train` and `lessons check` drive:
 the engine's own loop (`engine.nn.supplied.train_with_gradients`: the engine computes the loss
@@ -139,13 +139,17 @@ class LearnerGradients:
                 f"Your file has no function {self.function}(W1, W2, X, y): keep the name the "
                 "starter gave it."
             )
+        bound = self._process.bind([self.X, self.y])  # the data crosses the pipe once
+        if not bound.ok:
+            assert bound.failure is not None
+            raise LearnerCodeError(self._failure_text(bound.failure, None), bound.failure)
 
     def __call__(self, weights: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         process = self._process
         if process is None:
             raise LearnerCodeError("The process for your code was not started.")
         epoch = self.calls + 1
-        reply = process.call(self.function, [[*weights, self.X, self.y]], outputs=len(weights))
+        reply = process.call(self.function, [list(weights)], outputs=len(weights), bound=True)
         self.calls = epoch
         self._keep(reply.stdout)
         if not reply.ok or not reply.results:
