@@ -149,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep your code for the code exercises in DIR (default: <data dir>/code)",
     )
 
-    code = sub.add_parser("code", help="code exercises: list them, start one, check your file")
+    code = sub.add_parser(
+        "code", help="code exercises: list them, start one, check your file, train with it"
+    )
     code_sub = code.add_subparsers(dest="code_command", metavar="ACTION", required=True)
     code_sub.add_parser("list", help="list the code exercises (LESSON/STEP) and their functions")
     start = code_sub.add_parser(
@@ -177,6 +179,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         dest="code_seed",  # not `seed`: the top-level --seed would be overwritten with None
         help="draw the cases for seed S (default: your own seed, as in the tutor)",
+    )
+
+    code_train = code_sub.add_parser(
+        "train",
+        help="train XOR with your backward and print your loss beside the engine's "
+        "(exit 0 matched, 1 parted, 2 cannot run)",
+    )
+    code_train.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="your file (default: the one in your work folder)",
+    )
+    code_train.add_argument(
+        "--epochs", type=int, metavar="N", help="train N epochs (default: the lesson's)"
+    )
+    code_train.add_argument(
+        "--every",
+        type=int,
+        metavar="K",
+        help="print the two losses every K epochs (default: a tenth of the run)",
+    )
+    code_train.add_argument(
+        "--step",
+        metavar="LESSON/STEP",
+        dest="train_step",
+        help="the step that trains with your code (default: the course's first)",
     )
 
     progress = sub.add_parser(
