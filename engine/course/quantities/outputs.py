@@ -44,10 +44,8 @@ def _central(f: Callable[[np.ndarray], float], z: np.ndarray) -> np.ndarray:
 
 def _logits(z: Value) -> np.ndarray:
     arr = as_array(z, "z")
-    if arr.ndim not in (1, 2) or arr.shape[-1] < 2:
-        raise ValueError(
-            f"z must be a vector of k >= 2 scores or a batch (L, k), got shape {arr.shape}"
-        )
+    if arr.ndim not in (1, 2) or arr.shape[-1] < 1:
+        raise ValueError(f"z must be a vector of k scores or a batch (L, k), got shape {arr.shape}")
     return arr
 
 
