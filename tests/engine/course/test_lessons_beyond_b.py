@@ -14,6 +14,7 @@ from bptutor.engine.course import quantities
 from bptutor.engine.course.coderun import live_processes
 from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.loader import builtin_course_dir, load_course
+from bptutor.engine.nn.session import data_arrays, train_with
 from bptutor.engine.nn.training import TrainConfig
 
 SEEDS = range(12)
@@ -340,6 +341,18 @@ def test_softmax_train_step_is_the_spiral() -> None:
     assert cfg.hidden_sizes == (16, 16)
     net = cfg.make_network(2, 3)
     assert net.output == "softmax" and net.sizes == (2, 16, 16, 3)
+
+
+def test_softmax_train_step_learns_the_spiral() -> None:
+    """The run the step shows: the loss falls at every epoch and the arms are told apart."""
+    cfg = _inst("softmax-ce", "train", 0).train_config
+    _, X, y = data_arrays(cfg)
+    net = cfg.make_network(X.shape[1], y.shape[1])
+    losses = np.array([e.loss for e in train_with(cfg, net, X, y)])
+    assert np.all(np.diff(losses) <= 0)
+    assert losses[-1] < 0.05 * losses[0]
+    accuracy = np.mean(net.predict(X).argmax(axis=1) == y.argmax(axis=1))
+    assert accuracy >= 0.95, accuracy
 
 
 # --- lesson 20's code steps ----------------------------------------------------------------------

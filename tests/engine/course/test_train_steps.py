@@ -11,6 +11,15 @@ from bptutor.engine.course.loader import load_course
 from bptutor.engine.nn.session import data_arrays, train_with
 from bptutor.engine.nn.training import TrainConfig
 
+# Train steps whose prose promises a plateau instead of a low end (lesson 22 shows the vanishing
+# gradient); test_lessons_beyond_c.py checks the plateau.
+PLATEAUS = {("vanishing", "train")}
+
+# Train steps on a hard data set, by how far below its start the loss must end: the spiral's
+# three arms need far more epochs than a lesson's run for a near-perfect fit (lesson 20);
+# test_lessons_beyond_b.py checks the accuracy the run reaches.
+ENDS_BELOW = {("softmax-ce", "train"): 0.05}
+
 TRAIN_STEPS = [
     (lesson, step)
     for lesson in load_course().lessons
@@ -41,7 +50,10 @@ def test_train_step_loss_never_rises_and_ends_low(lesson, step) -> None:
         f"the loss rises from {losses[worst]:.3g} (epoch {worst + 1}) "
         f"to {losses[worst + 1]:.3g} (epoch {worst + 2})"
     )
-    assert losses[-1] < 1e-4 * losses[0], f"ends at {losses[-1]:.3g} from {losses[0]:.3g}"
+    if (lesson.id, step.id) in PLATEAUS:
+        return
+    factor = ENDS_BELOW.get((lesson.id, step.id), 1e-4)
+    assert losses[-1] < factor * losses[0], f"ends at {losses[-1]:.3g} from {losses[0]:.3g}"
 
 
 def test_xor_step_falls_fast_then_plateaus_then_plunges() -> None:
