@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from bptutor.engine.course.quantities.network import _batch, _net, _per_example, _targets
+from bptutor.engine.course.quantities.network import _batch as _notes_batch
+from bptutor.engine.course.quantities.network import _net, _per_example, _targets
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
@@ -26,6 +27,14 @@ from bptutor.engine.nn.network import Network
 from bptutor.engine.nn.training import TrainConfig
 
 _H = 1e-5
+
+
+def _batch(x: Value) -> tuple[np.ndarray, bool]:
+    """As for the notes' network, and a single number is one example with one input (a chain
+    one unit wide: x → h₁ → h₂ → ŷ)."""
+    if isinstance(x, int | float | np.number) and not isinstance(x, bool):
+        return np.array([[float(x)]]), True
+    return _notes_batch(x)
 
 
 @quantity(
@@ -169,13 +178,8 @@ def _layer_grad_norms(net: Value, X: Value, y: Value) -> np.ndarray:
     return np.asarray(n.gradients(XX, _targets(y, XX.shape[0])).layer_norms(), dtype=float)
 
 
-@quantity(
-    "train_layer_norms",
-    "train_layer_norms('xor', [8, 8, 8], 'sigmoid', seed): ‖∂E/∂W⁽ˡ⁾, ∂E/∂b⁽ˡ⁾‖ per layer for "
-    "the network a train step with this data set, these hidden sizes, this activation and seed "
-    "starts from (biases on, squared error): what its first epoch sees.",
-)
-def _train_layer_norms(dataset: Value, hidden: Value, activation: Value, seed: Value) -> np.ndarray:
+def _train_start(dataset: Value, hidden: Value, activation: Value, seed: Value) -> Any:
+    """The network a train step with these settings starts from, and its data (X, Y)."""
     if not isinstance(dataset, str) or not isinstance(activation, str):
         raise ValueError(
             f"the data set and the activation must be quoted names, got {describe(dataset)} "
@@ -189,5 +193,23 @@ def _train_layer_norms(dataset: Value, hidden: Value, activation: Value, seed: V
     ds = load_dataset(config.dataset, seed=config.seed)
     X = np.asarray(ds.X, dtype=float)
     Y = np.asarray(ds.y, dtype=float).reshape(len(X), -1)
-    net = config.make_network(X.shape[1], Y.shape[1])
+    return config.make_network(X.shape[1], Y.shape[1]), X, Y
+
+
+def _numeric_train_layer_norms(
+    dataset: Value, hidden: Value, activation: Value, seed: Value
+) -> np.ndarray:
+    net, X, Y = _train_start(dataset, hidden, activation, seed)
+    return np.asarray(numerical_gradients(net, X, Y).layer_norms(), dtype=float)
+
+
+@quantity(
+    "train_layer_norms",
+    "train_layer_norms('xor', [8, 8, 8], 'sigmoid', seed): ‖∂E/∂W⁽ˡ⁾, ∂E/∂b⁽ˡ⁾‖ per layer for "
+    "the network a train step with this data set, these hidden sizes, this activation and seed "
+    "starts from (biases on, squared error): what its first epoch sees.",
+    numeric=_numeric_train_layer_norms,
+)
+def _train_layer_norms(dataset: Value, hidden: Value, activation: Value, seed: Value) -> np.ndarray:
+    net, X, Y = _train_start(dataset, hidden, activation, seed)
     return np.asarray(net.gradients(X, Y).layer_norms(), dtype=float)
