@@ -226,3 +226,108 @@ def test_deeper_code_expects_the_true_gradients(course) -> None:
                 down[k][idx] -= 1e-6
                 numeric = (E(up) - E(down)) / 2e-6
                 assert numeric == pytest.approx(case.expected[k][idx], rel=1e-5, abs=1e-9)
+
+
+# --- lesson 22: vanishing gradients ---------------------------------------------------------------
+
+
+def test_vanishing_chain_by_hand(course) -> None:
+    lesson = lesson_of(course, "vanishing")
+    for seed in SEEDS:
+        inst = drawn(lesson, "chain", seed)
+        p = inst.params
+        w = [float(p[f"w{i}"]) for i in range(1, 5)]
+        a, slopes = float(p["x"]), []
+        for wl in w[:3]:
+            a = float(sigmoid(np.array(wl * a)))
+            slopes.append(a * (1 - a))
+        d4 = w[3] * a - float(p["y"])
+        d1 = d4 * w[3] * slopes[2] * w[2] * slopes[1] * w[1] * slopes[0]
+        assert abs(d1) < abs(d4) / 16  # three slopes of at most ¼ and weights of at most 1.5
+        assert_right_and_named(
+            inst,
+            d1,
+            {"sign": -d1, "no slopes": d4 * w[3] * w[2] * w[1], "with w1": d1 * w[0]},
+        )
+
+
+def test_vanishing_relu_chain_by_hand(course) -> None:
+    lesson = lesson_of(course, "vanishing")
+    for seed in SEEDS:
+        inst = drawn(lesson, "relu-chain", seed)
+        p = inst.params
+        w = [float(p[f"w{i}"]) for i in range(1, 5)]
+        assert all(v > 0 for v in w) and float(p["x"]) > 0  # every z > 0: relu′ = 1
+        d4 = w[3] * w[2] * w[1] * w[0] * float(p["x"]) - float(p["y"])
+        d1 = d4 * w[3] * w[2] * w[1]
+        assert_right_and_named(inst, d1, {"sign": -d1, "with w1": d1 * w[0], "no weights": d4})
+
+
+def test_vanishing_bound_is_a_power_of_four(course) -> None:
+    lesson = lesson_of(course, "vanishing")
+    for seed in SEEDS:
+        inst = drawn(lesson, "bound", seed)
+        k = int(inst.params["k"])
+        assert inst.integer
+        assert_right_and_named(inst, 4**k, {"added": 4 * k, "one half": 2**k})
+
+
+def test_vanishing_norms_are_the_first_gradient_of_the_train_step_network(course) -> None:
+    """The shown sizes are ‖(∂E/∂W⁽ˡ⁾, ∂E/∂b⁽ˡ⁾)‖ of the XOR network, by a backward pass here."""
+    from bptutor.engine.nn.datasets import load_dataset
+    from bptutor.engine.nn.training import TrainConfig
+
+    lesson = lesson_of(course, "vanishing")
+    for seed in SEEDS[:3]:
+        inst = drawn(lesson, "norms", seed)
+        p = inst.params
+        config = TrainConfig(
+            dataset="xor", hidden=(8, 8, 8), activation="sigmoid", seed=int(p["ts"])
+        )
+        ds = load_dataset("xor", seed=config.seed)
+        X, Y = arr(ds.X), arr(ds.y).reshape(-1, 1)
+        net = config.make_network(2, 1)
+        Ws, bs = [arr(w) for w in net.weights], [arr(b) for b in net.biases]
+        As = [X]
+        for W, b in zip(Ws[:-1], bs[:-1], strict=True):
+            As.append(sigmoid(As[-1] @ W.T + b))
+        D = (As[-1] @ Ws[-1].T + bs[-1] - Y) / len(X)
+        sizes = []
+        for layer in range(len(Ws) - 1, -1, -1):
+            gW, gb = D.T @ As[layer], D.sum(axis=0)
+            sizes.append(np.sqrt(np.sum(gW**2) + np.sum(gb**2)))
+            if layer:
+                D = (D @ Ws[layer]) * As[layer] * (1 - As[layer])
+        sizes.reverse()
+        np.testing.assert_allclose(arr(p["norms"]), sizes, rtol=1e-10)
+        assert sizes[0] < sizes[1] < sizes[2] < sizes[3]  # smaller and smaller going down
+        assert_right_and_named(inst, sizes[3] / sizes[0], {"upside down": sizes[0] / sizes[3]})
+
+
+def symmetric_by_hand(p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    W1, W2, x, y = arr(p["SW1"]), arr(p["SW2"]), arr(p["sx"]), float(p["sy"])
+    a = sigmoid(W1 @ x)
+    delta = W2[0] * a * (1 - a) * (W2[0] @ a - y)
+    return W1, x, np.outer(delta, x)
+
+
+def test_vanishing_identical_units_get_identical_gradients(course) -> None:
+    lesson = lesson_of(course, "vanishing")
+    for seed in SEEDS:
+        inst = drawn(lesson, "symmetry", seed)
+        W1, x, G = symmetric_by_hand(inst.params)
+        assert np.array_equal(W1[0], W1[1]) and x[0] != x[1]
+        np.testing.assert_allclose(G[0], G[1], rtol=1e-14)
+        assert_right_and_named(inst, G, {"transpose": G.T, "sign": -G})
+        step = drawn(lesson, "symmetry-step", seed)
+        lr = float(step.params["lr"])
+        new = W1 - lr * G
+        np.testing.assert_allclose(new[0], new[1], rtol=1e-14)  # still twins
+        assert_right_and_named(step, new, {"uphill": W1 + lr * G, "no lr": W1 - G})
+
+
+def test_vanishing_train_step_is_the_deep_sigmoid_stack(course) -> None:
+    inst = drawn(lesson_of(course, "vanishing"), "train", 0)
+    config = inst.train_config
+    assert config is not None
+    assert tuple(config.hidden) == (8, 8, 8) and config.activation == "sigmoid"
