@@ -331,3 +331,52 @@ def test_vanishing_train_step_is_the_deep_sigmoid_stack(course) -> None:
     config = inst.train_config
     assert config is not None
     assert tuple(config.hidden) == (8, 8, 8) and config.activation == "sigmoid"
+
+
+# --- lesson 23: why backprop is efficient -------------------------------------------------------
+
+
+def test_efficiency_counts(course) -> None:
+    lesson = lesson_of(course, "efficiency")
+    for seed in range(12):
+        p = drawn(lesson, "intro", seed).params
+        n, m1, m2, k = (int(p[s]) for s in ("n", "m1", "m2", "k"))
+        # count by building the network's matrices
+        shapes = [(m1, n), (m2, m1), (k, m2)]
+        P = sum(r * c for r, c in shapes)
+        deltas = k * m2 + m2 + m2 * m1 + m1  # W⁽³⁾ᵀ·δ⁽³⁾, ∘f′, W⁽²⁾ᵀ·δ⁽²⁾, ∘f′
+        total = P + deltas + P
+        cases = {
+            "count-weights": (
+                P,
+                {
+                    "with biases": P + m1 + m2 + k,
+                    "units": n + m1 + m2 + k,
+                    "one product": n * m1 * m2 * k,
+                },
+            ),
+            "forward-mults": (P, {"no output layer": n * m1 + m1 * m2}),
+            "fd-passes": (2 * P, {"one per weight": P, "one-sided": P + 1}),
+            "fd-mults": (2 * P * P, {"passes only": 2 * P, "one pass per weight": P * P}),
+            "backward-deltas": (
+                deltas,
+                {"input error": deltas + n * m1, "no ∘ f′": k * m2 + m1 * m2},
+            ),
+            "backward-total": (total, {"one P": P + deltas, "no errors": 2 * P}),
+            "ratio": (2 * P * P / total, {"upside down": total / (2 * P * P), "passes": P}),
+        }
+        for step_id, (right, mistakes) in cases.items():
+            inst = drawn(lesson, step_id, seed)
+            assert inst.integer == (step_id != "ratio"), step_id
+            assert_right_and_named(inst, right, mistakes)
+
+
+def test_efficiency_count_weights_matches_a_real_network(course) -> None:
+    """The count is the number of parameters a network of those sizes really has."""
+    from bptutor.engine.nn.network import Network
+
+    lesson = lesson_of(course, "efficiency")
+    p = drawn(lesson, "count-weights", 4).params
+    sizes = [int(p[s]) for s in ("n", "m1", "m2", "k")]
+    net = Network.create(sizes[0], hidden=tuple(sizes[1:3]), n_outputs=sizes[3])
+    assert net.params.size == int(drawn(lesson, "count-weights", 4).expected)
