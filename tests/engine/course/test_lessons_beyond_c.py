@@ -326,11 +326,24 @@ def test_vanishing_identical_units_get_identical_gradients(course) -> None:
         assert_right_and_named(step, new, {"uphill": W1 + lr * G, "no lr": W1 - G})
 
 
-def test_vanishing_train_step_is_the_deep_sigmoid_stack(course) -> None:
+def test_vanishing_train_step_sits_on_the_plateau_its_prose_describes(course) -> None:
+    """A quick drop to 0.125 (predicting ½ for every XOR target: ½·mean((y − ½)²)), a long
+    plateau there, and only towards the end a fall; the loss never rises."""
+    from bptutor.engine.nn.session import data_arrays, train_with
+
     inst = drawn(lesson_of(course, "vanishing"), "train", 0)
     config = inst.train_config
     assert config is not None
     assert tuple(config.hidden) == (8, 8, 8) and config.activation == "sigmoid"
+    _, X, y = data_arrays(config)
+    assert 0.5 * np.mean((y - 0.5) ** 2) == pytest.approx(0.125)
+    net = config.make_network(X.shape[1], y.shape[1])
+    losses = np.array([e.loss for e in train_with(config, net, X, y)])
+    assert len(losses) == config.epochs == 3000
+    assert np.all(losses[1:] <= losses[:-1])
+    assert losses[0] > 0.3
+    assert np.all(np.abs(losses[10:2000] - 0.125) < 0.002)  # the plateau
+    assert losses[-1] < losses[2000] - 0.003  # it starts to move, late
 
 
 # --- lesson 23: why backprop is efficient -------------------------------------------------------

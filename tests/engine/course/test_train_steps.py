@@ -11,6 +11,10 @@ from bptutor.engine.course.loader import load_course
 from bptutor.engine.nn.session import data_arrays, train_with
 from bptutor.engine.nn.training import TrainConfig
 
+# Train steps whose prose promises a plateau instead of a low end (lesson 22 shows the vanishing
+# gradient); test_lessons_beyond_c.py checks the plateau.
+PLATEAUS = {("vanishing", "train")}
+
 TRAIN_STEPS = [
     (lesson, step)
     for lesson in load_course().lessons
@@ -41,6 +45,8 @@ def test_train_step_loss_never_rises_and_ends_low(lesson, step) -> None:
         f"the loss rises from {losses[worst]:.3g} (epoch {worst + 1}) "
         f"to {losses[worst + 1]:.3g} (epoch {worst + 2})"
     )
+    if (lesson.id, step.id) in PLATEAUS:
+        return
     assert losses[-1] < 1e-4 * losses[0], f"ends at {losses[-1]:.3g} from {losses[0]:.3g}"
 
 
