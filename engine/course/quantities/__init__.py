@@ -13,6 +13,7 @@ from __future__ import annotations
 from bptutor.engine.course.quantities import (  # noqa: F401 - importing registers them
     arrays,
     calculus,
+    layers,
     network,
     numeric,
 )
