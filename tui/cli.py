@@ -12,6 +12,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 
 def _version() -> str:
     try:
@@ -87,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep progress in DIR instead of the per-user data directory",
     )
     parser.add_argument(
+        "--no-review",
+        action="store_true",
+        help="no review queue this time (bptutor progress --review off: for good)",
+    )
+    parser.add_argument(
         "--reset-progress",
         action="store_true",
         help="wipe your saved progress (asks for confirmation first)",
@@ -144,9 +151,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw the cases for seed S (default: your own seed, as in the tutor)",
     )
 
-    progress = sub.add_parser("progress", help="print or export a summary of your progress")
+    progress = sub.add_parser(
+        "progress",
+        help="print or export a summary of your progress",
+        description="Your progress, per lesson: exercises solved, the share at the first try, "
+        "hints, solutions shown, steps in review, time spent. It is kept in progress.json in "
+        "your data directory (--data-dir, else $BPTUTOR_DATA_DIR, else the per-user one: "
+        f"{user_data_dir('bptutor', appauthor=False)}).",
+    )
     progress.add_argument(
-        "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        default=argparse.SUPPRESS,  # `bptutor --data-dir D progress` works as well
+        help="the data directory to read (as `bptutor --data-dir DIR`)",
+    )
+    shown = progress.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--export", choices=["json", "csv"], help="write the summary as JSON or CSV for a teacher"
+    )
+    shown.add_argument(
+        "--summary",
+        action="store_true",
+        help="the summary in 80 columns (the default when not exporting)",
+    )
+    progress.add_argument(
+        "--review",
+        choices=["on", "off"],
+        help="turn the review queue on or off (kept in your progress)",
     )
     progress.add_argument(
         "--learner",
