@@ -14,6 +14,7 @@ from bptutor.engine.course.quantities import (  # noqa: F401 - importing registe
     arrays,
     calculus,
     deep,
+    layers,
     network,
     numeric,
     outputs,

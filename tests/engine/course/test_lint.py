@@ -49,7 +49,7 @@ def test_builtin_course_loads_completely() -> None:
     exercises = [s.exercise for lesson in course.lessons for s in lesson.steps if s.exercise]
     assert len(exercises) >= 60
     kinds = {e.kind for e in exercises}
-    assert kinds == set(EXERCISE_KINDS) - {"graph"}  # every kind but graph, so far
+    assert kinds == set(EXERCISE_KINDS)  # every kind, graph too
     for lesson in course.lessons:
         for step in lesson.steps:
             if step.exercise is not None:
