@@ -173,6 +173,27 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print to the terminal instead of opening the training view",
     )
+    klass = sub.add_parser("class", help="tools for teachers: a report across learners")
+    klass_sub = klass.add_subparsers(dest="class_command", metavar="ACTION", required=True)
+    report = klass_sub.add_parser(
+        "report",
+        help="per lesson and step: who reached and solved it, first-try rate, median tries, "
+        "hints, reveals; the commonest mistakes; who is stuck; records that disagree with the "
+        "engine",
+    )
+    report.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="learners' data directories, progress files or exports (bptutor progress "
+        "--export json); globs such as '/home/*/.local/share/bptutor' are expanded",
+    )
+    report.add_argument(
+        "--format", choices=["text", "csv", "json"], default="text", help="default: text"
+    )
+    report.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write to FILE (default: stdout)"
+    )
     serve = sub.add_parser(
         "serve",
         help="serve bptutor to web browsers on this machine (each tab its own bptutor, "
@@ -225,6 +246,10 @@ def _dispatch(argv: list[str] | None) -> int:
         from bptutor.tui.train_cli import main as train_main  # Textual only without --plain
 
         return train_main(args)
+    if args.command == "class":
+        from bptutor.tui.class_cli import main as class_main  # no Textual
+
+        return class_main(args)
     if args.command == "serve":
         from bptutor.tui.serve_cli import main as serve_main  # aiohttp, textual-serve
 

@@ -30,7 +30,16 @@ from bptutor.engine.course.progress_format import (
     now_text,
     sane_int,
     sane_seed,
+    time_key,
     trim,
+)
+from bptutor.engine.course.review import (
+    Clock,
+    ReviewState,
+    after_review,
+    enters_review,
+    first_box,
+    system_clock,
 )
 from platformdirs import user_data_dir
 
@@ -45,6 +54,9 @@ __all__ = [
 
 ENV_DATA_DIR = "BPTUTOR_DATA_DIR"
 """Environment variable that overrides the data directory (tests, teachers' scripts)."""
+
+STEP_TIME_CAP = 15 * 60
+"""Seconds one step counts for at most in the time spent (a learner who left for lunch)."""
 
 STATE_NOT_STARTED = "not started"
 STATE_IN_PROGRESS = "in progress"
@@ -69,6 +81,11 @@ class StepProgress:
     revealed: bool = False
     seen: bool = False
     last_answer: str = ""
+    variants_tried: frozenset[int] = frozenset()
+    """Variants of the step the learner has seen (0: their own numbers)."""
+    variants_solved: frozenset[int] = frozenset()
+    review: ReviewState | None = None
+    """Where the step stands in the review queue (None: not in it)."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +102,22 @@ class LessonSummary:
     revealed: int
     first_open_step: int
     """Index of the step a learner should land on: the first one not yet done."""
+    first_try: int = 0
+    """Exercises solved at the first try, with no hint and no solution shown."""
+    in_review: int = 0
+    """Steps in the review queue; `due` of them are due today."""
+    due: int = 0
+    seconds: float = 0.0
+    """Time spent: per step, from its first opening to its last answer, at most
+    STEP_TIME_CAP each (a lower bound that ignores breaks)."""
 
 
 class ProgressStore:
     """Query and record the learner's progress; see the module docstring for the rules."""
 
-    def __init__(self, data_dir: Path | None = None) -> None:
+    def __init__(self, data_dir: Path | None = None, *, clock: Clock = system_clock) -> None:
+        """`clock` says what day it is for the review queue (tests pass a fixed one)."""
+        self.clock = clock
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self._file = ProgressFile(self.data_dir)
         self.path = self._file.path
@@ -208,7 +235,75 @@ class ProgressStore:
             revealed=rec.get("revealed") is True,
             seen=rec.get("seen") is True,
             last_answer=last if isinstance(last, str) else "",
+            variants_tried=_variants(rec, "tried"),
+            variants_solved=_variants(rec, "solved"),
+            review=_review(rec),
         )
+
+    # ------------------------------------------------------------------ variants and review
+    def next_variant(self, lesson_id: str, step_id: str) -> int:
+        """The variant "another one like this" shows next: one the learner has not seen."""
+        return max(self.step(lesson_id, step_id).variants_tried | {0}) + 1
+
+    def mark_variant(self, lesson_id: str, step_id: str, variant: int) -> None:
+        """The learner was shown this variant of the step."""
+        rec = self._record(lesson_id, step_id, create=True)
+        assert rec is not None
+        if _add_variant(rec, "tried", variant):
+            self.save()
+
+    @property
+    def review_enabled(self) -> bool:
+        """The review queue is on unless the learner turned it off (`bptutor progress
+        --review off`)."""
+        settings = self._data.get("settings")
+        return not (isinstance(settings, dict) and settings.get("review") is False)
+
+    def set_review_enabled(self, on: bool) -> bool:
+        settings = self._data.get("settings")
+        if not isinstance(settings, dict):
+            settings = self._data["settings"] = {}
+        settings["review"] = bool(on)
+        return self.save()
+
+    def due_reviews(self, lessons: Iterable[Lesson]) -> list[tuple[Lesson, Step]]:
+        """The steps whose review is due today, in course order (steps the course no longer
+        has are simply not there)."""
+        now = self.clock()
+        return [
+            (lesson, step)
+            for lesson in lessons
+            for step in lesson.steps
+            if step.exercise is not None
+            and (state := self.step(lesson.id, step.id).review) is not None
+            and state.is_due(now)
+        ]
+
+    def record_review(self, lesson_id: str, step_id: str, *, clean: bool) -> ReviewState | None:
+        """A review of this step ended: solved cleanly (first try, no hint, no reveal) moves
+        it up a box (or out of the queue after the last), anything else back to box 0."""
+        rec = self._record(lesson_id, step_id, create=True)
+        assert rec is not None
+        state = _review(rec) or first_box(self.clock())
+        after = after_review(state, clean=clean, now=self.clock())
+        _set_review(rec, after)
+        self.save()
+        return after
+
+    def _maybe_enter_review(self, rec: dict[str, Any]) -> None:
+        """A step just solved or revealed enters the queue if it was hard: a wrong answer
+        before the first right one, a hint, or the solution shown."""
+        if "review" in rec:
+            return  # already queued (or graduated: a review decides its fate from now on)
+        statuses = [a.get("status") for a in rec.get("attempts", []) if isinstance(a, dict)]
+        first_right = statuses.index("correct") if "correct" in statuses else len(statuses)
+        hints = rec.get("hints_used", 0)
+        if enters_review(
+            wrong_before_solved="incorrect" in statuses[:first_right],
+            hints_used=hints if sane_int(hints) else 0,
+            revealed=rec.get("revealed") is True,
+        ):
+            _set_review(rec, first_box(self.clock()))
 
     def record_attempt(
         self,
@@ -217,8 +312,13 @@ class ProgressStore:
         answer: str,
         status: str,
         mistake: str | None = None,
+        *,
+        variant: int = 0,
+        review: bool = False,
     ) -> bool:
-        """Store one graded answer (and `solved` when it is correct); saves. False: not saved."""
+        """Store one graded answer on this variant of the step (and `solved` when it is
+        correct); saves. A step solved after a struggle enters the review queue (unless this
+        is a review: its outcome is recorded with record_review). False: not saved."""
         rec = self._record(lesson_id, step_id, create=True)
         assert rec is not None
         attempts = rec.get("attempts")
@@ -230,12 +330,17 @@ class ProgressStore:
                 "status": status,
                 "mistake": mistake,
                 "time": now_text(),
+                "variant": int(variant),
             }
         )
         trim(rec)
         rec["seen"] = True
+        _add_variant(rec, "tried", variant)
         if status == "correct":
             rec["solved"] = True
+            _add_variant(rec, "solved", variant)
+            if not review and self.review_enabled:
+                self._maybe_enter_review(rec)
         self._set_last(lesson_id, step_id)
         return self.save()
 
@@ -249,9 +354,12 @@ class ProgressStore:
         return self.step(lesson_id, step_id).hints_used
 
     def record_reveal(self, lesson_id: str, step_id: str) -> None:
+        """The solution was shown (kept in the record even once a fresh variant is solved)."""
         rec = self._record(lesson_id, step_id, create=True)
         assert rec is not None
         rec["revealed"] = True
+        if self.review_enabled:
+            self._maybe_enter_review(rec)
         self.save()
 
     def mark_solved(self, lesson_id: str, step_id: str) -> None:
@@ -268,6 +376,7 @@ class ProgressStore:
         assert rec is not None
         changed = rec.get("seen") is not True or self.last_position != (lesson_id, step_id)
         rec["seen"] = True
+        rec.setdefault("seen_at", now_text())  # when it was first opened (time spent)
         self._set_last(lesson_id, step_id)
         if changed:
             self.save()
@@ -296,6 +405,8 @@ class ProgressStore:
         else:
             state = STATE_NOT_STARTED
         first_open = next((i for i, done in enumerate(done_flags) if not done), 0)
+        now = self.clock()
+        reviews = [r.review for r in records if r.review is not None]
         return LessonSummary(
             lesson_id=lesson.id,
             title=lesson.title,
@@ -306,7 +417,60 @@ class ProgressStore:
             hints_used=sum(r.hints_used for r in records),
             revealed=sum(r.revealed for r in records),
             first_open_step=first_open,
+            first_try=sum(self._first_try(lesson.id, s.id) for s in exercises),
+            in_review=len(reviews),
+            due=sum(r.is_due(now) for r in reviews),
+            seconds=sum(self._seconds(lesson.id, s.id) for s in lesson.steps),
         )
+
+    def _first_try(self, lesson_id: str, step_id: str) -> bool:
+        rec = self._record(lesson_id, step_id, create=False) or {}
+        attempts = [a for a in rec.get("attempts", []) if isinstance(a, dict)]
+        p = self.step(lesson_id, step_id)
+        clean = p.hints_used == 0 and not p.revealed
+        return bool(attempts) and attempts[0].get("status") == "correct" and clean
+
+    def _seconds(self, lesson_id: str, step_id: str) -> float:
+        rec = self._record(lesson_id, step_id, create=False) or {}
+        times = [time_key(a.get("time")) for a in rec.get("attempts", []) if isinstance(a, dict)]
+        start = time_key(rec.get("seen_at"))
+        if not times or start == float("-inf"):
+            return 0.0
+        return float(min(max(0.0, max(times) - start), STEP_TIME_CAP))
 
     def summarize_course(self, lessons: Iterable[Lesson]) -> list[LessonSummary]:
         return [self.summarize(lesson) for lesson in lessons]
+
+
+def _variants(rec: dict[str, Any], which: str) -> frozenset[int]:
+    table = rec.get("variants")
+    listed = table.get(which) if isinstance(table, dict) else None
+    if not isinstance(listed, list):
+        return frozenset()
+    return frozenset(v for v in listed if sane_int(v) and 0 <= v < 2**31)
+
+
+def _add_variant(rec: dict[str, Any], which: str, variant: int) -> bool:
+    """Note a variant as tried or solved; False when it was noted already."""
+    present = _variants(rec, which)
+    if variant in present:
+        return False
+    table = rec.get("variants")
+    if not isinstance(table, dict):
+        table = rec["variants"] = {}
+    table[which] = sorted(present | {int(variant)})
+    return True
+
+
+def _review(rec: dict[str, Any]) -> ReviewState | None:
+    stored = rec.get("review")
+    if isinstance(stored, dict) and stored.get("graduated") is True:
+        return None
+    return ReviewState.from_dict(stored)
+
+
+def _set_review(rec: dict[str, Any], state: ReviewState | None) -> None:
+    """Stamped with the time, so that of two windows' states the later wins (a merge); a step
+    that leaves the queue keeps a marker rather than no key, so no window brings it back."""
+    value = state.to_dict() if state is not None else {"graduated": True}
+    rec["review"] = {**value, "time": now_text()}

@@ -182,7 +182,30 @@ def _merge_step(disk: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
     for flag in ("solved", "revealed", "seen"):
         if disk.get(flag) is True or mine.get(flag) is True:
             out[flag] = True
+    seen_at = [s for s in (disk.get("seen_at"), mine.get("seen_at")) if isinstance(s, str)]
+    if seen_at:  # the first opening, whichever window saw it
+        out["seen_at"] = min(seen_at, key=time_key)
+    variants = _merge_variants(disk.get("variants"), mine.get("variants"))
+    if variants:
+        out["variants"] = variants
+    reviews = [r for r in (disk.get("review"), mine.get("review")) if isinstance(r, dict)]
+    if reviews:  # the later state wins (each is stamped with its time)
+        out["review"] = max(reversed(reviews), key=lambda r: time_key(r.get("time")))
     trim(out)
+    return out
+
+
+def _merge_variants(a: Any, b: Any) -> dict[str, list[int]]:
+    """Variants tried and solved by either window: the union of each list."""
+    out: dict[str, list[int]] = {}
+    for which in ("tried", "solved"):
+        found: set[int] = set()
+        for table in (a, b):
+            listed = table.get(which) if isinstance(table, dict) else None
+            if isinstance(listed, list):
+                found.update(v for v in listed if sane_int(v) and 0 <= v < 2**31)
+        if found:
+            out[which] = sorted(found)
     return out
 
 
@@ -209,7 +232,8 @@ def merge(disk: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
     """Two versions of one learner's record (the file and a window's memory) as one.
 
     Per step: attempts appended (each attempt once, by content and time, in time order),
-    solved stays solved, revealed stays revealed, seen OR'ed, hints_used the larger; the later
+    solved stays solved, revealed stays revealed, seen OR'ed, hints_used the larger, the
+    variants tried and solved united, the later review state kept; the later
     `last` wins (by the time stored with it); the seed on disk wins, so every window draws the
     same numbers. Ids only one side knows are kept.
     """

@@ -1,0 +1,140 @@
+"""Practice in the progress record: variants tried and solved, the review queue with an
+injected clock, the summary's numbers, and two windows merging all of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.progress import ProgressStore
+from bptutor.engine.course.review import ReviewState
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def days(self, n: float) -> None:
+        self.now += timedelta(days=n)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 12, 3, 20, 0, tzinfo=UTC))
+
+
+def test_wrong_then_right_is_due_tomorrow_not_today(tmp_path: Path, clock: Clock) -> None:
+    store = ProgressStore(tmp_path, clock=clock)
+    store.record_attempt("l", "s", "1", "incorrect", "sign")
+    store.record_attempt("l", "s", "2", "correct")
+    state = store.step("l", "s").review
+    assert state == ReviewState(0, clock.now.date() + timedelta(days=1))
+    assert not state.is_due(clock.now)
+    clock.days(1)
+    assert state.is_due(clock())
+
+
+def test_a_clean_first_try_does_not_enter_the_queue(tmp_path: Path, clock: Clock) -> None:
+    store = ProgressStore(tmp_path, clock=clock)
+    store.record_attempt("l", "s", "2", "correct")
+    assert store.step("l", "s").review is None
+    store.record_hint("l", "t")
+    store.record_attempt("l", "t", "2", "correct")  # a hint first: it comes back
+    assert store.step("l", "t").review is not None
+
+
+def test_a_reveal_then_a_fresh_variant_solved(tmp_path: Path, clock: Clock) -> None:
+    store = ProgressStore(tmp_path, clock=clock)
+    store.record_attempt("l", "s", "1", "incorrect")
+    store.record_reveal("l", "s")
+    assert store.step("l", "s").review is not None  # revealed: queued at once
+    assert store.next_variant("l", "s") == 1
+    store.mark_variant("l", "s", 1)
+    store.record_attempt("l", "s", "7", "correct", variant=1)
+    p = ProgressStore(tmp_path, clock=clock).step("l", "s")
+    assert p.solved and p.revealed  # solved, and the reveal stays in the record
+    assert p.variants_tried == {0, 1} and p.variants_solved == {1}
+    assert store.next_variant("l", "s") == 2
+
+
+def test_reviews_climb_the_boxes_and_a_miss_starts_again(tmp_path: Path, clock: Clock) -> None:
+    store = ProgressStore(tmp_path, clock=clock)
+    store.record_attempt("l", "s", "1", "incorrect")
+    store.record_attempt("l", "s", "2", "correct")
+    clock.days(1)
+    assert store.record_review("l", "s", clean=True).box == 1
+    clock.days(3)
+    assert store.record_review("l", "s", clean=False).box == 0
+    for days in (1, 3, 7):
+        clock.days(days)
+        state = store.record_review("l", "s", clean=True)
+    assert state is None and store.step("l", "s").review is None  # out of the queue
+    store.record_attempt("l", "s", "9", "incorrect")  # a later slip does not requeue it
+    store.record_attempt("l", "s", "2", "correct")
+    assert store.step("l", "s").review is None
+
+
+def test_due_reviews_follow_the_course(tmp_path: Path, clock: Clock) -> None:
+    course = load_course()
+    lesson = course.lesson("derivatives")
+    store = ProgressStore(tmp_path, clock=clock)
+    for step in lesson.exercises[:2]:
+        store.record_attempt(lesson.id, step.id, "x", "incorrect")
+        store.record_attempt(lesson.id, step.id, "y", "correct")
+    store.record_attempt("gone-lesson", "gone-step", "x", "incorrect")  # removed from the course
+    store.record_attempt("gone-lesson", "gone-step", "y", "correct")
+    assert store.due_reviews(course.lessons) == []
+    clock.days(1)
+    due = store.due_reviews(course.lessons)
+    assert [(lesson.id, step.id) for lesson, step in due] == [
+        (lesson.id, s.id) for s in lesson.exercises[:2]
+    ]
+    summary = store.summarize(lesson)
+    assert (summary.in_review, summary.due) == (2, 2)
+
+
+def test_the_queue_can_be_turned_off(tmp_path: Path, clock: Clock) -> None:
+    store = ProgressStore(tmp_path, clock=clock)
+    store.set_review_enabled(False)
+    store.record_attempt("l", "s", "1", "incorrect")
+    store.record_attempt("l", "s", "2", "correct")
+    assert store.step("l", "s").review is None
+    assert not ProgressStore(tmp_path).review_enabled
+
+
+def test_two_windows_keep_each_others_variants_and_reviews(tmp_path: Path, clock: Clock) -> None:
+    one = ProgressStore(tmp_path, clock=clock)
+    two = ProgressStore(tmp_path, clock=clock)
+    one.mark_variant("l", "s", 1)
+    two.mark_variant("l", "s", 2)
+    two.record_attempt("l", "s", "x", "incorrect", variant=2)
+    two.record_attempt("l", "s", "y", "correct", variant=2)
+    one.record_attempt("l", "t", "z", "correct")
+    both = ProgressStore(tmp_path, clock=clock)
+    assert both.step("l", "s").variants_tried == {1, 2}
+    assert both.step("l", "s").variants_solved == {2}
+    assert both.step("l", "s").review is not None and both.step("l", "t").solved
+    clock.days(1)
+    one.record_review("l", "s", clean=True)  # the later state wins over two's box 0
+    two.record_attempt("l", "u", "w", "correct")
+    assert ProgressStore(tmp_path, clock=clock).step("l", "s").review.box == 1
+
+
+def test_first_try_and_time_spent(tmp_path: Path, clock: Clock) -> None:
+    course = load_course()
+    lesson = course.lesson("derivatives")
+    a, b = lesson.exercises[:2]
+    store = ProgressStore(tmp_path, clock=clock)
+    store.mark_seen(lesson.id, a.id)
+    store.record_attempt(lesson.id, a.id, "ok", "correct")
+    store.mark_seen(lesson.id, b.id)
+    store.record_attempt(lesson.id, b.id, "no", "incorrect")
+    store.record_attempt(lesson.id, b.id, "ok", "correct")
+    summary = store.summarize(lesson)
+    assert summary.first_try == 1 and summary.solved == 2
+    assert 0 <= summary.seconds < 60  # opened and answered within this test

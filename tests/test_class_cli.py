@@ -1,0 +1,46 @@
+"""`bptutor class report` from the command line: the table fits 80 columns, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.cli import main
+
+
+def answered(folder: Path, right: bool) -> Path:
+    store = ProgressStore(folder)
+    lesson = load_course().lesson("derivatives")
+    step = lesson.step("power-rule")
+    drawn = draw(lesson, step, store.seed)
+    answer = drawn.solution if right else f"2*({drawn.solution})"
+    verdict = drawn.check(answer)
+    store.record_attempt(lesson.id, step.id, answer, verdict.status, verdict.mistake)
+    return folder
+
+
+def test_the_report_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answered(tmp_path / "ada", right=True)
+    answered(tmp_path / "ben", right=False)
+    assert main(["class", "report", str(tmp_path / "*"), str(tmp_path / "nope")]) == 0
+    text = capsys.readouterr().out
+    assert "Class report: 2 learners" in text and "The power rule" in text
+    assert "factor_2 in “The power rule” (derivatives): 1" in text
+    assert "nope: no such file" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+    assert main(["class", "report", str(tmp_path / "*"), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    power = next(r for r in rows if r["step"] == "power-rule")
+    assert (power["reached"], power["solved"], power["first_try_rate"]) == ("2", "1", "0.5")
+
+    out = tmp_path / "report.json"
+    assert main(["class", "report", str(tmp_path / "ada"), "--format", "json", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert [learner["name"] for learner in doc["learners"]] == ["ada"]
