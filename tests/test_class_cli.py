@@ -44,3 +44,30 @@ def test_the_report_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["class", "report", str(tmp_path / "ada"), "--format", "json", "-o", str(out)]) == 0
     doc = json.loads(out.read_text())
     assert [learner["name"] for learner in doc["learners"]] == ["ada"]
+
+
+def test_a_learners_export_is_rechecked_variants_included(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The practice issue's export (learner, seed, variants, the record) is what a teacher
+    collects: the report re-checks its answers on their variants, and an edit shows."""
+    store = ProgressStore(tmp_path / "data")
+    lesson = load_course().lesson("derivatives")
+    step = lesson.step("power-rule")
+    fresh = draw(lesson, step, store.seed, variant=3)
+    store.record_attempt(lesson.id, step.id, fresh.solution, "correct", variant=3)
+    export = tmp_path / "ada.json"
+    args = ["--data-dir", str(tmp_path / "data"), "progress", "--export", "json"]
+    assert main([*args, "--learner", "Ada", "-o", str(export)]) == 0
+    capsys.readouterr()
+    assert main(["class", "report", str(export), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [learner["name"] for learner in doc["learners"]] == ["Ada"]
+    assert doc["disagreements"] in ({}, [])
+
+    edited = json.loads(export.read_text())
+    attempt = edited["record"]["lessons"][lesson.id]["steps"][step.id]["attempts"][0]
+    attempt["variant"] = 0  # the answer was right for variant 3, not for the own numbers
+    export.write_text(json.dumps(edited))
+    assert main(["class", "report", str(export), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["disagreements"]

@@ -110,6 +110,57 @@ def test_progress_export_json_and_csv(saved: Path, tmp_path: Path, run: Any) -> 
     assert str(json.loads(named.stdout)["seed"]) == seed
 
 
+def test_progress_summary_and_the_review_setting(saved: Path, run: Any) -> None:
+    from bptutor.engine.course.loader import load_course
+
+    out = run("--data-dir", str(saved), "progress", "--summary", "--learner", "Ada")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == f"Learner Ada · seed {ProgressStore(saved).seed}"
+    headers = ["lesson", "solved", "1st", "try", "hints", "shown", "review", "time"]
+    assert lines[5].split() == headers
+    assert max(map(len, lines)) <= 80
+    # the saved step: a wrong try and a hint before the right answer, so no first try, and in
+    # the review queue (due tomorrow, not today)
+    row = next(line for line in lines if line.lstrip().startswith("1."))
+    exercises = sum(s.exercise is not None for s in load_course(None).lessons[0].steps)
+    assert row.split()[-7:] == [f"1/{exercises}", "0", "%", "1", "0", "1", "—"]
+    assert "exercises solved, 0 of them at the first try." in out.stdout
+    assert "Review: 1 step in the queue, 0 due today." in out.stdout
+
+    off = run("--data-dir", str(saved), "progress", "--review", "off")
+    assert off.returncode == 0 and "Review is off" in off.stderr
+    assert ProgressStore(saved).review_enabled is False
+    again = run("--data-dir", str(saved), "progress", "--summary")
+    assert "Review is turned off" in again.stdout
+    run("--data-dir", str(saved), "progress", "--review", "on")
+    assert ProgressStore(saved).review_enabled is True
+
+
+def test_exports_carry_variants_and_the_record(saved: Path, run: Any) -> None:
+    from bptutor.engine.course.loader import load_course
+
+    course = load_course(None)
+    lesson = next(les for les in course.lessons if any(s.exercise for s in les.steps))
+    step = next(s for s in lesson.steps if s.exercise is not None)
+    store = ProgressStore(saved)
+    store.mark_variant(lesson.id, step.id, 2)
+    store.record_attempt(lesson.id, step.id, "right", "correct", variant=2)
+
+    doc = json.loads(run("--data-dir", str(saved), "progress", "--export", "json").stdout)
+    row = next(r for r in doc["lessons"] if r["lesson"] == lesson.id)
+    detail = next(st for st in row["steps"] if st["step"] == step.id)
+    assert detail["variants_tried"] == [0, 2] and detail["variants_solved"] == [0, 2]
+    assert detail["review"]["box"] == 0
+    # the whole record, for `bptutor class report` to re-check the verdicts
+    attempts = doc["record"]["lessons"][lesson.id]["steps"][step.id]["attempts"]
+    assert [a.get("variant") for a in attempts] == [0, 0, 2]
+
+    out = run("--data-dir", str(saved), "progress", "--export", "csv")
+    table = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert next(r for r in table if r["lesson"] == lesson.id)["variants"] == f"{step.id}:2"
+
+
 def test_progress_with_a_damaged_file_warns_on_stderr(tmp_path: Path, run: Any) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -32,7 +32,10 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bptutor.engine.nn.training import TrainConfig
+    from bptutor.tui.screens.training import TrainingScreen
 
 LOST_TERMINAL_GRACE = 3.0
 """Seconds a clean exit may take once the terminal has gone, before the process just ends."""
@@ -63,10 +66,12 @@ class BptutorApp(App[int]):
         lessons_dir: Path | None = None,
         seed: int | None = None,
         work_dir: Path | None = None,
+        review: bool = True,
     ) -> None:
         """`course=None`: load `lessons_dir` (None: the built-in course) after the first frame;
         until then the map lists the lessons from the course's outline (TOML only, fast).
-        `work_dir`: where learners' code lives (None: <data dir>/code)."""
+        `work_dir`: where learners' code lives (None: <data dir>/code). `review=False`
+        (`--no-review`): no review queue this time, whatever the stored setting says."""
         super().__init__()
         self.course = course if course is not None else read_outline(lessons_dir)
         self.course_loaded = course is not None
@@ -74,6 +79,7 @@ class BptutorApp(App[int]):
         self.store = store
         self.seed = store.seed if seed is None else seed
         self.work_dir = work_dir
+        self.review = review
         self._notices_shown = 0
 
     # --------------------------------------------------------------------------- startup
@@ -178,12 +184,22 @@ class BptutorApp(App[int]):
             self.pop_screen()
 
     # -------------------------------------------------------------------------- actions
+    @property
+    def review_on(self) -> bool:
+        """The review queue is offered: not turned off for good nor for this run."""
+        return self.review and self.store.review_enabled
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def open_training(self, config: TrainConfig | None = None) -> bool:
-        """Push the training view (None: the free playground); a notice, not a crash, on failure."""
+    def open_training(
+        self,
+        config: TrainConfig | None = None,
+        on_close: Callable[[TrainingScreen], None] | None = None,
+    ) -> bool:
+        """Push the training view (None: the free playground); a notice, not a crash, on failure.
+        `on_close` is called with the view when the learner leaves it (what did they run?)."""
         try:  # imported on first use: plotext and the training engine cost startup time
             from bptutor.tui.screens.training import TrainingScreen
         except Exception as exc:  # a missing or broken training view must not end the lesson
@@ -193,5 +209,6 @@ class BptutorApp(App[int]):
                 markup=False,
             )
             return False
-        self.push_screen(TrainingScreen(config))
+        screen = TrainingScreen(config)
+        self.push_screen(screen, None if on_close is None else lambda _: on_close(screen))
         return True

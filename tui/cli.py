@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep progress in DIR instead of the per-user data directory",
     )
     parser.add_argument(
+        "--no-review",
+        action="store_true",
+        help="no review queue this time (bptutor progress --review off: for good)",
+    )
+    parser.add_argument(
         "--reset-progress",
         action="store_true",
         help="wipe your saved progress (asks for confirmation first)",
@@ -147,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
     progress = sub.add_parser("progress", help="print or export a summary of your progress")
     progress.add_argument(
         "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
+    )
+    progress.add_argument(
+        "--summary",
+        action="store_true",
+        help="per lesson: solved, first-try rate, hints, solutions shown, review, time spent",
+    )
+    progress.add_argument(
+        "--review",
+        choices=["on", "off"],
+        help="turn the review queue on or off (kept in your progress)",
     )
     progress.add_argument(
         "--learner",

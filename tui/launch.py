@@ -83,6 +83,7 @@ def main(args: argparse.Namespace) -> int:
         lessons_dir=getattr(args, "lessons", None),
         seed=getattr(args, "seed", None),
         work_dir=getattr(args, "work_dir", None),
+        review=not getattr(args, "no_review", False),
     )
     try:
         app.run()

@@ -66,9 +66,74 @@ def step_details(store: ProgressStore, lesson: Lesson) -> list[dict[str, Any]]:
                 "attempts": p.attempts,
                 "hints": p.hints_used,
                 "revealed": p.revealed,
+                "variants_tried": sorted(p.variants_tried),
+                "variants_solved": sorted(p.variants_solved),
+                "review": p.review.to_dict() if p.review is not None else None,
             }
         )
     return out
+
+
+SUMMARY_HEADERS = ("lesson", "solved", "1st try", "hints", "shown", "review", "time")
+
+
+def _duration(seconds: float) -> str:
+    if seconds <= 0:
+        return "—"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}h{minutes % 60:02d}" if minutes >= 60 else f"{max(minutes, 1)} min"
+
+
+def _review_cell(summary: LessonSummary) -> str:
+    if not summary.in_review:
+        return "—"
+    return f"{summary.in_review}, {summary.due} due" if summary.due else f"{summary.in_review}"
+
+
+def summary_text(
+    summaries: list[LessonSummary], *, learner: str, seed: int, review_on: bool = True
+) -> str:
+    """The summary a learner can keep or show (≤ 80 columns): per lesson exercises solved, the
+    share solved at the first try, hints, solutions shown, steps in review, time spent."""
+    table = []
+    for number, s in enumerate(summaries, 1):
+        title = s.title if len(s.title) <= 30 else s.title[:29] + "…"
+        rate = f"{round(100 * s.first_try / s.solved)} %" if s.solved else "—"
+        table.append(
+            [
+                f"{number:>2}. {title}",
+                f"{s.solved}/{s.total}" if s.total else "—",
+                rate,
+                str(s.hints_used),
+                str(s.revealed),
+                _review_cell(s),
+                _duration(s.seconds),
+            ]
+        )
+    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(SUMMARY_HEADERS)]
+
+    def line(cells: list[str] | tuple[str, ...]) -> str:
+        first, *rest = cells
+        tail = (c.rjust(w) for c, w in zip(rest, widths[1:], strict=True))
+        return "  ".join([first.ljust(widths[0]), *tail]).rstrip()
+
+    solved = sum(s.solved for s in summaries)
+    total = sum(s.total for s in summaries)
+    first = sum(s.first_try for s in summaries)
+    due = sum(s.due for s in summaries)
+    queued = sum(s.in_review for s in summaries)
+    out = [f"Learner {learner} · seed {seed}"]
+    out.append(f"{solved} of {total} exercises solved, {first} of them at the first try.")
+    out.append(f"Time spent: {_duration(sum(s.seconds for s in summaries))}.")
+    if not review_on:
+        out.append("Review is turned off (bptutor progress --review on turns it on).")
+    elif queued:
+        steps = "step" if queued == 1 else "steps"
+        out.append(f"Review: {queued} {steps} in the queue, {due} due today.")
+    else:
+        out.append("Review: nothing in the queue.")
+    out += ["", line(SUMMARY_HEADERS), line(["-" * w for w in widths]), *map(line, table)]
+    return "\n".join(out) + "\n"
 
 
 def learner_name(given: str | None = None) -> str:
@@ -104,13 +169,35 @@ def export(
             "seed": store.seed,
             "lessons": detailed,
             "data_dir": str(store.data_dir),
+            # the whole record (attempts with their variants): `bptutor class report` re-checks
+            # the stored verdicts from it with the engine
+            "record": store.as_dict(),
         }
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["learner", "seed", *COLUMNS], lineterminator="\n")
+    fields = ["learner", "seed", *COLUMNS, "variants"]
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({"learner": who, "seed": store.seed, **row} for row in table)
+    by_id = {lesson.id: lesson for lesson in lessons}
+    for row in table:
+        lesson = by_id.get(row["lesson"])
+        writer.writerow(
+            {"learner": who, "seed": store.seed, **row, "variants": _variant_counts(store, lesson)}
+        )
     return buf.getvalue()
+
+
+def _variant_counts(store: ProgressStore, lesson: Lesson | None) -> str:
+    """Per lesson, for the CSV: the fresh variants each step was tried on, as `step:counter`
+    (only steps that have any), so a teacher can draw the same numbers again."""
+    if lesson is None:
+        return ""
+    counters = []
+    for step in lesson.steps:
+        tried = store.step(lesson.id, step.id).variants_tried - {0}
+        if tried:
+            counters.append(f"{step.id}:{max(tried)}")
+    return " ".join(counters)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -120,10 +207,22 @@ def main(args: argparse.Namespace) -> int:
     course = load_course(getattr(args, "lessons", None))
     for error in course.errors:
         print(f"warning: {error}", file=sys.stderr)
-    table = rows(store.summarize_course(course.lessons))
+    review = getattr(args, "review", None)
+    if review is not None:
+        if not store.set_review_enabled(review == "on"):
+            print(f"error: could not save the setting in {store.path}", file=sys.stderr)
+            return 1
+        print(f"Review is {'on' if review == 'on' else 'off'}.", file=sys.stderr)
+        if not (getattr(args, "summary", False) or getattr(args, "export", None)):
+            return 0
+    summaries = store.summarize_course(course.lessons)
+    table = rows(summaries)
     fmt = getattr(args, "export", None)
     output: Path | None = getattr(args, "output", None)
-    if fmt is None:
+    if getattr(args, "summary", False) and fmt is None:
+        who = learner_name(getattr(args, "learner", None))
+        text = summary_text(summaries, learner=who, seed=store.seed, review_on=store.review_enabled)
+    elif fmt is None:
         text = format_table(table) + "\n"
         if table:
             solved = sum(r["solved"] for r in table)

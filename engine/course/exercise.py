@@ -53,7 +53,7 @@ from bptutor.engine.course.templates import (
 )
 from bptutor.engine.nn.training import TrainConfig
 
-__all__ = ["ANSWER_KINDS", "DrawnStep", "Expected", "draw", "has_variants"]
+__all__ = ["ANSWER_KINDS", "DrawnStep", "Expected", "draw", "fresh_variant", "has_variants"]
 
 ANSWER_KINDS = ("derivative", "expression", "value", "vector", "matrix", "graph")
 """Kinds answered by typing (the others: a choice, a training run, or prose only)."""
@@ -205,13 +205,30 @@ def _same_expected(a: Expected | None, b: Expected | None) -> bool:
     return a == b
 
 
-def has_variants(lesson: Lesson, step: Step, seed: int, tries: int = 3) -> bool:
+def has_variants(lesson: Lesson, step: Step, seed: int, tries: int = 8) -> bool:
     """Whether "another one like this" shows new numbers for this step: a step whose numbers
     are all fixed (no draws, or draws it never shows) says so instead of pretending."""
     first = draw(lesson, step, seed)
     return any(
         not first.same_numbers(draw(lesson, step, seed, variant=v)) for v in range(1, tries + 1)
     )
+
+
+def fresh_variant(
+    lesson: Lesson, step: Step, seed: int, start: int, *, unlike: int = 0, tries: int = 8
+) -> int:
+    """The first variant from `start` on whose numbers differ from the learner's own and from
+    variant `unlike` (the one on screen): a small draw range may repeat a variant's numbers,
+    and "new numbers" must be new. With only two sets of numbers to draw from, one unlike the
+    screen's; `start` itself when all are the same (fixed numbers)."""
+    candidates = [(v, draw(lesson, step, seed, variant=v)) for v in range(start, start + tries)]
+    on_screen = draw(lesson, step, seed, variant=unlike)
+    own = draw(lesson, step, seed)
+    for avoid in ((own, on_screen), (on_screen,)):
+        for variant, candidate in candidates:
+            if not any(candidate.same_numbers(other) for other in avoid):
+                return variant
+    return start
 
 
 # --- drawing ------------------------------------------------------------------------------------

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bptutor.engine.course.model import Lesson, Step
+
 __all__ = [
     "INTERVALS_DAYS",
     "Clock",
+    "ReviewSession",
     "ReviewState",
     "after_review",
     "enters_review",
@@ -83,3 +86,27 @@ def after_review(state: ReviewState, *, clean: bool, now: datetime) -> ReviewSta
     if box >= len(INTERVALS_DAYS):
         return None
     return ReviewState(box, now.date() + timedelta(days=INTERVALS_DAYS[box]))
+
+
+@dataclass
+class ReviewSession:
+    """One sitting of reviews: the due steps in order, each as a fresh variant, and whether
+    the one on screen has gone cleanly so far (no wrong try, no hint, no solution shown)."""
+
+    items: list[tuple[Lesson, Step]]
+    index: int = 0
+    missed: bool = False
+
+    @property
+    def current(self) -> tuple[Lesson, Step] | None:
+        return self.items[self.index] if self.index < len(self.items) else None
+
+    def miss(self) -> None:
+        """A wrong try, a hint or the solution: this review is not clean any more."""
+        self.missed = True
+
+    def advance(self) -> tuple[Lesson, Step] | None:
+        """On to the next due step (None: the sitting is over)."""
+        self.index += 1
+        self.missed = False
+        return self.current

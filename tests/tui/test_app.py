@@ -588,12 +588,13 @@ async def test_a_wrapped_option_never_hides_the_last_one(data_dir: Path) -> None
             assert option.split()[-1] in shown, option
 
 
-async def test_train_step_opens_the_training_view(data_dir: Path) -> None:
+async def test_a_train_step_is_solved_by_training_to_the_end(data_dir: Path) -> None:
+    """Opening the view and leaving at epoch 0 does not solve the step; a finished run does."""
     app = make_app(data_dir)
     target = first_step_of_kind(app.course, "train")
-    if target is None:
-        pytest.skip("the course has no train step")
+    assert target is not None, "the course has a train step"
     from bptutor.tui.screens.training import TrainingScreen
+    from test_training_screen import press_live, wait_for
 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -604,8 +605,21 @@ async def test_train_step_opens_the_training_view(data_dir: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+        assert not screen.solved
+        assert "Train to the end" in " ".join(screen_lines(app))
+        assert not ProgressStore(data_dir).step(target.lesson.id, target.step.id).solved
+
+        await pilot.press("t")
+        await pilot.pause()
+        view = app.screen
+        assert isinstance(view, TrainingScreen)
+        await press_live(pilot, "space")
+        goal = view.session.config.epochs
+        await wait_for(pilot, lambda: view.session.epoch >= goal and not view.running, 120)
+        await press_live(pilot, "escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: screen.solved)
         assert "✓ solved" in text_of(screen.query_one("#lesson-header", Static))
-    # counted as done once opened
     assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).solved
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from bptutor.engine.course.model import Lesson
+from bptutor.engine.course.model import Lesson, Step
 from bptutor.engine.course.progress import STATE_DONE, STATE_IN_PROGRESS, LessonSummary
+from bptutor.engine.course.review import ReviewSession
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -45,6 +46,8 @@ class CourseMapScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_lesson", "Open", id="map.open", priority=True),
         Binding("c", "continue", "Continue", id="map.continue"),
+        Binding("r", "review", "Review", id="map.review"),
+        Binding("s", "summary", "Summary", id="map.summary"),
         Binding("t", "playground", "Training", id="map.training"),
         Binding("question_mark", "app.help", "Help", id="map.help", key_display="?"),
         Binding("q", "app.quit", "Quit", id="map.quit"),
@@ -160,11 +163,22 @@ class CourseMapScreen(Screen[None]):
             lesson = lessons[index]
             status.append("Continue (c): ", style="bold")
             status.append(f"{lesson.title}, step {step + 1} of {len(lesson.steps)}")
+        due = self._due()
+        if due:
+            status.append("\n" if status else "")
+            status.append(f"Review: {len(due)} due", style="bold")
+            status.append(" (r starts it: each as new numbers)")
         if not self.tutor.store.writable:
             status.append(
                 "\n⚠ Progress is not being saved right now (see the notice).", style="bold"
             )
         self.query_one("#map-status", Static).update(status)
+
+    def _due(self) -> list[tuple[Lesson, Step]]:
+        """The steps due for review today (none while the course loads or review is off)."""
+        if not (self.tutor.course_loaded and self.tutor.review_on):
+            return []
+        return self.tutor.store.due_reviews(self.tutor.course.lessons)
 
     def _continue_target(self) -> tuple[int | None, int]:
         """(lesson index, step index) where the learner left off, else the first open lesson."""
@@ -228,10 +242,62 @@ class CourseMapScreen(Screen[None]):
             self.query_one("#lessons", OptionList).highlighted = index
             self.open_lesson(index, step)
 
+    def action_review(self) -> None:
+        """A review sitting: each due step in turn, as a fresh variant."""
+        due = self._due()
+        if not due:
+            self.notify("Nothing is due for review today.", title="Review", markup=False)
+            return
+        self._next_review(ReviewSession(due))
+
+    def _next_review(self, session: ReviewSession) -> None:
+        # imported on first use: the lesson screen pulls in numpy, which the map does without
+        from bptutor.engine.course.exercise import fresh_variant
+        from bptutor.tui.screens.lesson import LessonScreen
+
+        current = session.current
+        if current is None:
+            done = len(session.items)
+            self.notify(
+                f"Review done: {done} step{'s' if done != 1 else ''} gone over. The ones that "
+                "went cleanly come back later, the others tomorrow.",
+                title="Review",
+                markup=False,
+            )
+            return
+        lesson, step = current
+        store = self.tutor.store
+        screen = LessonScreen(
+            lesson,
+            lesson.steps.index(step),
+            variant=fresh_variant(
+                lesson, step, self.tutor.seed, store.next_variant(lesson.id, step.id)
+            ),
+            review=session,
+        )
+
+        def after(solved: bool | None) -> None:
+            if solved:  # Esc leaves the sitting: what is left stays due
+                session.advance()
+                self._next_review(session)
+
+        self.app.push_screen(screen, after)
+
+    def action_summary(self) -> None:
+        # imported on first use: the summary reads the whole course (numpy), the map does not
+        from bptutor.tui.screens.summary import SummaryScreen
+
+        if self.tutor.course_loaded:
+            self.app.push_screen(SummaryScreen())
+
     def action_playground(self) -> None:
         self.tutor.open_training(None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_lesson", "continue") and not self.tutor.course.lessons:
             return None
+        if action == "review":
+            return bool(self._due())  # shown only when something is due
+        if action == "summary":
+            return True if self.tutor.course_loaded else None
         return True

@@ -28,8 +28,15 @@ from bptutor.engine.course.code_format import (
     write_starter,
 )
 from bptutor.engine.course.code_session import CodeCheck, CodeWatch
-from bptutor.engine.course.exercise import ANSWER_KINDS, DrawnStep, draw
+from bptutor.engine.course.exercise import (
+    ANSWER_KINDS,
+    DrawnStep,
+    draw,
+    fresh_variant,
+    has_variants,
+)
 from bptutor.engine.course.model import LETTERS, Lesson, Step
+from bptutor.engine.course.review import ReviewSession
 from bptutor.tui.widgets.answer_input import AnswerInput
 from bptutor.tui.widgets.choice_list import ChoiceList
 from bptutor.tui.widgets.prose import Prose
@@ -47,6 +54,7 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, OptionList, 
 if TYPE_CHECKING:
     from bptutor.engine.answers.grading import Verdict
     from bptutor.tui.app import BptutorApp
+    from bptutor.tui.screens.training import TrainingScreen
     from textual.timer import Timer
 
 REVEAL_AFTER = 3
@@ -146,7 +154,7 @@ def fit_header(left: Text, right: Text, width: int) -> Text:
     return left + right
 
 
-class LessonScreen(Screen[None]):
+class LessonScreen(Screen["bool | None"]):
     """Steps of one lesson; progress is stored after every graded answer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -155,6 +163,8 @@ class LessonScreen(Screen[None]):
         Binding("ctrl+n", "next_step", "Next", id="lesson.next"),
         Binding("ctrl+t", "hint", "Hint", id="lesson.hint"),
         Binding("ctrl+r", "solution", "Solution", id="lesson.solution"),
+        Binding("ctrl+o", "another", "Another", id="lesson.another"),
+        Binding("ctrl+l", "lesson_text", "Lesson", id="lesson.lesson_text"),
         Binding("t", "train", "Training view", id="lesson.train"),
         Binding("e", "edit_code", "Edit your file", id="lesson.edit_code"),
         Binding("f1", "app.help", "Help", id="lesson.help"),
@@ -170,11 +180,23 @@ class LessonScreen(Screen[None]):
     hints_shown: reactive[int] = reactive(0, bindings=True, init=False)
     solved: reactive[bool] = reactive(False, bindings=True, init=False)
 
-    def __init__(self, lesson: Lesson, step_index: int = 0) -> None:
+    def __init__(
+        self,
+        lesson: Lesson,
+        step_index: int = 0,
+        *,
+        variant: int = 0,
+        review: ReviewSession | None = None,
+    ) -> None:
+        """`variant`: the numbers to show first (0: the learner's own); `review`: this screen
+        shows one due step of a review sitting (no moving between steps)."""
         super().__init__()
         self.lesson = lesson
+        self.variant = variant
+        self.review = review
         self.inst: DrawnStep | None = None
         self._reveal_armed = False
+        self._shown_solution = False  # ctrl+r on the numbers now on screen
         self._last_correct: str | None = None
         self._verdict_for: str | None = None  # the answer the verdict on screen is about
         self._last_wrong: str | None = None  # the last answer counted as a wrong try
@@ -218,32 +240,38 @@ class LessonScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        await self.show_step(self.step_index)
+        await self.show_step(self.step_index, self.variant)
 
     def on_unmount(self) -> None:
         self._stop_code()  # no child process outlives the screen (nor the app)
 
     # ----------------------------------------------------------------------- step display
-    async def show_step(self, index: int) -> None:
-        """Draw step `index` fresh: its instance, stored hints/solution, the right widgets."""
+    async def show_step(self, index: int, variant: int = 0) -> None:
+        """Draw step `index` fresh (as `variant`): its instance, stored hints/solution, the
+        right widgets."""
         self.step_index = index
+        self.variant = variant
         lesson, step = self.lesson, self.step
         store = self.tutor.store
         self._stop_code()
         self._reveal_armed = False
+        self._shown_solution = False
         self._last_correct = None
         self._verdict_for = None
         self._last_wrong = None
         try:
-            self.inst = draw(lesson, step, self.tutor.seed)
+            self.inst = draw(lesson, step, self.tutor.seed, variant=variant)
             prose = self.inst.text
         except Exception as exc:  # a broken exercise must not take the tutor down
             self.inst = None
             prose = f"**This step could not be prepared.**\n\n{type(exc).__name__}: {exc}"
         progress = store.step(lesson.id, step.id)
         store.mark_seen(lesson.id, step.id)
+        if step.exercise is not None:
+            store.mark_variant(lesson.id, step.id, variant)
         self.tutor.show_store_notices()
-        self.solved = progress.solved
+        fresh = variant not in progress.variants_solved and (variant or self.review is not None)
+        self.solved = progress.solved and not fresh
         self.hints_shown = min(progress.hints_used, len(self._hints()))
 
         kind = self.kind
@@ -279,7 +307,9 @@ class LessonScreen(Screen[None]):
             self.query_one("#prose", VerticalScroll).focus()
         if kind == "code":
             self._start_code()
-        if progress.solved and kind == "code":
+        if fresh:
+            verdict.show_note(self._fresh_note())
+        elif progress.solved and kind == "code":
             verdict.show_note(
                 Text("✓ Solved earlier. ", style="bold")
                 + Text("Enter checks your file again; ctrl+n: next step.")
@@ -287,8 +317,10 @@ class LessonScreen(Screen[None]):
         elif progress.solved and kind in (*ANSWER_KINDS, "choice"):
             verdict.show_note(Text("✓ Solved earlier. ", style="bold") + Text(self._next_hint()))
         elif progress.solved and kind == "train":
-            verdict.show_note(Text("✓ Opened earlier. Press t to train again.", style="bold"))
-        await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+            verdict.show_note(Text("✓ Trained earlier. Press t to train again.", style="bold"))
+        await self._update_notes(
+            revealed=progress.revealed and not fresh, explain=progress.solved and not fresh
+        )
         # the header last: once it names the new step, the step is ready for keys
         self._update_header()
 
@@ -296,25 +328,45 @@ class LessonScreen(Screen[None]):
         return self.inst.hints if self.inst is not None else ()
 
     def _next_hint(self) -> str:
+        if self.review is not None:
+            more = self.review.index + 1 < len(self.review.items)
+            return "Enter: the next review." if more else "Enter: back to the map."
         last = self.step_index >= len(self.lesson.steps) - 1
         return "Enter: back to the map." if last else "Enter or ctrl+n: next step."
+
+    def _fresh_note(self) -> Text:
+        if self.review is not None:
+            return Text("Review: ", style="bold") + Text(
+                "new numbers for a step you found hard. ctrl+l shows the lesson."
+            )
+        return Text(f"Variant {self.variant}: ", style="bold") + Text(
+            "the same question with new numbers."
+        )
 
     def _update_header(self) -> None:
         step = self.step
         progress = self.tutor.store.step(self.lesson.id, step.id)
         header = Text()
+        if self.review is not None:
+            header.append(
+                f"Review {self.review.index + 1}/{len(self.review.items)} · ", style="bold"
+            )
         header.append(f"{self.lesson.title}", style="bold")
         header.append(f" · step {self.step_index + 1}/{len(self.lesson.steps)}")
+        if self.variant:
+            header.append(f" · variant {self.variant}")
         if step.title:
             header.append(f": {step.title}")
         status = Text()
         if self.kind is not None:
-            if progress.solved:
+            if self.solved:
                 status.append("  ✓ solved", style="bold")
+            elif progress.solved:  # a fresh variant of a step solved before
+                status.append("  solved before")
             elif progress.attempts:
                 tries = "try" if progress.attempts == 1 else "tries"
                 status.append(f"  {progress.attempts} {tries}")
-            if progress.revealed:
+            if self._revealed_here():
                 status.append("  (solution shown)")
         widget = self.query_one("#lesson-header", Static)
         width = (widget.content_size.width or self.app.size.width - 2) - 1
@@ -404,9 +456,23 @@ class LessonScreen(Screen[None]):
         # the same wrong answer again (Enter pressed twice, a choice confirmed) is one try
         repeated = not verdict.correct and answer == self._last_wrong
         counted = verdict.status != "invalid" and not repeated
+        was_solved = self.solved
         if counted:
-            store.record_attempt(lesson.id, step.id, answer, verdict.status, verdict.mistake)
+            store.record_attempt(
+                lesson.id,
+                step.id,
+                answer,
+                verdict.status,
+                verdict.mistake,
+                variant=self.variant,
+                review=self.review is not None,
+            )
             self.tutor.show_store_notices()
+        if self.review is not None and counted:
+            if not verdict.correct:
+                self.review.miss()
+            elif not was_solved:  # the review's outcome: up a box if it went cleanly
+                store.record_review(lesson.id, step.id, clean=not self.review.missed)
         progress = store.step(lesson.id, step.id)
         view = self.query_one("#verdict", VerdictView)
         self._verdict_for = answer
@@ -428,17 +494,29 @@ class LessonScreen(Screen[None]):
                 invalid_label="Your code could not run" if code else "Could not read that",
             )
         self._update_header()
-        await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+        await self._update_notes(revealed=self._revealed_here(), explain=self.solved)
         # the verdict sits at the top of the feedback pane: bring it into view
         self.query_one("#feedback", VerticalScroll).scroll_home(animate=False)
+
+    def _revealed_here(self) -> bool:
+        """The solution of the numbers on screen was shown (a fresh variant starts hidden)."""
+        return self.tutor.store.step(self.lesson.id, self.step.id).revealed and (
+            self._shown_solution or (self.variant == 0 and self.review is None)
+        )
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         kind = self.kind
+        if action in ("previous_step", "next_step") and self.review is not None:
+            return None  # a review shows one step: Enter goes on to the next due one
         if action == "previous_step":
             return None if self.step_index == 0 else True
         if action == "next_step":
             return None if self.step_index >= len(self.lesson.steps) - 1 else True
+        if action == "another":
+            return kind in (*ANSWER_KINDS, "choice")
+        if action == "lesson_text":
+            return self.review is not None
         if action == "hint":
             return kind is not None and bool(self._hints())
         if action == "solution":
@@ -466,13 +544,17 @@ class LessonScreen(Screen[None]):
             if not right or watch.digest() != self._last_correct.removeprefix("sha256:"):
                 self.check_code()
                 return
+        if self.review is not None:  # one due step: once solved, on to the next one
+            if self.solved:
+                self.dismiss(True)
+            return
         if self.step_index < len(self.lesson.steps) - 1:
             await self.show_step(self.step_index + 1)
         else:
             self.action_back()
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.dismiss(None)  # during a review: leaves the sitting (what is left stays due)
 
     async def action_hint(self) -> None:
         hints = self._hints()
@@ -485,9 +567,10 @@ class LessonScreen(Screen[None]):
             return
         self.tutor.store.record_hint(self.lesson.id, self.step.id)
         self.tutor.show_store_notices()
+        if self.review is not None:
+            self.review.miss()
         self.hints_shown += 1
-        progress = self.tutor.store.step(self.lesson.id, self.step.id)
-        await self._update_notes(revealed=progress.revealed, explain=progress.solved)
+        await self._update_notes(revealed=self._revealed_here(), explain=self.solved)
         self.query_one("#feedback", VerticalScroll).scroll_end(animate=False)
 
     async def action_solution(self) -> None:
@@ -502,6 +585,9 @@ class LessonScreen(Screen[None]):
             return
         store.record_reveal(self.lesson.id, self.step.id)
         self.tutor.show_store_notices()
+        self._shown_solution = True
+        if self.review is not None:
+            self.review.miss()
         if self._reveal_armed:  # the "press ctrl+r again" note has done its job
             self._reveal_armed = False
             self.query_one("#verdict", VerdictView).show_note("")
@@ -509,15 +595,44 @@ class LessonScreen(Screen[None]):
         await self._update_notes(revealed=True, explain=True)
         self.query_one("#feedback", VerticalScroll).scroll_end(animate=False)
 
+    async def action_another(self) -> None:
+        """Another one like this: the same step with fresh numbers (reproducible: the learner's
+        seed and a variant counter). A step whose numbers are fixed says so."""
+        lesson, step = self.lesson, self.step
+        if not has_variants(lesson, step, self.tutor.seed):
+            self.query_one("#verdict", VerdictView).show_note(
+                "This step's numbers are fixed: it has no other variant."
+            )
+            return
+        start = self.tutor.store.next_variant(lesson.id, step.id)
+        variant = fresh_variant(lesson, step, self.tutor.seed, start, unlike=self.variant)
+        await self.show_step(self.step_index, variant)
+
+    def action_lesson_text(self) -> None:
+        """During a review: the lesson this step belongs to, from its first step (Esc returns)."""
+        self.app.push_screen(LessonScreen(self.lesson, 0))
+
     def action_train(self) -> None:
         if self.inst is None or self.kind != "train":
             return
-        if self.tutor.open_training(self.inst.train_config):
-            # a train step counts as done once the learner opened the training view
+        self.tutor.open_training(self.inst.train_config, on_close=self._after_training)
+
+    def _after_training(self, view: TrainingScreen) -> None:
+        """A train step is done when a run reached its epochs, not when the view was opened."""
+        session = view.session
+        verdict = self.query_one("#verdict", VerdictView)
+        if session.epoch >= session.config.epochs:
             self.tutor.store.mark_solved(self.lesson.id, self.step.id)
             self.tutor.show_store_notices()
             self.solved = True
-            self._update_header()
+            done = Text("✓ Trained to the end. ", style="bold")
+            verdict.show_note(done + Text(self._next_hint()))
+        elif not self.solved:
+            verdict.show_note(
+                f"Train to the end ({session.config.epochs} epochs) to finish this step: "
+                f"you stopped at epoch {session.epoch}. Press t to go on."
+            )
+        self._update_header()
 
     @on(Button.Pressed, "#open-training")
     def _open_training_pressed(self) -> None:

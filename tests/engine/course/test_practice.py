@@ -138,3 +138,28 @@ def test_first_try_and_time_spent(tmp_path: Path, clock: Clock) -> None:
     summary = store.summarize(lesson)
     assert summary.first_try == 1 and summary.solved == 2
     assert 0 <= summary.seconds < 60  # opened and answered within this test
+
+
+def test_fresh_variant_never_repeats_the_numbers_on_screen() -> None:
+    """A small draw range can give a variant the learner's own numbers again: "another one"
+    skips it. A step with fixed numbers gets the counter back (and says so in the app)."""
+    from bptutor.engine.course.exercise import draw, fresh_variant, has_variants
+
+    course = load_course(None)
+    checked = 0
+    for lesson in course.lessons:
+        for step in lesson.steps:
+            if step.exercise is None or step.exercise.kind in ("train", "code"):
+                continue
+            for seed in (1, 2, 3):
+                own = draw(lesson, step, seed)
+                variant = fresh_variant(lesson, step, seed, 1)
+                fresh = draw(lesson, step, seed, variant=variant)
+                if has_variants(lesson, step, seed):
+                    assert not fresh.same_numbers(own), (lesson.id, step.id, seed)
+                    after = fresh_variant(lesson, step, seed, variant + 1, unlike=variant)
+                    assert not draw(lesson, step, seed, variant=after).same_numbers(fresh)
+                    checked += 1
+                else:
+                    assert variant == 1
+    assert checked > 50

@@ -1,0 +1,195 @@
+"""Practice until it sticks (issue 13), driven through the app: another variant of a step, the
+review queue on the map (dates from an injected clock) and the learner's summary."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bptutor.engine.course.exercise import draw, has_variants
+from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.app import BptutorApp
+from bptutor.tui.screens.course_map import CourseMapScreen
+from bptutor.tui.screens.lesson import LessonScreen
+from bptutor.tui.screens.summary import SummaryScreen
+from textual.widgets import Input
+from tui_helpers import (
+    SEED,
+    SIZE,
+    Target,
+    course_for,
+    first_typed_step,
+    open_target,
+    screen_lines,
+    wrong_answer,
+)
+
+TODAY = datetime(2026, 3, 2, 9, 0)
+
+
+def app_on(data_dir: Path, day: datetime, *, review: bool = True) -> BptutorApp:
+    """The app with its clock fixed on `day` (the review queue's dates come from it)."""
+    store = ProgressStore(data_dir, clock=lambda: day)
+    store.mark_welcomed()
+    return BptutorApp(course_for(None), store, seed=SEED, review=review)
+
+
+def text_of(app: BptutorApp) -> str:
+    return "\n".join(screen_lines(app))
+
+
+async def submit(pilot, screen: LessonScreen, answer: str) -> None:
+    screen.query_one("#answer", Input).value = answer
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def typed_steps_with_variants(count: int) -> list[Target]:
+    """The first `count` typed exercises whose numbers change from one variant to the next."""
+    course = course_for(None)
+    found = []
+    for li, lesson in enumerate(course.lessons):
+        for si, step in enumerate(lesson.steps):
+            if step.exercise is None or step.exercise.kind not in (
+                "derivative",
+                "expression",
+                "value",
+                "vector",
+                "matrix",
+            ):
+                continue
+            if has_variants(lesson, step, SEED):
+                found.append(Target(li, si, lesson, step, draw(lesson, step, SEED)))
+                if len(found) == count:
+                    return found
+    raise AssertionError("the course has too few typed steps with variants")
+
+
+async def test_a_fresh_variant_solved_after_a_reveal_counts_and_keeps_the_reveal(
+    data_dir: Path,
+) -> None:
+    target = typed_steps_with_variants(1)[0]
+    app = app_on(data_dir, TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, target)
+        await pilot.press("ctrl+r", "ctrl+r")  # the second press confirms
+        await pilot.pause()
+        assert "marked as revealed" in text_of(app)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert screen.variant >= 1
+        assert f"variant {screen.variant}" in text_of(app)
+        fresh = draw(target.lesson, target.step, SEED, variant=screen.variant)
+        assert not fresh.same_numbers(target.inst)
+        assert "marked as revealed" not in text_of(
+            app
+        )  # the new numbers' solution is not on screen
+        await submit(pilot, screen, fresh.solution)
+        assert screen.solved
+        assert "✓ solved" in text_of(app)
+        progress_variant = screen.variant
+    progress = ProgressStore(data_dir).step(target.lesson.id, target.step.id)
+    assert progress.solved and progress.revealed
+    assert progress.variants_solved == {progress_variant}
+    assert progress.variants_tried >= {0, progress_variant}
+
+
+async def test_a_step_with_fixed_numbers_says_it_has_no_other_variant(data_dir: Path) -> None:
+    course = course_for(None)
+    fixed = next(
+        Target(li, si, lesson, step, draw(lesson, step, SEED))
+        for li, lesson in enumerate(course.lessons)
+        for si, step in enumerate(lesson.steps)
+        if step.exercise is not None
+        and step.exercise.kind == "derivative"
+        and not has_variants(lesson, step, SEED)
+    )
+    app = app_on(data_dir, TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, fixed)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert screen.variant == 0
+        assert "numbers are fixed" in text_of(app)
+
+
+async def test_wrong_then_right_is_due_tomorrow_not_today(data_dir: Path) -> None:
+    target = first_typed_step(course_for(None))
+    app = app_on(data_dir, TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, target)
+        await submit(pilot, screen, wrong_answer(target.inst))
+        await submit(pilot, screen, target.inst.solution)
+        assert screen.solved
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert "Review:" not in text_of(app)  # nothing due today
+    tomorrow = app_on(data_dir, TODAY + timedelta(days=1))
+    async with tomorrow.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Review: 1 due" in text_of(tomorrow)
+    # --no-review: the queue is kept but not offered
+    off = app_on(data_dir, TODAY + timedelta(days=1), review=False)
+    async with off.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Review:" not in text_of(off)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(off.screen, CourseMapScreen)
+
+
+async def test_a_review_walks_the_due_steps_with_new_numbers(data_dir: Path) -> None:
+    targets = typed_steps_with_variants(2)
+    store = ProgressStore(data_dir, clock=lambda: TODAY)
+    for t in targets:  # both needed a second try: both enter the queue
+        store.record_attempt(t.lesson.id, t.step.id, "0", "incorrect")
+        store.record_attempt(t.lesson.id, t.step.id, t.inst.solution, "correct")
+    # a step the course no longer has (an edited course) is dropped without a word
+    store.record_attempt(targets[0].lesson.id, "a-removed-step", "0", "incorrect")
+    store.record_attempt(targets[0].lesson.id, "a-removed-step", "1", "correct")
+    app = app_on(data_dir, TODAY + timedelta(days=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "Review: 2 due" in text_of(app)
+        await pilot.press("r")
+        await pilot.pause()
+        for number, target in enumerate(targets, 1):
+            screen = app.screen
+            assert isinstance(screen, LessonScreen)
+            assert screen.step.id == target.step.id
+            assert screen.variant >= 1
+            assert f"Review {number}/2" in text_of(app)
+            fresh = draw(target.lesson, target.step, SEED, variant=screen.variant)
+            assert not fresh.same_numbers(target.inst)  # new numbers, not the ones solved
+            await submit(pilot, screen, fresh.solution)
+            assert screen.solved
+            await pilot.press("enter")  # on to the next due step
+            await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert "Review:" not in text_of(app)  # nothing left due today
+    after = ProgressStore(data_dir, clock=lambda: TODAY + timedelta(days=1))
+    for t in targets:
+        state = after.step(t.lesson.id, t.step.id).review
+        assert state is not None and state.box == 1  # clean: up a box, due in 3 days
+        assert state.due == (TODAY + timedelta(days=4)).date()
+
+
+async def test_the_summary_screen_shows_the_learners_record(data_dir: Path) -> None:
+    target = first_typed_step(course_for(None))
+    store = ProgressStore(data_dir, clock=lambda: TODAY)
+    store.record_hint(target.lesson.id, target.step.id)
+    store.record_attempt(target.lesson.id, target.step.id, target.inst.solution, "correct")
+    app = app_on(data_dir, TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        text = text_of(app)
+        assert "1st try" in text and "review" in text
+        assert f"seed {SEED}" in text
+        assert "1 of " in text and "exercises solved, 0 of them at the first try" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
