@@ -188,3 +188,25 @@ def test_engine_import_does_not_load_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"engine imported UI/heavy modules: {out.stdout}"
+
+
+MAX_MODULE_LINES = 600
+# engine modules allowed over MAX_MODULE_LINES, each with the reason; the test below fails when
+# one of them is back under the limit, so the list only shrinks
+LONG_MODULES = {
+    "engine/nn/network.py": "deeper networks (issue 11) are still being edited; split after",
+    "engine/nn/training.py": "deeper networks (issue 11) are still being edited; split after",
+}
+
+
+def test_engine_modules_stay_short() -> None:
+    """One job per module: no engine module over MAX_MODULE_LINES without a stated reason."""
+    long = {}
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES:
+            long[path.relative_to(ROOT).as_posix()] = lines
+    unexplained = sorted(set(long) - set(LONG_MODULES))
+    assert not unexplained, "\n".join(f"{m}: {long[m]} lines" for m in unexplained)
+    stale = sorted(set(LONG_MODULES) - set(long))
+    assert not stale, f"back under {MAX_MODULE_LINES} lines, drop from LONG_MODULES: {stale}"

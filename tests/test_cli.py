@@ -6,6 +6,7 @@ import csv
 import getpass
 import io
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -71,17 +72,19 @@ def test_reset_progress_wipes_after_yes(saved: Path, run: Any) -> None:
 
 
 def test_progress_table(saved: Path, run: Any) -> None:
+    """`bptutor progress` prints the summary (the same as --summary), every lesson on a row."""
     from bptutor.engine.course.loader import load_course
 
     course = load_course(None)
     out = run("--data-dir", str(saved), "progress")
     assert out.returncode == 0, out.stderr
+    assert out.stdout == run("progress", "--data-dir", str(saved), "--summary").stdout
     lines = out.stdout.splitlines()
-    assert lines[0].split()[:3] == ["lesson", "title", "state"]
-    for lesson in course.lessons:
-        assert any(line.startswith(lesson.id) for line in lines)
+    assert lines[5].split()[:2] == ["lesson", "solved"]
+    for number, lesson in enumerate(course.lessons, 1):
+        assert any(line.startswith(f"{number:>2}. {lesson.title[:10]}") for line in lines)
     total = sum(1 for les in course.lessons for s in les.steps if s.exercise is not None)
-    assert f"1 of {total} exercises solved." in out.stdout
+    assert f"1 of {total} exercises solved, 0 of them at the first try." in out.stdout
 
 
 def test_progress_export_json_and_csv(saved: Path, tmp_path: Path, run: Any) -> None:
@@ -124,7 +127,9 @@ def test_progress_summary_and_the_review_setting(saved: Path, run: Any) -> None:
     # the review queue (due tomorrow, not today)
     row = next(line for line in lines if line.lstrip().startswith("1."))
     exercises = sum(s.exercise is not None for s in load_course(None).lessons[0].steps)
-    assert row.split()[-7:] == [f"1/{exercises}", "0", "%", "1", "0", "1", "—"]
+    cells = re.split(r"\s{2,}", row.strip())
+    assert cells[1:6] == [f"1/{exercises}", "0 %", "1", "0", "1"]
+    assert cells[6] in ("—", "1 min")  # two answers a moment apart
     assert "exercises solved, 0 of them at the first try." in out.stdout
     assert "Review: 1 step in the queue, 0 due today." in out.stdout
 
@@ -158,7 +163,7 @@ def test_exports_carry_variants_and_the_record(saved: Path, run: Any) -> None:
 
     out = run("--data-dir", str(saved), "progress", "--export", "csv")
     table = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert next(r for r in table if r["lesson"] == lesson.id)["variants"] == f"{step.id}:2"
+    assert next(r for r in table if r["lesson"] == lesson.id)["variants_tried"] == f"{step.id}:2"
 
 
 def test_progress_with_a_damaged_file_warns_on_stderr(tmp_path: Path, run: Any) -> None:

@@ -12,15 +12,8 @@ from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
 from bptutor.tui.cli import main
 
-SAMPLES = Path(__file__).resolve().parent / "data" / "backprop"
 STEP = "backprop-code/backward"
 EXIT = {"correct": 0, "incorrect": 1, "invalid": 2}
-
-
-def expectation(path: Path) -> tuple[str, str | None]:
-    line = next(x for x in path.read_text("utf-8").splitlines() if x.startswith("# expect: "))
-    status, _, mistake = line.removeprefix("# expect: ").partition(" ")
-    return status, None if mistake == "-" else mistake
 
 
 @pytest.fixture
@@ -70,10 +63,11 @@ def test_the_fresh_starter_is_wrong_not_broken(run: Any) -> None:
     assert code == 1 and out.startswith("✗ Not quite. ")
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.py")), ids=lambda p: p.stem)
-def test_each_sample_gets_its_verdict_and_exit_code(run: Any, sample: Path) -> None:
-    status, mistake = expectation(sample)
-    code, out, _ = run("code", "check", STEP, str(sample), "--seed", "7")
+def test_each_sample_gets_its_verdict_and_exit_code(
+    run: Any, samples: Path, sample_name: str, expected_verdict: tuple[str, str | None]
+) -> None:
+    status, mistake = expected_verdict
+    code, out, _ = run("code", "check", STEP, str(samples / sample_name), "--seed", "7")
     assert code == EXIT[status], out
     prefix = {
         "correct": "✓ Right.",
@@ -104,8 +98,8 @@ def test_a_hard_coded_answer_passes_one_case_only(run: Any, tmp_path: Path) -> N
     assert "1 of 4 cases right." in out
 
 
-def test_the_seed_defaults_to_the_learners(run: Any, tmp_path: Path) -> None:
-    code, _, _ = run("code", "check", STEP, str(SAMPLES / "right.py"))
+def test_the_seed_defaults_to_the_learners(samples: Path, run: Any, tmp_path: Path) -> None:
+    code, _, _ = run("code", "check", STEP, str(samples / "right.py"))
     assert code == 0 and (tmp_path / "data" / "progress.json").is_file()
 
 

@@ -75,33 +75,25 @@ def test_bad_arguments_exit_2_with_a_clear_message(
 def test_installed_command_plain_without_a_tty() -> None:
     exe = shutil.which("bptutor")
     cmd = [exe] if exe else [sys.executable, "-m", "bptutor.tui.cli"]
-    result = subprocess.run(
-        [*cmd, "train", "--plain", "--epochs", "1500"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+
+    def train(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cmd, "train", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+
+    result = train("--plain", "--epochs", "1500")
     assert result.returncode == 0, result.stderr
     assert final_loss(result.stdout) < 0.05
     assert "┤" in result.stdout
     # without --plain and without a terminal it prints too (scripts, pipes)
-    piped = subprocess.run(
-        [*cmd, "train", "--epochs", "500"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    piped = train("--epochs", "500")
     assert piped.returncode == 0, piped.stderr
     assert "not a terminal" in piped.stderr and "final loss" in piped.stdout
-    bad = subprocess.run(
-        [*cmd, "train", "--plain", "--dataset", "nope"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    bad = train("--plain", "--dataset", "nope")
     assert bad.returncode == 2 and "--dataset" in bad.stderr
 
 

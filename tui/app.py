@@ -80,6 +80,7 @@ class BptutorApp(App[int]):
         self.seed = store.seed if seed is None else seed
         self.work_dir = work_dir
         self.review = review
+        store.review_paused = not review  # nothing joins the queue this time
         self._notices_shown = 0
 
     # --------------------------------------------------------------------------- startup

@@ -15,6 +15,7 @@ from typing import Any
 
 from bptutor.engine.course.classreport import ClassReport, build_report, collect, default_now
 from bptutor.engine.course.loader import load_course
+from bptutor.tui.progress_cli import write_output
 
 WIDTH = 80
 STEP_COLUMNS = (
@@ -151,13 +152,4 @@ def main(args: argparse.Namespace) -> int:
     else:
         text = format_text(report, {lesson.id: lesson.title for lesson in course.lessons})
     output: Path | None = getattr(args, "output", None)
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"Wrote {output}.", file=sys.stderr)
-    return 0
+    return write_output(text, output)

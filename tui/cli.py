@@ -12,6 +12,8 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 
 def _version() -> str:
     try:
@@ -149,14 +151,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw the cases for seed S (default: your own seed, as in the tutor)",
     )
 
-    progress = sub.add_parser("progress", help="print or export a summary of your progress")
-    progress.add_argument(
-        "--export", choices=["json", "csv"], help="write the summary as JSON or CSV"
+    progress = sub.add_parser(
+        "progress",
+        help="print or export a summary of your progress",
+        description="Your progress, per lesson: exercises solved, the share at the first try, "
+        "hints, solutions shown, steps in review, time spent. It is kept in progress.json in "
+        "your data directory (--data-dir, else $BPTUTOR_DATA_DIR, else the per-user one: "
+        f"{user_data_dir('bptutor', appauthor=False)}).",
     )
     progress.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        default=argparse.SUPPRESS,  # `bptutor --data-dir D progress` works as well
+        help="the data directory to read (as `bptutor --data-dir DIR`)",
+    )
+    shown = progress.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--export", choices=["json", "csv"], help="write the summary as JSON or CSV for a teacher"
+    )
+    shown.add_argument(
         "--summary",
         action="store_true",
-        help="per lesson: solved, first-try rate, hints, solutions shown, review, time spent",
+        help="the summary in 80 columns (the default when not exporting)",
     )
     progress.add_argument(
         "--review",

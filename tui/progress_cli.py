@@ -15,7 +15,21 @@ from bptutor.engine.course.loader import load_course
 from bptutor.engine.course.model import Lesson
 from bptutor.engine.course.progress import LessonSummary, ProgressStore
 
-COLUMNS = ("lesson", "title", "state", "solved", "total", "attempts", "hints", "revealed")
+COLUMNS = (
+    "lesson",
+    "title",
+    "state",
+    "solved",
+    "total",
+    "first_try",
+    "attempts",
+    "hints",
+    "revealed",
+    "in_review",
+    "due",
+    "minutes",
+)
+"""The export's columns per lesson (the JSON adds per-step details and the whole record)."""
 
 
 def rows(summaries: list[LessonSummary]) -> list[dict[str, Any]]:
@@ -26,30 +40,16 @@ def rows(summaries: list[LessonSummary]) -> list[dict[str, Any]]:
             "state": s.state,
             "solved": s.solved,
             "total": s.total,
+            "first_try": s.first_try,
             "attempts": s.attempts,
             "hints": s.hints_used,
             "revealed": s.revealed,
+            "in_review": s.in_review,
+            "due": s.due,
+            "minutes": round(s.seconds / 60, 1),
         }
         for s in summaries
     ]
-
-
-def format_table(table: list[dict[str, Any]]) -> str:
-    """Plain text columns (no colour: it may go into a file or a pipe)."""
-    headers = list(COLUMNS)
-    cells = [[str(row[c]) for c in COLUMNS] for row in table]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    numeric = {"solved", "total", "attempts", "hints", "revealed"}
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            v.rjust(w) if h in numeric else v.ljust(w)
-            for v, w, h in zip(values, widths, headers, strict=True)
-        ).rstrip()
-
-    out = [line(headers), line(["-" * w for w in widths])]
-    out += [line(r) for r in cells]
-    return "\n".join(out)
 
 
 def step_details(store: ProgressStore, lesson: Lesson) -> list[dict[str, Any]]:
@@ -91,13 +91,20 @@ def _review_cell(summary: LessonSummary) -> str:
 
 
 def summary_text(
-    summaries: list[LessonSummary], *, learner: str, seed: int, review_on: bool = True
+    summaries: list[LessonSummary],
+    *,
+    learner: str,
+    seed: int,
+    review_on: bool = True,
+    paused: bool = False,
+    width: int = 80,
 ) -> str:
     """The summary a learner can keep or show (≤ 80 columns): per lesson exercises solved, the
     share solved at the first try, hints, solutions shown, steps in review, time spent."""
     table = []
     for number, s in enumerate(summaries, 1):
-        title = s.title if len(s.title) <= 30 else s.title[:29] + "…"
+        room = max(12, width - 52)  # what the other columns leave of `width`
+        title = s.title if len(s.title) <= room else s.title[: room - 1] + "…"
         rate = f"{round(100 * s.first_try / s.solved)} %" if s.solved else "—"
         table.append(
             [
@@ -125,7 +132,9 @@ def summary_text(
     out = [f"Learner {learner} · seed {seed}"]
     out.append(f"{solved} of {total} exercises solved, {first} of them at the first try.")
     out.append(f"Time spent: {_duration(sum(s.seconds for s in summaries))}.")
-    if not review_on:
+    if paused:
+        out.append("Review is paused for this sitting (bptutor --no-review).")
+    elif not review_on:
         out.append("Review is turned off (bptutor progress --review on turns it on).")
     elif queued:
         steps = "step" if queued == 1 else "steps"
@@ -175,29 +184,49 @@ def export(
         }
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     buf = io.StringIO()
-    fields = ["learner", "seed", *COLUMNS, "variants"]
+    fields = ["learner", "seed", *COLUMNS, "variants_tried"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     by_id = {lesson.id: lesson for lesson in lessons}
     for row in table:
         lesson = by_id.get(row["lesson"])
         writer.writerow(
-            {"learner": who, "seed": store.seed, **row, "variants": _variant_counts(store, lesson)}
+            {
+                "learner": who,
+                "seed": store.seed,
+                **row,
+                "variants_tried": _variants_tried(store, lesson),
+            }
         )
     return buf.getvalue()
 
 
-def _variant_counts(store: ProgressStore, lesson: Lesson | None) -> str:
-    """Per lesson, for the CSV: the fresh variants each step was tried on, as `step:counter`
-    (only steps that have any), so a teacher can draw the same numbers again."""
+def _variants_tried(store: ProgressStore, lesson: Lesson | None) -> str:
+    """Per lesson, for the CSV: the fresh variants each step was shown in, `step:1 2 6`, steps
+    separated by `; ` (only steps that have any), so a teacher can draw the same numbers."""
     if lesson is None:
         return ""
     counters = []
     for step in lesson.steps:
-        tried = store.step(lesson.id, step.id).variants_tried - {0}
+        tried = sorted(store.step(lesson.id, step.id).variants_tried - {0})
         if tried:
-            counters.append(f"{step.id}:{max(tried)}")
-    return " ".join(counters)
+            counters.append(f"{step.id}:" + " ".join(map(str, tried)))
+    return "; ".join(counters)
+
+
+def write_output(text: str, output: Path | None) -> int:
+    """Text to stdout, or to the file `output`: 0, or 1 (said on stderr) when it cannot be
+    written. The class report writes the same way."""
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {output}.", file=sys.stderr)
+    return 0
 
 
 def main(args: argparse.Namespace) -> int:
@@ -219,24 +248,9 @@ def main(args: argparse.Namespace) -> int:
     table = rows(summaries)
     fmt = getattr(args, "export", None)
     output: Path | None = getattr(args, "output", None)
-    if getattr(args, "summary", False) and fmt is None:
+    if fmt is None:  # the summary (--summary says so explicitly)
         who = learner_name(getattr(args, "learner", None))
         text = summary_text(summaries, learner=who, seed=store.seed, review_on=store.review_enabled)
-    elif fmt is None:
-        text = format_table(table) + "\n"
-        if table:
-            solved = sum(r["solved"] for r in table)
-            total = sum(r["total"] for r in table)
-            text += f"\n{solved} of {total} exercises solved.\n"
     else:
         text = export(table, fmt, store, course.lessons, getattr(args, "learner", None))
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        print(f"error: could not write {output}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    print(f"Wrote {output}.", file=sys.stderr)
-    return 0
+    return write_output(text, output)

@@ -1,3 +1,4 @@
-"""The language learners type answers in: the expression tree and its printing (`expr`), the
-Pratt parser from text to tree (`parser`), and grading a learner's text against the engine's
-expected value (`grading`). numpy only; imports nothing else of bptutor's."""
+"""The language learners type answers in: the expression tree (`expr`, the public face of
+`notation`, `tree` and `tidy`), text to tree (`tokens`, then the Pratt parser in `parser`), and
+grading a learner's text against the engine's expected value (`verdict`, `grading`). numpy only;
+imports nothing else of bptutor's."""

@@ -1,25 +1,30 @@
-"""Text to tree: the tokenizer and a Pratt parser for the answers learners type.
+"""Text to tree: a Pratt parser for the answers learners type, over the tokens of `tokens`.
 
 Answers are untrusted, so we read them with a grammar we control (no eval/exec/compile/sympy)
-and bound every dimension: length, tokens, nesting and the depth of the built tree. Precedence
-comes from `expr.BINDING_POWER`, the table the printers use too. Every ParseError has a message
-for the learner that quotes the token it names, and the column when there is one.
+and bound every dimension: length and tokens (`tokens`), nesting and the depth of the built tree
+(here). Precedence comes from `notation.BINDING_POWER`, the table the printers use too. Every
+ParseError has a message for the learner that quotes the token it names, and the column when
+there is one. `ParseError`, `canonical_name`, `tokenize` and the limits are importable from
+here too.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bptutor.engine.answers.expr import (
-    BINDING_POWER,
-    CONSTANTS,
-    FUNCTIONS,
-    SIGN,
-    SUPERSCRIPTS,
+from bptutor.engine.answers.notation import BINDING_POWER, CONSTANTS, FUNCTIONS, SIGN
+from bptutor.engine.answers.tokens import (
+    MAX_LENGTH,
+    MAX_TOKENS,
+    ParseError,
+    Token,
+    canonical_name,
+    resolve_names,
+    tokenize,
+)
+from bptutor.engine.answers.tree import (
     ArrayExpr,
     BinOp,
     Const,
@@ -30,44 +35,24 @@ from bptutor.engine.answers.expr import (
     call,
 )
 
-MAX_LENGTH = 2000  # characters of learner input
 MAX_DEPTH = 60  # parenthesis / bracket / sign / exponent nesting
 MAX_TREE_DEPTH = 400  # depth of the built tree (long chains), keeps recursion safe
-MAX_TOKENS = 1200
-
-_ALIASES = {"σ": "sigma", "π": "pi", "√": "sqrt", "ŷ": "y_hat"}
-_OPERATOR_CHARS = {
-    "−": "-",
-    "–": "-",
-    "·": "*",
-    "×": "*",
-    "⋅": "*",
-    "∗": "*",
-    "÷": "/",
-    "∣": "|",
-}
-# subscript digits belong to a name, as the app shows them: y₁ and W1₂₃ are y1 and W1_23
-_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
-_SPACES = " \t\n\r\u00a0\u2009\u202f"
 _NOT_A_LIST = "a single expression is expected here, not a list"
 _IMPLICIT = "*"  # juxtaposition (2x, x e^y) is read with this row of BINDING_POWER
 
-
-def canonical_name(name: str) -> str:
-    """The name the parser uses for a variable (ŷ is read as y_hat)."""
-    return _ALIASES.get(name, name)
-
-
-class ParseError(ValueError):
-    """Unreadable learner input: `message` for the learner, `column` 1-based (or None)."""
-
-    def __init__(self, message: str, column: int | None = None) -> None:
-        self.message = message
-        self.column = column
-        super().__init__(f"{message}, at column {column}" if column else message)
-
-
-# --- tokenizer ----------------------------------------------------------------------------------
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "MAX_TOKENS",
+    "MAX_TREE_DEPTH",
+    "Ambiguity",
+    "ParseError",
+    "Token",
+    "canonical_name",
+    "parse",
+    "parse_array",
+    "tokenize",
+]
 
 
 @dataclass(frozen=True)
@@ -84,227 +69,13 @@ class Ambiguity:
     other: Expr
 
 
-@dataclass(frozen=True)
-class Token:
-    kind: str  # num name op ( ) [ ] , ; | end
-    text: str
-    col: int  # 1-based column of the first character in the learner's text
-    space_before: bool = False
-    space_after: bool = False
-
-
-_NUM_RE = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+(?![A-Za-z_\d]))?")
-
-
-def _describe_char(ch: str) -> str:
-    if ch == "\x00":
-        return "a NUL character"
-    if not ch.isprintable():
-        return f"the control character U+{ord(ch):04X}"
-    return f"“{ch}”"
-
-
-def _ascii_digit(ch: str) -> bool:
-    """0-9 only: "²".isdigit() is true too, and no number starts with it."""
-    return ch.isascii() and ch.isdigit()
-
-
-def _is_name_char(ch: str, first: bool) -> bool:
-    if ch in SUPERSCRIPTS:
-        return False
-    if ch in "₀₁₂₃₄₅₆₇₈₉":
-        return not first
-    if ch in _ALIASES:
-        return True
-    if ch == "_" or (ch.isalpha() and ch.isidentifier()):
-        return True
-    return not first and ch.isdigit() and ch.isascii()
-
-
-def _superscript_tokens(run: str, col: int, space: bool) -> list[Token]:
-    """A run of superscripts is an exponent: x² is x^(2), eʸ is e^(y), xⁿ⁻¹ is x^(n-1)."""
-    plain = "".join(SUPERSCRIPTS[c] for c in run)
-    try:
-        inner = tokenize(plain)[:-1]  # one character each, so columns just shift
-    except ParseError as exc:
-        raise ParseError(exc.message, col + (exc.column or 1) - 1) from None
-    if not inner or all(t.kind in "()" for t in inner):
-        raise ParseError("a superscript needs something raised, like x² or eʸ", col)
-    if inner[-1].kind == "op":
-        last = run[inner[-1].col - 1]
-        raise ParseError(f"the superscript ends after “{last}”: something is missing", col)
-    out = [Token("op", "^", col, space), Token("(", "(", col, False)]
-    out += [Token(t.kind, t.text, col + t.col - 1, t.space_before) for t in inner]
-    out.append(Token(")", ")", col + len(run) - 1, False))
-    return out
-
-
-def _name_end(text: str, i: int) -> int:
-    """The end of the name starting at i; an alias (σ, π, √, ŷ) is a name of its own."""
-    j = i
-    while j < len(text) and _is_name_char(text[j], j == i):
-        if text[j] in _ALIASES and j > i:
-            break
-        j += 1
-        if text[j - 1] in _ALIASES:
-            break
-    return j
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split learner text into tokens, mapping Unicode operators and superscripts to ASCII."""
-    if len(text) > MAX_LENGTH:
-        raise ParseError(f"the answer is too long ({len(text)} characters, at most {MAX_LENGTH})")
-    tokens: list[Token] = []
-    i, n = 0, len(text)
-    space = False
-    while i < n:
-        if len(tokens) > MAX_TOKENS:  # a superscript alone makes up to 5 tokens: x² is ^ ( 2 )
-            raise ParseError("the answer is too long")
-        ch = text[i]
-        col = i + 1
-        if ch in _SPACES:
-            space = True
-            i += 1
-            continue
-        if ch in SUPERSCRIPTS:
-            j = i
-            while j < n and text[j] in SUPERSCRIPTS:
-                j += 1
-            tokens.extend(_superscript_tokens(text[i:j], col, space))
-            i, space = j, False
-            continue
-        if _ascii_digit(ch) or (ch == "." and _ascii_digit(text[i + 1 : i + 2])):
-            m = _NUM_RE.match(text, i)
-            assert m is not None
-            tokens.append(Token("num", m.group(0), col, space))
-            i, space = m.end(), False
-            continue
-        if _is_name_char(ch, True):
-            j = _name_end(text, i)
-            word = canonical_name(text[i:j])
-            tokens.append(Token("name", unicodedata.normalize("NFC", word), col, space))
-            i, space = j, False
-            continue
-        if ch == "*" and text.startswith("**", i):
-            tokens.append(Token("op", "^", col, space))
-            i, space = i + 2, False
-            continue
-        c = _OPERATOR_CHARS.get(ch, ch)
-        if c in "+-*/^":
-            tokens.append(Token("op", c, col, space))
-        elif c in "()[],;|":
-            tokens.append(Token(c, c, col, space))
-        elif c == "{" or c == "}":
-            tokens.append(Token("(" if c == "{" else ")", c, col, space))
-        else:
-            raise ParseError(f"{_describe_char(ch)} cannot be used here", col)
-        i, space = i + 1, False
-    if len(tokens) > MAX_TOKENS:
-        raise ParseError("the answer is too long")
-    out = []
-    for k, t in enumerate(tokens):
-        nxt_space = tokens[k + 1].space_before if k + 1 < len(tokens) else True
-        out.append(Token(t.kind, t.text, t.col, t.space_before, nxt_space))
-    out.append(Token("end", "", n + 1, space, True))
-    return out
-
-
-# --- names --------------------------------------------------------------------------------------
-
-
-def _spelling(name: str) -> str:
-    """What the spellings of one name share: y1, y_1 and y₁ are all "y1", W1_23 and W1₂₃
-    "W123"."""
-    return name.translate(_SUBSCRIPT_DIGITS).replace("_", "")
-
-
-def _spellings(variables: Sequence[str]) -> dict[str, str]:
-    """Each declared name by its spelling, when no other declared name shares it."""
-    by_spelling: dict[str, list[str]] = {}
-    for v in variables:
-        by_spelling.setdefault(_spelling(v), []).append(v)
-    return {k: names[0] for k, names in by_spelling.items() if len(names) == 1}
-
-
-def _split_name(word: str, known: Sequence[str], digits: bool = True) -> list[str] | None:
-    """Split an undeclared name into declared names ("xy" -> x, y); longest pieces first.
-    `digits`: a run of digits may be a number of its own ("x2" -> x·2)."""
-    if len(word) > 40:
-        return None
-    best: dict[int, list[str] | None] = {len(word): []}
-    for start in range(len(word) - 1, -1, -1):
-        best[start] = None
-        for k in sorted(known, key=len, reverse=True):
-            rest = best.get(start + len(k))
-            if k and word.startswith(k, start) and rest is not None:
-                best[start] = [k, *rest]
-                break
-        if best[start] is None and digits and word[start].isdigit():
-            j = start
-            while j < len(word) and word[j].isdigit():
-                j += 1
-            rest = best.get(j)
-            if rest is not None:
-                best[start] = [word[start:j], *rest]
-    return best[0]
-
-
-def _resolve_names(tokens: list[Token], variables: tuple[str, ...] | None) -> list[Token]:
-    """A declared name is read in any of its spellings (`y_1` and `y₁` for y1, `W1₂₃` for
-    W1_23); other names the exercise does not declare are split into declared ones (`xy` is
-    x·y, `ey` is e·y, `x2` is x·2) or refused with the list of names that are allowed."""
-    if variables is None:  # any name is a variable: y₁ is y1
-        return [
-            Token(t.kind, t.text.translate(_SUBSCRIPT_DIGITS), t.col, t.space_before, t.space_after)
-            if t.kind == "name"
-            else t
-            for t in tokens
-        ]
-    known = [*variables, *FUNCTIONS, *CONSTANTS]
-    spellings = _spellings(variables)
-    out: list[Token] = []
-    for t in tokens:
-        if t.kind != "name" or t.text in known:
-            out.append(t)
-            continue
-        declared = spellings.get(_spelling(t.text))
-        if declared is not None:
-            out.append(Token("name", declared, t.col, t.space_before, t.space_after))
-            continue
-        plain = t.text.translate(_SUBSCRIPT_DIGITS)
-        # a subscript is part of a name, never a number of its own: x₁ is not x·1
-        pieces = _split_name(plain, known, digits=plain == t.text)
-        if not pieces:
-            if not variables:
-                raise ParseError(
-                    f"“{t.text}” is not known here: type a number (constants e and pi are fine)",
-                    t.col,
-                )
-            allowed = ", ".join([*variables, "e", "pi"])
-            raise ParseError(f"“{t.text}” is not known here (you can use {allowed})", t.col)
-        col = t.col
-        for k, piece in enumerate(pieces):
-            out.append(
-                Token(
-                    "num" if piece[0].isdigit() else "name",
-                    piece,
-                    col,
-                    t.space_before if k == 0 else False,
-                    t.space_after if k == len(pieces) - 1 else False,
-                )
-            )
-            col += len(piece)
-    return out
-
-
 # --- the Pratt parser ---------------------------------------------------------------------------
 
 
 class _Parser:
     def __init__(self, text: str, variables: tuple[str, ...] | None) -> None:
         self.variables = variables
-        self.tokens = _resolve_names(tokenize(text), variables)
+        self.tokens = resolve_names(tokenize(text), variables)
         self.pos = 0
         self.nesting = 0
         self.array_row = [False]  # inside an array row (whitespace separates entries)

@@ -17,7 +17,6 @@ import functools
 import keyword
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from bptutor.engine.course.model import (
     ParamSpec,
 )
 from bptutor.engine.course.progress import default_data_dir
+from bptutor.engine.course.reader import Reader, read_param, type_name
 
 __all__ = [
     "CODE_KEYS",
@@ -66,9 +66,6 @@ MAX_TIME_LIMIT = 60.0
 SOLUTIONS = "solutions"
 WORK_SUBDIR = "code"
 
-ReadParam = Callable[[Any, str, Any, str], ParamSpec]
-"""The loader's `_read_param(reader, name, spec, key)`, passed in (no import cycle)."""
-
 
 def _identifier(value: Any) -> bool:
     return (
@@ -76,21 +73,9 @@ def _identifier(value: Any) -> bool:
     )
 
 
-def _tname(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f'the string "{value}"'
-    return type(value).__name__
-
-
 def _computation(r: Any, key: str, text: Any) -> Any:
     if not isinstance(text, str):
-        raise r.fail(key, f"must be a computation string, got {_tname(text)}")
+        raise r.fail(key, f"must be a computation string, got {type_name(text)}")
     return r.computation(text, key)  # the loader's reader: the course's format rules
 
 
@@ -102,7 +87,7 @@ def _outputs(r: Any, key: str, value: Any, default_name: str) -> tuple[CodeOutpu
         raise r.fail(
             key,
             'must be a computation string, or a table { name = "computation", ... } with one '
-            f"entry per returned value, got {_tname(value)}",
+            f"entry per returned value, got {type_name(value)}",
         )
     out = []
     for name, text in value.items():
@@ -140,9 +125,7 @@ def _check_starter(r: Any, starter: str, function: str, args: tuple[str, ...]) -
         )
 
 
-def read_code_exercise(
-    r: Any, table: dict[str, Any], prompt: str | None, read_param: ReadParam
-) -> ExerciseSpec:
+def read_code_exercise(r: Reader, table: dict[str, Any], prompt: str | None) -> ExerciseSpec:
     """A `kind = "code"` table as an ExerciseSpec with its CodeSpec; `r` is the loader's
     reader (it knows the file and step for messages)."""
     p = "exercise."
@@ -167,12 +150,12 @@ def read_code_exercise(
         raise r.fail(f"{p}starter", "is empty")
     _check_starter(r, starter, function, args)
     solution = _file_name(r, table, "solution")
-    cases = _read_cases(r, table.get("cases"), read_param)
+    cases = _read_cases(r, table.get("cases"))
     case_params: tuple[ParamSpec, ...] = ()
     if "case_params" in table:
         raw = table["case_params"]
         if not isinstance(raw, dict):
-            raise r.fail(f"{p}case_params", f"must be a table of parameters, got {_tname(raw)}")
+            raise r.fail(f"{p}case_params", f"must be a table of parameters, got {type_name(raw)}")
         case_params = tuple(
             read_param(r, name, spec, f"{p}case_params.{name}") for name, spec in raw.items()
         )
@@ -208,7 +191,7 @@ def read_code_exercise(
     return ExerciseSpec("code", prompt=prompt, code=code, **tols)
 
 
-def _read_cases(r: Any, raw: Any, read_param: ReadParam) -> tuple[tuple[ParamSpec, ...], ...]:
+def _read_cases(r: Reader, raw: Any) -> tuple[tuple[ParamSpec, ...], ...]:
     """`cases = [{ n = 2, m = 3, L = 1 }, ...]`: per case, parameters (a bare number or list of
     numbers is a fixed value; any other parameter form works too)."""
     key = "exercise.cases"
@@ -218,7 +201,9 @@ def _read_cases(r: Any, raw: Any, read_param: ReadParam) -> tuple[tuple[ParamSpe
     for i, case in enumerate(raw, 1):
         where = f"{key}[{i}]"
         if not isinstance(case, dict):
-            raise r.fail(where, f"must be a table such as {{ n = 2, L = 1 }}, got {_tname(case)}")
+            raise r.fail(
+                where, f"must be a table such as {{ n = 2, L = 1 }}, got {type_name(case)}"
+            )
         specs = []
         for name, value in case.items():
             if _fixed(value):
@@ -255,15 +240,7 @@ def _read_mistakes(
     out: list[CodeMistakeSpec] = []
     for i, m in enumerate(raw, 1):
         where = f"{key}[{i}]"
-        if not isinstance(m, dict):
-            raise r.fail(where, f"must be a table {{ name, answer, message }}, got {_tname(m)}")
-        r.keys(m, ("name", "answer", "message"), f"{where}.")
-        name = r.string(m, "name", f"{where}.")
-        message = r.string(m, "message", f"{where}.")
-        if not message.strip():
-            raise r.fail(f"{where}.message", "is empty (say what went wrong)")
-        if any(x.name == name for x in out):
-            raise r.fail(f"{where}.name", f'"{name}" is declared twice')
+        name, message = r.mistake(m, where, [x.name for x in out])
         if "answer" not in m:
             raise r.fail(f"{where}.answer", "is missing")
         if isinstance(m["answer"], str) and len(names) > 1:

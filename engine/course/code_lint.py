@@ -14,8 +14,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bptutor.engine.course.code_exercise import CodeExercise, Run
 from bptutor.engine.course.code_format import starter_text
+from bptutor.engine.course.code_grading import CodeExercise, Run
 from bptutor.engine.course.coderun import CallResult, CodeProcess
 from bptutor.engine.course.model import Lesson
 
@@ -87,6 +87,15 @@ def _mistakes_differ_and_are_named(drawn: Sequence[tuple[int, CodeExercise]]) ->
                 )
 
 
+def _cannot_import(child: CodeProcess, path: Path, what: str, seed: int) -> Problem | None:
+    """Load `path` in the child: None when it imports, else the problem saying why not."""
+    loaded = child.load(path)
+    if loaded.ok:
+        return None
+    failure = loaded.failure
+    return (f"{what} cannot be imported", seed, failure.text if failure is not None else "")
+
+
 def _reference_passes(
     drawn: Sequence[tuple[int, CodeExercise]], child: CodeProcess
 ) -> Iterator[Problem]:
@@ -96,11 +105,9 @@ def _reference_passes(
     if path is None or not path.is_file():
         yield ("has no reference solution file", drawn[0][0], str(path))
         return
-    loaded = child.load(path)
-    if not loaded.ok:
-        failure = loaded.failure
-        text = failure.text if failure is not None else ""
-        yield ("the reference solution cannot be imported", drawn[0][0], text)
+    problem = _cannot_import(child, path, "the reference solution", drawn[0][0])
+    if problem is not None:
+        yield problem
         return
     for seed, ex in drawn:
         run = ex.run_loaded(child)
@@ -121,11 +128,9 @@ def _starter_fails(
     with tempfile.TemporaryDirectory(prefix="bptutor-lint-") as folder:
         path = Path(folder) / first.file
         path.write_text(starter_text(lesson, first.file), encoding="utf-8")
-        loaded = child.load(path)
-        if not loaded.ok:
-            failure = loaded.failure
-            text = failure.text if failure is not None else ""
-            yield ("the starter file cannot be imported", drawn[0][0], text)
+        problem = _cannot_import(child, path, "the starter file", drawn[0][0])
+        if problem is not None:
+            yield problem
             return
         for seed, ex in drawn:
             verdict = ex.grade(ex.run_loaded(child))

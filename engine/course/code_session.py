@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bptutor.engine.answers.grading import Verdict
-from bptutor.engine.course.code_exercise import CodeExercise
+from bptutor.engine.course.code_grading import CodeExercise
 from bptutor.engine.course.coderun import CodeProcess, Spare
 
 __all__ = ["CodeCheck", "CodeWatch"]

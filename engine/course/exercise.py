@@ -115,7 +115,7 @@ class DrawnStep:
             sorted(other.choices),
         )
 
-    code: CodeExercise | None = None  # code: the cases and the grading (code_exercise.py)
+    code: CodeExercise | None = None  # code: the cases and the grading (code_grading.py)
 
     def check(self, answer: str) -> Verdict:
         """Grade an answer by the step's kind (for code: the path of the learner's file, run

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from bptutor.engine.answers.expr import Expr
 from bptutor.engine.course.calls import OnCall
-from bptutor.engine.course.code_exercise import CodeExercise
+from bptutor.engine.course.code_grading import CodeExercise
 from bptutor.engine.course.code_lint import lint_code_step
 from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Course, ExerciseError, Lesson, Step

@@ -5,37 +5,28 @@ error names the file, the lesson or step id and the key, and a broken lesson is 
 described in `Course.errors` without taking the others down. After the structure is read, every
 step is drawn once (seed 0) so that undefined parameters, unknown computations and shape
 mismatches are caught at load time too. The format is documented in lessons/README.md.
+The key-by-key reading (`Reader`) and the `params` tables live in `reader`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from bptutor.engine.answers.expr import Var
-from bptutor.engine.answers.parser import ParseError, canonical_name, parse
-from bptutor.engine.course.calls import CallError, Node, names_used, parse_call, uses_infix
+from bptutor.engine.course.calls import names_used
 from bptutor.engine.course.code_format import CODE_KEYS, read_code_exercise
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
     FORMAT_VERSION,
     LETTERS,
-    MAX_DIMS,
-    MAX_ENTRIES,
-    MAX_MAGNITUDE,
-    MAX_ROUND,
-    Constraint,
     Course,
     ExerciseError,
     ExerciseSpec,
     Lesson,
     LessonError,
     MistakeSpec,
-    ParamSpec,
     Step,
     excerpt,
 )
@@ -47,13 +38,17 @@ from bptutor.engine.course.outline import (
     read_text,
     show_controls,
 )
+from bptutor.engine.course.reader import (
+    NAME_PATTERN,
+    Reader,
+    canonical,
+    is_number,
+    is_variable_name,
+    read_params,
+    type_name,
+)
 
 __all__ = ["builtin_course_dir", "load_course", "load_lesson"]  # builtin_course_dir: from outline
-
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-DISTRIBUTIONS = ("int", "uniform", "normal", "choice", "value", "expr")
-RESERVED_NAMES = frozenset({"answer"})
 
 _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "derivative": ("function", "wrt", "variables", "mistakes"),
@@ -89,275 +84,14 @@ _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
-# --- reading ------------------------------------------------------------------------------------
-
-
-class _Reader:
-    """Validates one TOML table at a time, producing messages with the right context."""
-
-    def __init__(self, where: str, version: int = FORMAT_VERSION) -> None:
-        self.where = where  # e.g. 'lessons/02_partials.toml: step "dg-dy"'
-        self.version = version  # the course's format_version
-
-    def at(self, where: str) -> _Reader:
-        """A reader for a table inside this one (same format version)."""
-        return _Reader(where, self.version)
-
-    def computation(self, text: str, key: str, *, constraint: bool = False) -> Node:
-        """Parse a computation (or a `require` constraint); infix maths needs format 2."""
-        try:
-            node = parse_call(text, constraint=constraint)
-        except CallError as exc:
-            raise self.fail(key, f'= "{excerpt(text)}": {exc}') from None
-        if self.version < 2 and uses_infix(node):
-            raise self.fail(
-                key,
-                f'= "{excerpt(text)}" is written in infix maths, which needs format 2: set '
-                "format_version = 2 in index.toml (format 1 writes calls, like sub(a, b))",
-            )
-        return node
-
-    def constraints(self, table: dict[str, Any]) -> tuple[Constraint, ...]:
-        """`require = ["abs(rho - 1) >= 0.03", ...]` (format 2)."""
-        texts = self.strings(table, "require")
-        if texts is None:
-            return ()
-        if self.version < 2:
-            raise self.fail("require", "needs format_version = 2 in index.toml")
-        return tuple(
-            Constraint(text, self.computation(text, f"require[{i}]", constraint=True))
-            for i, text in enumerate(texts, 1)
-        )
-
-    def fail(self, key: str, message: str) -> LessonError:
-        return LessonError(f"{self.where}: {key} {message}" if key else f"{self.where}: {message}")
-
-    def keys(self, table: dict[str, Any], allowed: tuple[str, ...], prefix: str = "") -> None:
-        for key in table:
-            if key not in allowed:
-                raise self.fail(
-                    "",
-                    f'unknown key "{prefix}{key}" (expected one of: {", ".join(allowed)})',
-                )
-
-    def string(
-        self, table: dict[str, Any], key: str, prefix: str = "", required: bool = True
-    ) -> str | None:
-        if key not in table:
-            if required:
-                raise self.fail(f"{prefix}{key}", "is missing (expected a string)")
-            return None
-        value = table[key]
-        if not isinstance(value, str):
-            raise self.fail(f"{prefix}{key}", f"must be a string, got {_tname(value)}")
-        return value
-
-    def strings(self, table: dict[str, Any], key: str, prefix: str = "") -> tuple[str, ...] | None:
-        if key not in table:
-            return None
-        value = table[key]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{prefix}{key}", f"must be a list of strings, got {_tname(value)}")
-        return tuple(value)
-
-    def ident(self, value: Any, key: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(key, f"must be a string id, got {_tname(value)}")
-        if not ID_PATTERN.match(value):
-            raise self.fail(
-                key,
-                f'"{value}" is not a valid id (lower-case letters, digits, - and _, '
-                "starting with a letter or digit)",
-            )
-        return value
-
-
-def _tname(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f'the string "{value}"'
-    return f"{type(value).__name__} {value!r}"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _read_params(r: _Reader, table: Any, key: str) -> tuple[ParamSpec, ...]:
+def _read_exercise(r: Reader, table: Any) -> ExerciseSpec:
     if not isinstance(table, dict):
-        raise r.fail(key, f"must be a table of parameters, got {_tname(table)}")
-    out = []
-    for name, spec in table.items():
-        out.append(_read_param(r, name, spec, f"{key}.{name}"))
-    return tuple(out)
-
-
-def _read_param(r: _Reader, name: str, spec: Any, key: str) -> ParamSpec:
-    if not NAME_PATTERN.match(name):
-        raise r.fail(key, "is not a valid parameter name (letters, digits and _)")
-    if name in RESERVED_NAMES:
-        raise r.fail(key, f'uses the reserved name "{name}"')
-    if isinstance(spec, str):
-        return ParamSpec(name, "compute", call=r.computation(spec, key), source=spec)
-    if not isinstance(spec, dict):
-        raise r.fail(
-            key,
-            "must be a table such as { int = [-3, 3] } or a computation string, "
-            f"got {_tname(spec)}",
-        )
-    dists = [d for d in DISTRIBUTIONS if d in spec]
-    if len(dists) != 1:
-        raise r.fail(key, f"needs exactly one of {', '.join(DISTRIBUTIONS)}")
-    dist = dists[0]
-    if dist == "expr":
-        r.keys(spec, ("expr", "variables"), f"{key}.")
-        texts = spec["expr"]
-        vector = isinstance(texts, list)
-        texts = texts if vector else [texts]
-        if not texts or not all(isinstance(t, str) for t in texts):
-            raise r.fail(f"{key}.expr", "must be an expression string or a list of them")
-        variables = r.strings(spec, "variables", f"{key}.")
-        if not variables:
-            raise r.fail(f"{key}.variables", 'is missing (expected a list such as ["x", "y"])')
-        for v in variables:
-            if not _is_variable_name(v):
-                raise r.fail(f"{key}.variables", f'"{v}" is not a valid variable name')
-        return ParamSpec(name, "expr", texts=tuple(texts), variables=variables, vector=vector)
-    if dist == "value":
-        r.keys(spec, ("value",), f"{key}.")
-        value = spec["value"]
-        try:
-            arr = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise r.fail(
-                f"{key}.value", "must be a number or a rectangular list of numbers"
-            ) from None
-        if arr.ndim > MAX_DIMS or arr.size > MAX_ENTRIES:
-            raise r.fail(f"{key}.value", _too_big(arr.shape, arr.size))
-        if _contains_bool(value):
-            raise r.fail(f"{key}.value", "must hold numbers, not booleans")
-        _check_magnitudes(r, f"{key}.value", arr.reshape(-1).tolist())
-        return ParamSpec(name, "value", args=(arr,))
-    r.keys(spec, (dist, "shape", "round", "nonzero", "exclude"), f"{key}.")
-    args = spec[dist]
-    if dist in ("int", "uniform", "normal"):
-        if not isinstance(args, list) or len(args) != 2 or not all(_is_number(a) for a in args):
-            raise r.fail(f"{key}.{dist}", f"must be a list of two numbers, got {_tname(args)}")
-        lo, hi = args
-        if dist == "int" and not all(isinstance(a, int) for a in args):
-            raise r.fail(f"{key}.int", "must be two whole numbers [low, high]")
-        if dist in ("int", "uniform") and lo > hi:
-            raise r.fail(f"{key}.{dist}", f"has low {lo} above high {hi}")
-        if dist == "normal" and hi < 0:
-            raise r.fail(f"{key}.normal", "must be [mean, standard deviation ≥ 0]")
-        _check_magnitudes(r, f"{key}.{dist}", args)
-    else:  # choice
-        ok = (
-            isinstance(args, list)
-            and args
-            and (all(_is_number(a) for a in args) or all(isinstance(a, str) for a in args))
-        )
-        if not ok:
-            raise r.fail(f"{key}.choice", "must be a non-empty list of numbers or of strings")
-        if _is_number(args[0]):
-            _check_magnitudes(r, f"{key}.choice", args)
-    shape = None
-    if "shape" in spec:
-        s = spec["shape"]
-        if (
-            not isinstance(s, list)
-            or not s
-            or not all(
-                (isinstance(n, int) and not isinstance(n, bool) and n > 0)
-                or (isinstance(n, str) and NAME_PATTERN.match(n))
-                for n in s
-            )
-        ):
-            raise r.fail(
-                f"{key}.shape",
-                "must be a list of positive whole numbers or parameter names, like [2, 3] or "
-                '["m", "n"]',
-            )
-        if dist == "choice" and isinstance(args[0], str):
-            raise r.fail(f"{key}.shape", "cannot be used with a choice of strings")
-        size = 1
-        for n in s:  # a named size is checked once it is drawn (params.py)
-            size *= n if isinstance(n, int) else 1
-        if len(s) > MAX_DIMS or size > MAX_ENTRIES:
-            raise r.fail(f"{key}.shape", _too_big(tuple(s), size))
-        shape = tuple(s)
-    rnd = spec.get("round")
-    if rnd is not None and (
-        not isinstance(rnd, int) or isinstance(rnd, bool) or not 0 <= rnd <= MAX_ROUND
-    ):
-        raise r.fail(f"{key}.round", f"must be a whole number of decimals from 0 to {MAX_ROUND}")
-    nonzero = spec.get("nonzero", False)
-    if not isinstance(nonzero, bool):
-        raise r.fail(f"{key}.nonzero", "must be true or false")
-    exclude = spec.get("exclude", [])
-    if not isinstance(exclude, list) or not all(_is_number(e) for e in exclude):
-        raise r.fail(f"{key}.exclude", "must be a list of numbers")
-    return ParamSpec(
-        name,
-        dist,
-        args=tuple(args),
-        shape=shape,
-        round=rnd,
-        nonzero=nonzero,
-        exclude=tuple(float(e) for e in exclude),
-    )
-
-
-def _too_big(shape: tuple[int, ...], size: int) -> str:
-    dims = "×".join(str(n) for n in shape) if len(shape) <= 6 else f"{len(shape)}-dimensional"
-    return (
-        f"is {dims} ({size:,} entries); a lesson may draw or fix at most {MAX_ENTRIES} "
-        f"entries in at most {MAX_DIMS} dimensions"
-    )
-
-
-def _check_magnitudes(r: _Reader, key: str, values: list[Any]) -> None:
-    for v in values:
-        if not (abs(v) <= MAX_MAGNITUDE):  # also refuses nan and inf
-            raise r.fail(key, f"has {v}; numbers must be finite and within ±{MAX_MAGNITUDE:.0e}")
-
-
-def _canonical(name: str | None) -> str | None:
-    return None if name is None else canonical_name(name)
-
-
-def _is_variable_name(name: str) -> bool:
-    """A name the expression parser reads as one variable: x, y1, W_2, or ŷ (read as y_hat)."""
-    if NAME_PATTERN.match(name):
-        return True
-    try:
-        parsed = parse(name, variables=None)
-    except ParseError:
-        return False
-    return isinstance(parsed, Var) and parsed.name == _canonical(name)
-
-
-def _contains_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, list):
-        return any(_contains_bool(v) for v in value)
-    return False
-
-
-def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
-    if not isinstance(table, dict):
-        raise r.fail("exercise", f"must be a table ([steps.exercise]), got {_tname(table)}")
+        raise r.fail("exercise", f"must be a table ([steps.exercise]), got {type_name(table)}")
     kind = table.get("kind")
     if kind is None:
         raise r.fail("exercise.kind", f"is missing (expected one of {', '.join(EXERCISE_KINDS)})")
     if kind not in EXERCISE_KINDS:
-        shown = f'"{kind}"' if isinstance(kind, str) else _tname(kind)
+        shown = f'"{kind}"' if isinstance(kind, str) else type_name(kind)
         raise r.fail("exercise.kind", f"{shown} is not one of {', '.join(EXERCISE_KINDS)}")
     allowed = ("kind", "prompt", *_KIND_KEYS[kind])
     for key in table:
@@ -370,7 +104,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
     p = "exercise."
     prompt = r.string(table, "prompt", p, required=False)
     if kind == "code":
-        return read_code_exercise(r, table, prompt, _read_param)
+        return read_code_exercise(r, table, prompt)
     if kind == "train":
         train: dict[str, Any] = {}
         for key, value in table.items():
@@ -378,7 +112,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
                 continue
             want = _TRAIN_TYPES[key]
             if isinstance(value, bool) != (want is bool) or not isinstance(value, want):
-                raise r.fail(f"{p}{key}", f"has the wrong type ({_tname(value)})")
+                raise r.fail(f"{p}{key}", f"has the wrong type ({type_name(value)})")
             train[key] = value
         return ExerciseSpec(kind, prompt=prompt, train=train)
     if kind == "graph":
@@ -403,7 +137,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
             )
         shuffle = table.get("shuffle", True)
         if not isinstance(shuffle, bool):
-            raise r.fail(f"{p}shuffle", f"must be true or false, not {_tname(shuffle)}")
+            raise r.fail(f"{p}shuffle", f"must be true or false, not {type_name(shuffle)}")
         return ExerciseSpec(
             kind,
             prompt=prompt,
@@ -415,14 +149,14 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
     variables = r.strings(table, "variables", p)
     if variables is not None:
         for v in variables:
-            if not _is_variable_name(v):
+            if not is_variable_name(v):
                 raise r.fail(f"{p}variables", f'"{v}" is not a valid variable name')
     function = wrt = answer = None
     call = None
     if kind == "derivative":
         function = r.string(table, "function", p)
         wrt = r.string(table, "wrt", p)
-        if variables is not None and _canonical(wrt) not in {_canonical(v) for v in variables}:
+        if variables is not None and canonical(wrt) not in {canonical(v) for v in variables}:
             raise r.fail(f"{p}wrt", f'"{wrt}" is not one of the variables {list(variables)}')
     else:
         answer = r.string(table, "answer", p)
@@ -448,7 +182,7 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
     tols = _read_tolerances(r, table)
     integer = table.get("integer", False)
     if not isinstance(integer, bool):
-        raise r.fail(f"{p}integer", f"must be true or false, not {_tname(integer)}")
+        raise r.fail(f"{p}integer", f"must be true or false, not {type_name(integer)}")
     if integer and tols:
         raise r.fail(f"{p}integer", "a count is matched exactly: leave out rtol and atol")
     mistakes = _read_mistakes(r, table.get("mistakes", []), kind)
@@ -467,17 +201,17 @@ def _read_exercise(r: _Reader, table: Any) -> ExerciseSpec:
     )
 
 
-def _read_tolerances(r: _Reader, table: dict[str, Any]) -> dict[str, float]:
+def _read_tolerances(r: Reader, table: dict[str, Any]) -> dict[str, float]:
     tols = {}
     for key in ("rtol", "atol"):
         if key in table:
-            if not _is_number(table[key]) or table[key] < 0:
+            if not is_number(table[key]) or table[key] < 0:
                 raise r.fail(f"exercise.{key}", "must be a number ≥ 0")
             tols[key] = float(table[key])
     return tols
 
 
-def _read_graph(r: _Reader, table: dict[str, Any], prompt: str | None) -> ExerciseSpec:
+def _read_graph(r: Reader, table: dict[str, Any], prompt: str | None) -> ExerciseSpec:
     """inputs = ["x", "y"], nodes = ["q = x + y", "f = q*z"], ask = [...] (optional)."""
     inputs = r.strings(table, "inputs", "exercise.")
     if not inputs:
@@ -518,23 +252,15 @@ def _read_graph(r: _Reader, table: dict[str, Any], prompt: str | None) -> Exerci
     )
 
 
-def _read_mistakes(r: _Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]:
+def _read_mistakes(r: Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]:
     if not isinstance(table, list):
         raise r.fail("exercise.mistakes", "must be a list of tables { name, answer, message }")
     out: list[MistakeSpec] = []
     for i, m in enumerate(table, 1):
         key = f"exercise.mistakes[{i}]"
-        if not isinstance(m, dict):
-            raise r.fail(key, f"must be a table {{ name, answer, message }}, got {_tname(m)}")
-        r.keys(m, ("name", "answer", "message"), f"{key}.")
-        name = r.string(m, "name", f"{key}.")
+        name, message = r.mistake(m, key, [x.name for x in out])
         answer = r.string(m, "answer", f"{key}.")
-        message = r.string(m, "message", f"{key}.")
-        assert name is not None and answer is not None and message is not None
-        if not message.strip():
-            raise r.fail(f"{key}.message", "is empty (say what went wrong)")
-        if any(x.name == name for x in out):
-            raise r.fail(f"{key}.name", f'"{name}" is declared twice')
+        assert answer is not None
         call = None
         if kind in ("value", "vector", "matrix"):
             call = r.computation(answer, f"{key}.answer")
@@ -542,7 +268,7 @@ def _read_mistakes(r: _Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]
     return tuple(out)
 
 
-def _read_step(lr: _Reader, file_label: str, lesson_id: str, table: Any, index: int) -> Step:
+def _read_step(lr: Reader, file_label: str, lesson_id: str, table: Any, index: int) -> Step:
     r = lr.at(f'{file_label}: lesson "{lesson_id}": steps[{index}]')
     if not isinstance(table, dict):
         raise r.fail("", "must be a table ([[steps]])")
@@ -555,7 +281,7 @@ def _read_step(lr: _Reader, file_label: str, lesson_id: str, table: Any, index: 
     text = r.string(table, "text")
     hints = r.strings(table, "hints") or ()
     explanation = r.string(table, "explanation", required=False) or ""
-    params = _read_params(r, table["params"], "params") if "params" in table else ()
+    params = read_params(r, table["params"], "params") if "params" in table else ()
     exercise = _read_exercise(r, table["exercise"]) if "exercise" in table else None
     assert title is not None and text is not None
     require = r.constraints(table)
@@ -586,7 +312,7 @@ def load_lesson(path: Path, *, validate: bool = True, version: int = FORMAT_VERS
 
 
 def _lesson_from(data: dict[str, Any], where: str, path: Path, version: int) -> Lesson:
-    r = _Reader(where, version)
+    r = Reader(where, version)
     if "id" not in data:
         raise r.fail("id", "is missing (every lesson needs a stable id)")
     lesson_id = r.ident(data["id"], "id")
@@ -594,7 +320,7 @@ def _lesson_from(data: dict[str, Any], where: str, path: Path, version: int) -> 
     r.keys(data, ("id", "title", "summary", "params", "steps", "require"))
     title = r.string(data, "title")
     summary = r.string(data, "summary")
-    params = _read_params(r, data["params"], "params") if "params" in data else ()
+    params = read_params(r, data["params"], "params") if "params" in data else ()
     steps_raw = data.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
         raise r.fail("steps", "is missing or empty (expected [[steps]] tables)")

@@ -15,7 +15,9 @@ Textual-free, like all of the engine: ``bptutor progress`` and tests use it dire
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import os
 import secrets
 from collections.abc import Iterable
@@ -55,8 +57,9 @@ __all__ = [
 ENV_DATA_DIR = "BPTUTOR_DATA_DIR"
 """Environment variable that overrides the data directory (tests, teachers' scripts)."""
 
-STEP_TIME_CAP = 15 * 60
-"""Seconds one step counts for at most in the time spent (a learner who left for lunch)."""
+BREAK_SECONDS = 10 * 60
+"""A pause longer than this between two things done on a step is a break (lunch, the next day's
+review): it does not count as time spent."""
 
 STATE_NOT_STARTED = "not started"
 STATE_IN_PROGRESS = "in progress"
@@ -108,8 +111,8 @@ class LessonSummary:
     """Steps in the review queue; `due` of them are due today."""
     due: int = 0
     seconds: float = 0.0
-    """Time spent: per step, from its first opening to its last answer, at most
-    STEP_TIME_CAP each (a lower bound that ignores breaks)."""
+    """Time spent: per step, from its first opening through its answers, breaks (pauses over
+    BREAK_SECONDS) left out; a lower bound."""
 
 
 class ProgressStore:
@@ -118,6 +121,8 @@ class ProgressStore:
     def __init__(self, data_dir: Path | None = None, *, clock: Clock = system_clock) -> None:
         """`clock` says what day it is for the review queue (tests pass a fixed one)."""
         self.clock = clock
+        self.review_paused = False
+        """`bptutor --no-review`: no step joins the queue this time (the setting is kept)."""
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         self._file = ProgressFile(self.data_dir)
         self.path = self._file.path
@@ -339,9 +344,10 @@ class ProgressStore:
         if status == "correct":
             rec["solved"] = True
             _add_variant(rec, "solved", variant)
-            if not review and self.review_enabled:
+            if not review and self.review_enabled and not self.review_paused:
                 self._maybe_enter_review(rec)
-        self._set_last(lesson_id, step_id)
+        if not review:  # a review does not move where the learner continues
+            self._set_last(lesson_id, step_id)
         return self.save()
 
     def record_hint(self, lesson_id: str, step_id: str) -> int:
@@ -370,14 +376,17 @@ class ProgressStore:
         rec["solved"] = True
         self.save()
 
-    def mark_seen(self, lesson_id: str, step_id: str) -> None:
-        """The learner opened this step: remember it as seen and as the place to continue."""
+    def mark_seen(self, lesson_id: str, step_id: str, *, continue_here: bool = True) -> None:
+        """The learner opened this step: remember it as seen and (unless a review shows it,
+        `continue_here=False`) as the place to continue."""
         rec = self._record(lesson_id, step_id, create=True)
         assert rec is not None
-        changed = rec.get("seen") is not True or self.last_position != (lesson_id, step_id)
+        moved = continue_here and self.last_position != (lesson_id, step_id)
+        changed = rec.get("seen") is not True or moved
         rec["seen"] = True
         rec.setdefault("seen_at", now_text())  # when it was first opened (time spent)
-        self._set_last(lesson_id, step_id)
+        if continue_here:
+            self._set_last(lesson_id, step_id)
         if changed:
             self.save()
 
@@ -420,7 +429,7 @@ class ProgressStore:
             first_try=sum(self._first_try(lesson.id, s.id) for s in exercises),
             in_review=len(reviews),
             due=sum(r.is_due(now) for r in reviews),
-            seconds=sum(self._seconds(lesson.id, s.id) for s in lesson.steps),
+            seconds=self._seconds(lesson),
         )
 
     def _first_try(self, lesson_id: str, step_id: str) -> bool:
@@ -430,13 +439,18 @@ class ProgressStore:
         clean = p.hints_used == 0 and not p.revealed
         return bool(attempts) and attempts[0].get("status") == "correct" and clean
 
-    def _seconds(self, lesson_id: str, step_id: str) -> float:
-        rec = self._record(lesson_id, step_id, create=False) or {}
-        times = [time_key(a.get("time")) for a in rec.get("attempts", []) if isinstance(a, dict)]
-        start = time_key(rec.get("seen_at"))
-        if not times or start == float("-inf"):
-            return 0.0
-        return float(min(max(0.0, max(times) - start), STEP_TIME_CAP))
+    def _seconds(self, lesson: Lesson) -> float:
+        """Time spent on a lesson: what was done on its steps (openings, answers) in time
+        order, pauses over BREAK_SECONDS left out, so steps open side by side count once. A
+        lower bound (the time before a review's first answer is not known)."""
+        events: list[float] = []
+        for step in lesson.steps:
+            rec = self._record(lesson.id, step.id, create=False) or {}
+            attempts = [a for a in rec.get("attempts", []) if isinstance(a, dict)]
+            events += [time_key(rec.get("seen_at")), *(time_key(a.get("time")) for a in attempts)]
+        events = sorted(t for t in events if math.isfinite(t))
+        gaps = (later - earlier for earlier, later in itertools.pairwise(events))
+        return float(sum(gap for gap in gaps if gap <= BREAK_SECONDS))
 
     def summarize_course(self, lessons: Iterable[Lesson]) -> list[LessonSummary]:
         return [self.summarize(lesson) for lesson in lessons]

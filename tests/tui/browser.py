@@ -86,6 +86,17 @@ def _accepts(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _stop(proc: subprocess.Popen, sig: int) -> None:
+    """Send `sig` to the process group, then kill it if it has not ended within 10 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 @contextlib.contextmanager
 def serving(data_dir: Path, *extra: str, timeout: float = 30.0) -> Iterator[str]:
     """`bptutor serve` on a free localhost port, in its own process group; yields its URL."""
@@ -104,13 +115,7 @@ def serving(data_dir: Path, *extra: str, timeout: float = 30.0) -> Iterator[str]
         yield f"http://localhost:{port}/"
     finally:
         # SIGINT is textual-serve's graceful exit: it tells each tab's bptutor to quit
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _stop(proc, signal.SIGINT)
 
 
 class Page:
@@ -214,13 +219,7 @@ async def browser_page(
                     await page.send("Page.navigate", url=url)
                     yield page
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            _stop(proc, signal.SIGTERM)
 
 
 async def _screenshot(path: Path) -> None:

@@ -22,8 +22,6 @@ from bptutor.tui.widgets.verdict_view import VerdictView
 from textual.widgets import Markdown
 from tui_helpers import SEED, SIZE, Target, course_for, make_app, open_target
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "backprop"
-
 
 def backward_target(app: BptutorApp) -> Target:
     for li, lesson in enumerate(app.course.lessons):
@@ -45,9 +43,9 @@ async def wait_for(pilot: Any, condition: Any, seconds: float = 60.0) -> None:
         await pilot.pause(0.02)
 
 
-def save(path: Path, sample: str) -> None:
+def save(path: Path, sample: Path) -> None:
     """What an editor does on save: the whole file rewritten (a new mtime, maybe a new size)."""
-    text = (SAMPLES / sample).read_text("utf-8")
+    text = sample.read_text("utf-8")
     path.write_text(text, encoding="utf-8")
     os.utime(path, ns=(time.time_ns(), time.time_ns()))
 
@@ -58,7 +56,7 @@ def _no_child_left(data_dir: Path) -> Iterator[None]:
     assert live_processes() == [], "a child process outlived the app"
 
 
-async def test_a_save_on_disk_is_checked_without_a_key(data_dir: Path) -> None:
+async def test_a_save_on_disk_is_checked_without_a_key(samples: Path, data_dir: Path) -> None:
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
         _, screen = await open_target(pilot, app, backward_target(app))
@@ -67,11 +65,11 @@ async def test_a_save_on_disk_is_checked_without_a_key(data_dir: Path) -> None:
         shown = str(screen.query_one("#code-file").render())
         assert str(path) in shown.replace("\n", "")  # the whole path, to open elsewhere
 
-        save(path, "transposed.py")
+        save(path, samples / "transposed.py")
         await wait_for(pilot, lambda: "✗ Not quite." in verdict_text(screen))
         assert "Your dW1 is the transpose of the right one" in verdict_text(screen)
 
-        save(path, "right.py")
+        save(path, samples / "right.py")
         await wait_for(pilot, lambda: "✓ Right." in verdict_text(screen))
         assert "All 4 cases match the engine." in verdict_text(screen)
 
@@ -90,18 +88,18 @@ async def test_the_revealed_solution_is_the_reference_function(data_dir: Path) -
     assert ProgressStore(data_dir).step("backprop-code", "backward").revealed
 
 
-async def test_a_file_that_cannot_run_is_not_counted(data_dir: Path) -> None:
+async def test_a_file_that_cannot_run_is_not_counted(samples: Path, data_dir: Path) -> None:
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
         _, screen = await open_target(pilot, app, backward_target(app))
         path = data_dir / "code" / "backprop-code" / "backprop.py"
-        save(path, "syntax_error.py")
+        save(path, samples / "syntax_error.py")
         await wait_for(pilot, lambda: "Your code could not run" in verdict_text(screen))
         assert "SyntaxError: expected ':'" in verdict_text(screen)
     assert ProgressStore(data_dir).step("backprop-code", "backward").attempts == 0
 
 
-async def test_enter_checks_on_demand_and_then_moves_on(data_dir: Path) -> None:
+async def test_enter_checks_on_demand_and_then_moves_on(samples: Path, data_dir: Path) -> None:
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
         _, screen = await open_target(pilot, app, backward_target(app))
@@ -110,18 +108,18 @@ async def test_enter_checks_on_demand_and_then_moves_on(data_dir: Path) -> None:
         assert screen.step.id == "backward"
 
         path = data_dir / "code" / "backprop-code" / "backprop.py"
-        save(path, "right.py")
+        save(path, samples / "right.py")
         await wait_for(pilot, lambda: "✓ Right." in verdict_text(screen))
         await pilot.press("enter")  # right, and unchanged: on to the next step
         await wait_for(pilot, lambda: screen.step.id == "gd-step")
 
 
 async def test_e_opens_the_editor_and_its_save_is_checked(
-    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    samples: Path, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     editor = tmp_path / "editor.py"
     editor.write_text(
-        f"import shutil, sys\nshutil.copyfile({str(SAMPLES / 'right.py')!r}, sys.argv[1])\n",
+        f"import shutil, sys\nshutil.copyfile({str(samples / 'right.py')!r}, sys.argv[1])\n",
         encoding="utf-8",
     )
     monkeypatch.setenv("VISUAL", f"{sys.executable} {editor}")
@@ -141,12 +139,12 @@ async def test_e_opens_the_editor_and_its_save_is_checked(
     assert suspended == [True]
 
 
-async def test_quitting_while_code_runs_leaves_no_child(data_dir: Path) -> None:
+async def test_quitting_while_code_runs_leaves_no_child(samples: Path, data_dir: Path) -> None:
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
         await open_target(pilot, app, backward_target(app))
         path = data_dir / "code" / "backprop-code" / "backprop.py"
-        save(path, "endless_loop.py")
+        save(path, samples / "endless_loop.py")
         await wait_for(pilot, lambda: any(p.loaded is not None for p in live_processes()))
         children = live_processes()
         assert children
@@ -154,16 +152,18 @@ async def test_quitting_while_code_runs_leaves_no_child(data_dir: Path) -> None:
     assert all(not child.alive for child in children)
 
 
-async def test_a_learner_back_at_a_worked_file_sees_where_it_stands(data_dir: Path) -> None:
+async def test_a_learner_back_at_a_worked_file_sees_where_it_stands(
+    samples: Path, data_dir: Path
+) -> None:
     path = data_dir / "code" / "backprop-code" / "backprop.py"
     path.parent.mkdir(parents=True)
-    save(path, "no_mean.py")
+    save(path, samples / "no_mean.py")
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
         _, screen = await open_target(pilot, app, backward_target(app))
         await wait_for(pilot, lambda: "✗ Not quite." in verdict_text(screen))
         assert "sums over the examples" in verdict_text(screen)
-        assert path.read_text("utf-8") == (SAMPLES / "no_mean.py").read_text("utf-8")
+        assert path.read_text("utf-8") == (samples / "no_mean.py").read_text("utf-8")
 
 
 def test_editor_command_prefers_visual_then_editor() -> None:

@@ -107,10 +107,14 @@ async def test_a_step_with_fixed_numbers_says_it_has_no_other_variant(data_dir: 
     app = app_on(data_dir, TODAY)
     async with app.run_test(size=SIZE) as pilot:
         _, screen = await open_target(pilot, app, fixed)
+        assert "Another" not in text_of(app)  # the footer does not offer what cannot be
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert screen.variant == 0
-        assert "numbers are fixed" in text_of(app)
+        await pilot.press("ctrl+n")  # the next step has numbers to change: offered there
+        await pilot.pause()
+        if screen.kind in ("derivative", "value", "vector", "matrix", "expression"):
+            assert ("Another" in text_of(app)) == has_variants(screen.lesson, screen.step, SEED)
 
 
 async def test_wrong_then_right_is_due_tomorrow_not_today(data_dir: Path) -> None:
@@ -193,3 +197,49 @@ async def test_the_summary_screen_shows_the_learners_record(data_dir: Path) -> N
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, CourseMapScreen)
+
+
+async def test_a_review_starts_clean_and_keeps_the_learners_place(data_dir: Path) -> None:
+    """Hints taken before are not on screen in a review; the map's "Continue" stays where the
+    learner was; ctrl+l reads the lesson up to the step under review, not to its answer;
+    ctrl+r after solving costs nothing."""
+    target = typed_steps_with_variants(1)[0]
+    store = ProgressStore(data_dir, clock=lambda: TODAY)
+    store.record_hint(target.lesson.id, target.step.id)
+    store.record_attempt(target.lesson.id, target.step.id, target.inst.solution, "correct")
+    elsewhere = app_on(data_dir, TODAY).course.lessons[-1]
+    store.mark_seen(elsewhere.id, elsewhere.steps[0].id)
+    app = app_on(data_dir, TODAY + timedelta(days=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        continue_line = next(line for line in screen_lines(app) if "Continue (c)" in line)
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen) and screen.review is not None
+        assert screen.hints_shown == 0 and "Hint 1" not in text_of(app)
+        if screen.step_index > 0:
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            reading = app.screen
+            assert isinstance(reading, LessonScreen) and reading is not screen
+            for _ in range(len(target.lesson.steps)):
+                await pilot.press("ctrl+n")
+                await pilot.pause()
+            assert reading.step_index == screen.step_index - 1  # stops before the review
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is screen
+        fresh = draw(target.lesson, target.step, SEED, variant=screen.variant)
+        await submit(pilot, screen, fresh.solution)
+        assert screen.solved
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "marked as revealed" in text_of(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert continue_line in screen_lines(app)
+    after = ProgressStore(data_dir).step(target.lesson.id, target.step.id)
+    assert not after.revealed  # looking after solving is free
+    assert after.review is not None and after.review.box == 1

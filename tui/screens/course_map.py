@@ -252,7 +252,7 @@ class CourseMapScreen(Screen[None]):
 
     def _next_review(self, session: ReviewSession) -> None:
         # imported on first use: the lesson screen pulls in numpy, which the map does without
-        from bptutor.engine.course.exercise import fresh_variant
+        from bptutor.engine.course.exercise import fresh_variant, has_variants
         from bptutor.tui.screens.lesson import LessonScreen
 
         current = session.current
@@ -272,7 +272,9 @@ class CourseMapScreen(Screen[None]):
             lesson.steps.index(step),
             variant=fresh_variant(
                 lesson, step, self.tutor.seed, store.next_variant(lesson.id, step.id)
-            ),
+            )
+            if has_variants(lesson, step, self.tutor.seed)
+            else 0,  # fixed numbers: the same question once more
             review=session,
         )
 

@@ -187,13 +187,19 @@ class LessonScreen(Screen["bool | None"]):
         *,
         variant: int = 0,
         review: ReviewSession | None = None,
+        stop_before: int | None = None,
     ) -> None:
         """`variant`: the numbers to show first (0: the learner's own); `review`: this screen
-        shows one due step of a review sitting (no moving between steps)."""
+        shows one due step of a review sitting (no moving between steps); `stop_before`: the
+        lesson read from a review (ctrl+l) ends before the step under review."""
         super().__init__()
         self.lesson = lesson
         self.variant = variant
         self.review = review
+        self.stop_before = stop_before
+        self.fresh = False  # numbers not solved before: a fresh variant, or a review
+        self._tries_here = 0  # counted answers on this screen's numbers
+        self._variants: bool | None = None  # has_variants for the step on screen, once asked
         self.inst: DrawnStep | None = None
         self._reveal_armed = False
         self._shown_solution = False  # ctrl+r on the numbers now on screen
@@ -256,6 +262,8 @@ class LessonScreen(Screen["bool | None"]):
         self._stop_code()
         self._reveal_armed = False
         self._shown_solution = False
+        self._tries_here = 0
+        self._variants = None
         self._last_correct = None
         self._verdict_for = None
         self._last_wrong = None
@@ -266,13 +274,17 @@ class LessonScreen(Screen["bool | None"]):
             self.inst = None
             prose = f"**This step could not be prepared.**\n\n{type(exc).__name__}: {exc}"
         progress = store.step(lesson.id, step.id)
-        store.mark_seen(lesson.id, step.id)
+        # a review, and the lesson read from one, leave where the learner continues alone
+        aside = self.review is not None or self.stop_before is not None
+        store.mark_seen(lesson.id, step.id, continue_here=not aside)
         if step.exercise is not None:
             store.mark_variant(lesson.id, step.id, variant)
         self.tutor.show_store_notices()
-        fresh = variant not in progress.variants_solved and (variant or self.review is not None)
+        new_numbers = variant != 0 and variant not in progress.variants_solved
+        fresh = self.fresh = self.review is not None or new_numbers
         self.solved = progress.solved and not fresh
-        self.hints_shown = min(progress.hints_used, len(self._hints()))
+        # hints taken on other numbers stay in the record, not on screen
+        self.hints_shown = 0 if fresh else min(progress.hints_used, len(self._hints()))
 
         kind = self.kind
         exercise = self.query_one("#exercise", Vertical)
@@ -336,8 +348,9 @@ class LessonScreen(Screen["bool | None"]):
 
     def _fresh_note(self) -> Text:
         if self.review is not None:
+            what = "new numbers for a step" if self.variant else "once more, a step"
             return Text("Review: ", style="bold") + Text(
-                "new numbers for a step you found hard. ctrl+l shows the lesson."
+                f"{what} you found hard. ctrl+l shows the lesson before it."
             )
         return Text(f"Variant {self.variant}: ", style="bold") + Text(
             "the same question with new numbers."
@@ -351,21 +364,23 @@ class LessonScreen(Screen["bool | None"]):
             header.append(
                 f"Review {self.review.index + 1}/{len(self.review.items)} · ", style="bold"
             )
+        if self.stop_before is not None:
+            header.append("Read for a review (Esc returns) · ", style="bold")
         header.append(f"{self.lesson.title}", style="bold")
         header.append(f" · step {self.step_index + 1}/{len(self.lesson.steps)}")
-        if self.variant:
-            header.append(f" · variant {self.variant}")
         if step.title:
             header.append(f": {step.title}")
         status = Text()
+        if self.variant:  # in the status part: it stays visible however narrow
+            status.append(f"  variant {self.variant}")
         if self.kind is not None:
+            attempts = self._tries_here if self.fresh else progress.attempts
             if self.solved:
                 status.append("  ✓ solved", style="bold")
+            elif attempts:
+                status.append(f"  {attempts} {'try' if attempts == 1 else 'tries'}")
             elif progress.solved:  # a fresh variant of a step solved before
                 status.append("  solved before")
-            elif progress.attempts:
-                tries = "try" if progress.attempts == 1 else "tries"
-                status.append(f"  {progress.attempts} {tries}")
             if self._revealed_here():
                 status.append("  (solution shown)")
         widget = self.query_one("#lesson-header", Static)
@@ -458,6 +473,7 @@ class LessonScreen(Screen["bool | None"]):
         counted = verdict.status != "invalid" and not repeated
         was_solved = self.solved
         if counted:
+            self._tries_here += 1
             store.record_attempt(
                 lesson.id,
                 step.id,
@@ -499,22 +515,23 @@ class LessonScreen(Screen["bool | None"]):
         self.query_one("#feedback", VerticalScroll).scroll_home(animate=False)
 
     def _revealed_here(self) -> bool:
-        """The solution of the numbers on screen was shown (a fresh variant starts hidden)."""
-        return self.tutor.store.step(self.lesson.id, self.step.id).revealed and (
-            self._shown_solution or (self.variant == 0 and self.review is None)
-        )
+        """The solution of the numbers on screen was shown (fresh numbers start hidden)."""
+        if self._shown_solution:
+            return True
+        progress = self.tutor.store.step(self.lesson.id, self.step.id)
+        return progress.revealed and not self.fresh
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         kind = self.kind
         if action in ("previous_step", "next_step") and self.review is not None:
-            return None  # a review shows one step: Enter goes on to the next due one
+            return False  # a review shows one step: Enter goes on to the next due one
         if action == "previous_step":
             return None if self.step_index == 0 else True
         if action == "next_step":
-            return None if self.step_index >= len(self.lesson.steps) - 1 else True
+            return None if self.step_index >= self._last_index else True
         if action == "another":
-            return kind in (*ANSWER_KINDS, "choice")
+            return kind in (*ANSWER_KINDS, "choice") and self._has_variants()
         if action == "lesson_text":
             return self.review is not None
         if action == "hint":
@@ -527,12 +544,26 @@ class LessonScreen(Screen["bool | None"]):
             return kind == "code"
         return True
 
+    @property
+    def _last_index(self) -> int:
+        """The last step one may move to (read from a review: the one before the reviewed)."""
+        end = len(self.lesson.steps) if self.stop_before is None else self.stop_before
+        return max(0, end - 1)
+
+    def _has_variants(self) -> bool:
+        """Asked by the footer often: drawn once per step on screen."""
+        if self._variants is None:
+            self._variants = self.inst is not None and has_variants(
+                self.lesson, self.step, self.tutor.seed
+            )
+        return self._variants
+
     async def action_previous_step(self) -> None:
         if self.step_index > 0:
             await self.show_step(self.step_index - 1)
 
     async def action_next_step(self) -> None:
-        if self.step_index < len(self.lesson.steps) - 1:
+        if self.step_index < self._last_index:
             await self.show_step(self.step_index + 1)
 
     async def action_advance(self) -> None:
@@ -583,11 +614,12 @@ class LessonScreen(Screen["bool | None"]):
                 "Press ctrl+r again to see the solution (it is marked as revealed)."
             )
             return
-        store.record_reveal(self.lesson.id, self.step.id)
-        self.tutor.show_store_notices()
+        if not self.solved:  # after solving it, looking costs nothing
+            store.record_reveal(self.lesson.id, self.step.id)
+            self.tutor.show_store_notices()
+            if self.review is not None:
+                self.review.miss()
         self._shown_solution = True
-        if self.review is not None:
-            self.review.miss()
         if self._reveal_armed:  # the "press ctrl+r again" note has done its job
             self._reveal_armed = False
             self.query_one("#verdict", VerdictView).show_note("")
@@ -597,20 +629,19 @@ class LessonScreen(Screen["bool | None"]):
 
     async def action_another(self) -> None:
         """Another one like this: the same step with fresh numbers (reproducible: the learner's
-        seed and a variant counter). A step whose numbers are fixed says so."""
+        seed and a variant counter). Not offered where the numbers are fixed (check_action)."""
         lesson, step = self.lesson, self.step
-        if not has_variants(lesson, step, self.tutor.seed):
-            self.query_one("#verdict", VerdictView).show_note(
-                "This step's numbers are fixed: it has no other variant."
-            )
-            return
         start = self.tutor.store.next_variant(lesson.id, step.id)
         variant = fresh_variant(lesson, step, self.tutor.seed, start, unlike=self.variant)
         await self.show_step(self.step_index, variant)
 
     def action_lesson_text(self) -> None:
-        """During a review: the lesson this step belongs to, from its first step (Esc returns)."""
-        self.app.push_screen(LessonScreen(self.lesson, 0))
+        """During a review: the lesson this step belongs to, from its first step up to the one
+        under review (whose solution it must not show); Esc returns."""
+        if self.step_index == 0:
+            self.notify("This is the lesson's first step.", title="Review", markup=False)
+            return
+        self.app.push_screen(LessonScreen(self.lesson, 0, stop_before=self.step_index))
 
     def action_train(self) -> None:
         if self.inst is None or self.kind != "train":

@@ -32,6 +32,8 @@ class SummaryScreen(ModalScreen[None]):
             learner=learner_name(),
             seed=tutor.seed,
             review_on=tutor.review_on,
+            paused=tutor.store.review_paused,
+            width=min(96, self.app.size.width) - 4,  # the box's border and padding
         )
         body = Text("Your progress\n", style="bold underline") + Text(text)
         body.append("\nbptutor progress --summary prints this in the shell.", style="dim")

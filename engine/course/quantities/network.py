@@ -63,27 +63,27 @@ def _network(W1: Value, W2: Value, activation: Value = "sigmoid") -> Any:
     return Network.from_weights(as_array(W1, "W1"), w2, activation=activation)
 
 
+def _hidden(net: Value, x: Value, part: str) -> Value:
+    """One of the forward pass's hidden-layer arrays (z, a or fprime): (m,) for one example,
+    (L, m) for a batch."""
+    X, single = _batch(x)
+    out = getattr(_net(net).forward(X), part)
+    return number_or_array(np.asarray(out[0] if single else out, dtype=float))
+
+
 @quantity("forward_z", "forward_z(net, x): z = W1·x, (m,) for one example, (L, m) for a batch.")
 def _forward_z(net: Value, x: Value) -> Value:
-    n = _net(net)
-    X, single = _batch(x)
-    return number_or_array(np.asarray(n.forward(X).z[0] if single else n.forward(X).z, dtype=float))
+    return _hidden(net, x, "z")
 
 
 @quantity("forward_a", "forward_a(net, x): a = f(z), the hidden activations.")
 def _forward_a(net: Value, x: Value) -> Value:
-    n = _net(net)
-    X, single = _batch(x)
-    out = n.forward(X).a
-    return number_or_array(np.asarray(out[0] if single else out, dtype=float))
+    return _hidden(net, x, "a")
 
 
 @quantity("fprime", "fprime(net, x): f′(z), the activation's slope at each hidden unit.")
 def _fprime(net: Value, x: Value) -> Value:
-    n = _net(net)
-    X, single = _batch(x)
-    out = n.forward(X).fprime
-    return number_or_array(np.asarray(out[0] if single else out, dtype=float))
+    return _hidden(net, x, "fprime")
 
 
 @quantity("y_hat", "y_hat(net, x): ŷ = W2·a, a number for one example, (L,) for a batch.")

@@ -23,40 +23,17 @@ from bptutor.engine.course.model import Lesson
 SEED = 7
 REFERENCE = builtin_course_dir() / "solutions" / "backprop.py"
 
-# The learner's file around the backward under test: the reference forward and cost.
-HEAD = """import numpy as np
+# The learner's file around the backward under test: right.py's forward and cost, its backward.
+HEAD, _, RIGHT = (
+    (Path(__file__).resolve().parents[2] / "data" / "backprop" / "right.py")
+    .read_text("utf-8")
+    .partition("\n\ndef backward")
+)
+RIGHT = "\ndef backward" + RIGHT
+HEAD += "\n"
 
-
-def forward(W1, W2, X):
-    Z = X @ W1.T
-    A = 1 / (1 + np.exp(-Z))
-    return Z, A, A @ W2[0]
-
-
-def cost(W1, W2, X, y):
-    return 0.5 * np.mean((y - forward(W1, W2, X)[2]) ** 2)
-
-"""
-
-RIGHT = """
-def backward(W1, W2, X, y):
-    _, A, y_hat = forward(W1, W2, X)
-    L = X.shape[0]
-    e = y_hat - y
-    dW2 = (e @ A / L).reshape(1, -1)
-    D = np.outer(e, W2[0]) * A * (1 - A)
-    return D.T @ X / L, dW2
-"""
-
-# Learners' files, one per kind of code: each says on its "# expect:" line the verdict it gets.
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "backprop"
-
-
-def expectation(path: Path) -> tuple[str, str | None]:
-    """(status, mistake name or None) from the sample's "# expect: STATUS MISTAKE" line."""
-    line = next(x for x in path.read_text("utf-8").splitlines() if x.startswith("# expect: "))
-    status, _, mistake = line.removeprefix("# expect: ").partition(" ")
-    return status, None if mistake == "-" else mistake
+# Learners' files (the `samples` fixture, tests/conftest.py), one per kind of code: each says on
+# its "# expect:" line the verdict it gets.
 
 
 @pytest.fixture(scope="module")
@@ -138,8 +115,8 @@ def test_cases_differ_by_seed(lesson: Lesson) -> None:
 # --- verdicts for code --------------------------------------------------------------------------
 
 
-def test_the_right_backward_passes(backward: CodeExercise) -> None:
-    verdict = backward.check(SAMPLES / "right.py")
+def test_the_right_backward_passes(samples: Path, backward: CodeExercise) -> None:
+    verdict = backward.check(samples / "right.py")
     assert verdict.status == "correct", verdict.message
     assert verdict.message == "All 4 cases match the engine."
 
@@ -151,11 +128,16 @@ def test_the_reference_solution_passes_every_step(tmp_path: Path, lesson: Lesson
         assert inst.solution.startswith(f"def {inst.code.function}(")
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.py")), ids=lambda p: p.stem)
-def test_each_sample_gets_its_verdict(sample: Path, backward: CodeExercise) -> None:
+def test_each_sample_gets_its_verdict(
+    samples: Path,
+    sample_name: str,
+    expected_verdict: tuple[str, str | None],
+    backward: CodeExercise,
+) -> None:
     """The right code, each declared mistake written as code, a syntax error, an exception, an
     endless loop, a lot of printing, a wrong shape."""
-    status, mistake = expectation(sample)
+    sample = samples / sample_name
+    status, mistake = expected_verdict
     if mistake == "timeout":  # the endless loop: no need to wait 5 s for it
         backward = dataclasses.replace(backward, limits=Limits(seconds=1.5))
     verdict = backward.check(sample)
@@ -165,8 +147,10 @@ def test_each_sample_gets_its_verdict(sample: Path, backward: CodeExercise) -> N
         assert declared[0] in verdict.message
 
 
-def test_last_example_says_where_plus_equals_was_meant(backward: CodeExercise) -> None:
-    verdict = backward.check(SAMPLES / "last_example.py")
+def test_last_example_says_where_plus_equals_was_meant(
+    samples: Path, backward: CodeExercise
+) -> None:
+    verdict = backward.check(samples / "last_example.py")
     assert "did you write `=` where `+=` was meant?" in verdict.message
     assert verdict.message.startswith("1 of 4 cases right.")  # L = 1 cannot show it
 
@@ -175,8 +159,8 @@ def line_of(path: Path, text: str) -> int:
     return path.read_text("utf-8").splitlines().index(text) + 1
 
 
-def test_a_syntax_error_shows_the_line_and_a_caret(backward: CodeExercise) -> None:
-    sample = SAMPLES / "syntax_error.py"
+def test_a_syntax_error_shows_the_line_and_a_caret(samples: Path, backward: CodeExercise) -> None:
+    sample = samples / "syntax_error.py"
     verdict = backward.check(sample)
     lines = verdict.message.splitlines()
     line = line_of(sample, "def backward(W1, W2, X, y)")
@@ -186,8 +170,8 @@ def test_a_syntax_error_shows_the_line_and_a_caret(backward: CodeExercise) -> No
     assert lines[-1] == "SyntaxError: expected ':'"
 
 
-def test_an_exception_shows_the_learners_lines(backward: CodeExercise) -> None:
-    sample = SAMPLES / "exception.py"
+def test_an_exception_shows_the_learners_lines(samples: Path, backward: CodeExercise) -> None:
+    sample = samples / "exception.py"
     verdict = backward.check(sample)
     lines = verdict.message.splitlines()
     assert lines[0] == "backward raised an exception on case 1 of 4 (W1 3×2, W2 1×3, X 1×2, y 1):"
@@ -201,19 +185,19 @@ def test_an_exception_shows_the_learners_lines(backward: CodeExercise) -> None:
     assert "code_child" not in verdict.message
 
 
-def test_printing_a_lot_is_trimmed(backward: CodeExercise) -> None:
-    verdict = backward.check(SAMPLES / "prints_a_lot.py")
+def test_printing_a_lot_is_trimmed(samples: Path, backward: CodeExercise) -> None:
+    verdict = backward.check(samples / "prints_a_lot.py")
     assert verdict.correct
     assert "printed 4,000 lines" in verdict.message
-    verdict = backward.check(SAMPLES / "prints_and_wrong.py")
+    verdict = backward.check(samples / "prints_and_wrong.py")
     assert not verdict.correct
     printed = verdict.message.split("Your code printed:\n", 1)[1].splitlines()
     assert printed[:2] == ["debug 0", "debug 1"]
     assert len(printed) <= 13 and "4,000 lines" in printed[-1]
 
 
-def test_the_wrong_shape_says_expected_and_got(backward: CodeExercise) -> None:
-    verdict = backward.check(SAMPLES / "wrong_shape.py")
+def test_the_wrong_shape_says_expected_and_got(samples: Path, backward: CodeExercise) -> None:
+    verdict = backward.check(samples / "wrong_shape.py")
     assert (
         "Your dW2 has the right numbers in the wrong shape: (3,) where it should be (1, 3), "
         "the shape of W2." in verdict.message

@@ -163,3 +163,46 @@ def test_fresh_variant_never_repeats_the_numbers_on_screen() -> None:
                 else:
                     assert variant == 1
     assert checked > 50
+
+
+def test_time_spent_leaves_breaks_out(tmp_path: Path, clock: Clock) -> None:
+    """Opened at 10:00, answers at 10:02 and 10:05, a review answer the next day: 5 minutes
+    (the night is a break, not time spent)."""
+    import json
+
+    from bptutor.engine.course.progress import FILE_NAME
+
+    lesson = load_course().lesson("derivatives")
+    step = lesson.exercises[0]
+    store = ProgressStore(tmp_path, clock=clock)
+    store.mark_seen(lesson.id, step.id)
+    for answer in ("a", "b", "c"):
+        store.record_attempt(lesson.id, step.id, answer, "incorrect")
+    doc = json.loads((tmp_path / FILE_NAME).read_text())
+    rec = doc["lessons"][lesson.id]["steps"][step.id]
+    rec["seen_at"] = "2026-12-01T10:00:00.000000+00:00"
+    times = ["2026-12-01T10:02:00.000000+00:00", "2026-12-01T10:05:00.000000+00:00"]
+    times.append("2026-12-02T09:00:00.000000+00:00")
+    for attempt, time in zip(rec["attempts"], times, strict=True):
+        attempt["time"] = time
+    (tmp_path / FILE_NAME).write_text(json.dumps(doc))
+    assert ProgressStore(tmp_path, clock=clock).summarize(lesson).seconds == 5 * 60
+
+
+def test_a_review_does_not_move_where_the_learner_continues(tmp_path: Path, clock: Clock) -> None:
+    lesson = load_course().lesson("derivatives")
+    first, later = lesson.exercises[0], lesson.exercises[3]
+    store = ProgressStore(tmp_path, clock=clock)
+    store.mark_seen(lesson.id, later.id)
+    store.mark_seen(lesson.id, first.id, continue_here=False)
+    store.record_attempt(lesson.id, first.id, "x", "correct", variant=2, review=True)
+    assert store.last_position == (lesson.id, later.id)
+
+
+def test_paused_review_queues_nothing_and_keeps_the_setting(tmp_path: Path, clock: Clock) -> None:
+    store = ProgressStore(tmp_path, clock=clock)
+    store.review_paused = True  # bptutor --no-review
+    store.record_attempt("l", "s", "no", "incorrect")
+    store.record_attempt("l", "s", "ok", "correct")
+    assert store.step("l", "s").review is None
+    assert store.review_enabled  # the stored setting is untouched

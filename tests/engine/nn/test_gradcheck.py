@@ -78,7 +78,10 @@ def test_backprop_property(n, m, k, L, activation, biases, seed):
     numeric = numerical_gradients(net, X, y, **ACCURATE).as_dict()
     assert analytic.keys() == numeric.keys()
     for name in analytic:
-        assert relative_error(analytic[name], numeric[name]) < 1e-7, name
+        # entry by entry: relative 1e-7, or 1e-10 absolute for entries near 0, where the
+        # stencil's truncation error (~1e-11 here) is large next to the entry itself (a W1
+        # entry of 1e-6 for n=2, m=2, k=3, L=1, tanh, seed 3)
+        np.testing.assert_allclose(analytic[name], numeric[name], rtol=1e-7, atol=1e-10)
 
 
 def test_numerical_gradient_of_a_known_function_and_restores_param():
