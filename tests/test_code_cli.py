@@ -110,3 +110,49 @@ def test_unknown_steps_and_files(run: Any, tmp_path: Path) -> None:
     assert code == 2
     code, out, _ = run("code", "check", STEP, str(tmp_path / "missing.py"), "--seed", "1")
     assert code == 2 and "There is no file" in out
+
+
+# --- bptutor code train -------------------------------------------------------------------------
+
+
+def test_train_with_the_right_backward_matches(run: Any) -> None:
+    reference = Path(__file__).resolve().parents[1] / "lessons" / "solutions" / "backprop.py"
+    code, out, err = run("code", "train", str(reference), "--epochs", "300", "--every", "100")
+    assert code == 0, out + err
+    lines = out.splitlines()
+    assert lines[0].startswith("Training XOR 2-2-1 (sigmoid, no biases, learning rate 1, 300")
+    rows = [line.split() for line in lines[2:6]]
+    assert [r[0] for r in rows] == ["1", "100", "200", "300"]
+    assert all(r[1] == r[2] for r in rows)  # the same loss, to every digit printed
+    assert lines[-1].startswith("✓ Matched. Your backward trained the network for 300 epochs")
+
+
+def test_train_with_a_missing_one_over_L_says_where_they_part(run: Any, samples: Path) -> None:
+    code, out, _ = run("code", "train", str(samples / "no_mean.py"), "--epochs", "50")
+    assert code == 1
+    part = next(line for line in out.splitlines() if "<- they part here" in line)
+    assert part.split()[0] == "2"
+    assert "✗ They part. Your loss parts from the engine's at epoch 2" in out
+
+
+def test_train_with_code_that_cannot_run_exits_2(run: Any, samples: Path) -> None:
+    code, out, _ = run("code", "train", str(samples / "exception.py"), "--epochs", "50")
+    assert code == 2
+    assert "? Your code could not train. Your backward raised an exception at epoch 1" in out
+    assert "Training stopped after 0 epochs." in out
+
+
+def test_train_defaults_to_the_file_in_the_work_folder(run: Any, tmp_path: Path) -> None:
+    code, out, _ = run("code", "start", STEP)  # the starter: zeros for gradients
+    assert code == 0
+    code, out, err = run("code", "train", "--epochs", "20")
+    assert code == 1, out + err
+    assert str(tmp_path / "data" / "code" / "backprop-code" / "backprop.py") in out
+    assert "at epoch 2" in out
+
+
+def test_train_refuses_bad_options(run: Any) -> None:
+    code, _, err = run("code", "train", "--epochs", "0")
+    assert code == 2 and "--epochs must be at least 1" in err
+    code, _, err = run("code", "train", "--step", "backprop-code/backward")
+    assert code == 2 and "those steps: backprop-code/train-xor" in err

@@ -58,6 +58,11 @@ def test_plain_divergence_says_what_happened_and_fails(capsys: pytest.CaptureFix
         (("--lr", "nan"), "--lr"),
         (("--lr", "1e6"), "--lr"),
         (("--seed", "-1"), "--seed"),
+        (("--epochs", "99999999999999999999999"), "--epochs"),
+        (("--epochs", "1000000000000"), "--epochs"),
+        (("--hidden", "99999999999999999999"), "--hidden"),
+        (("--hidden", "1000000000"), "--hidden"),
+        (("--batch-size", "10000000000"), "--batch-size"),
         (("--hidden", "0"), "--hidden"),
         (("--batch-size", "0"), "--batch-size"),
     ],
@@ -163,9 +168,65 @@ def test_the_progress_bar_on_a_terminal_never_wraps(
     progress = _Progress(total, stream)
     for epoch in (1, 12_345, 99_999, 199_999, total):
         progress._last = 0.0  # as if 0.1 s had passed
-        progress.update(epoch, 1.23456e-29, 123_456.7)
+        progress.update(epoch, 1.23456e-29, 123_456.7, final=epoch == total)
     progress.close()
     frames = stream.getvalue().split("\r")[1:]
     assert len(frames) == 5
     assert all(len(frame.rstrip("\n")) < columns for frame in frames), frames
     assert "epoch 200,000/200,000" in frames[-1] or columns < 60
+
+
+def test_plain_prints_one_final_loss(capsys: pytest.CaptureFixture) -> None:
+    """The progress's last line and "final loss" are one number: the trained weights' loss."""
+    code = main(parse("--plain", "--epochs", "300"))
+    out, err = capsys.readouterr()
+    assert code == 0
+    last = re.findall(r"epoch 300/300 loss (\S+)", err)
+    assert len(last) == 1 and float(last[0]) == pytest.approx(final_loss(out), rel=1e-5)
+
+
+def test_plain_divergence_advice_is_one_sentence(capsys: pytest.CaptureFixture) -> None:
+    assert main(parse("--plain", "--lr", "1000", "--epochs", "50")) == 1
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("bptutor train: diverged at epoch ")
+    assert line.endswith("such as --lr 100.") and line.count(". ") == 0 and "instance" not in line
+
+
+def test_train_help_lists_the_data_sets(capsys: pytest.CaptureFixture) -> None:
+    from bptutor.engine.nn.datasets import DATASET_NAMES
+
+    with pytest.raises(SystemExit):
+        parse("--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert ", ".join(DATASET_NAMES) in text
+
+
+def test_plain_trains_two_hidden_layers_with_softmax_on_the_spiral(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    argv = ("--plain", "--dataset", "spiral", "--hidden", "8,8", "--loss", "cross_entropy")
+    code = main(parse(*argv, "--lr", "1", "--epochs", "600"))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith("Training 2-8-8-3 (tanh, softmax, cross_entropy) on spiral")
+    assert final_loss(out) < 0.5  # from log 3 ≈ 1.1 at the start
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("--hidden", "8,x"), "--hidden"),
+        (("--hidden", "8,0"), "--hidden"),
+        (("--loss", "hinge"), "--loss"),
+        (("--loss", "cross_entropy"), "--loss"),  # xor has one output: no softmax over it
+    ],
+)
+def test_bad_deep_options_name_the_option(
+    argv: tuple[str, ...], named: str, capsys: pytest.CaptureFixture
+) -> None:
+    try:
+        code = main(parse("--plain", *argv))
+    except SystemExit as exc:  # argparse's own message (a size that is not a number)
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert code == 2 and named in err and "Traceback" not in err and out == ""

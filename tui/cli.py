@@ -11,6 +11,7 @@ import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -22,13 +23,32 @@ def _version() -> str:
         return "0+unknown"
 
 
-TRAIN_OPTIONS: tuple[tuple[str, str, type, str, str], ...] = (
+def hidden_arg(text: str) -> int | tuple[int, ...]:
+    """``--hidden``: one layer's size (8) or one size per hidden layer (8,8)."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        sizes = tuple(int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a size such as 8, or one size per hidden layer such as 8,8; got {text!r}"
+        ) from None
+    return sizes[0] if len(sizes) == 1 else sizes
+
+
+TRAIN_OPTIONS: tuple[tuple[str, str, Any, str, str], ...] = (
     # (TrainConfig field, option, type, metavar, help); TrainConfig checks the values
-    ("dataset", "--dataset", str, "DATASET", "data set name (default: %(default)s)"),
+    ("dataset", "--dataset", str, "DATASET", "data set: %(default)s"),
     ("epochs", "--epochs", int, "N", "epochs (default %(default)s)"),
     ("learning_rate", "--lr", float, "R", "learning rate (default %(default)s)"),
-    ("hidden", "--hidden", int, "M", "hidden units m (default %(default)s)"),
+    (
+        "hidden",
+        "--hidden",
+        hidden_arg,
+        "M[,M...]",
+        "hidden units m, or one size per hidden layer, e.g. 8,8 (default %(default)s)",
+    ),
     ("activation", "--activation", str, "ACTIVATION", "hidden activation: %(default)s"),
+    ("loss", "--loss", str, "LOSS", "loss: %(default)s"),
     ("batch_size", "--batch-size", int, "B", "mini-batch size (default: %(default)s)"),
     ("seed", "--seed", int, "S", "random seed (default %(default)s)"),
 )
@@ -54,6 +74,14 @@ class TrainDefault:
         value = getattr(TrainConfig(), self.field)
         if self.field == "activation":  # the names offered, then the default
             return f"{', '.join(HIDDEN_ACTIVATIONS)} (default {value})"
+        if self.field == "dataset":
+            from bptutor.engine.nn.datasets import DATASET_NAMES
+
+            return f"{', '.join(DATASET_NAMES)} (default {value})"
+        if self.field == "loss":  # cross_entropy comes with softmax, for the spiral's classes
+            from bptutor.engine.nn.losses import LOSSES
+
+            return f"{', '.join(LOSSES)} (default {value}; cross_entropy: softmax outputs)"
         if value is None:
             return "full batch"
         return f"{value:g}" if isinstance(value, float) else str(value)
@@ -121,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep your code for the code exercises in DIR (default: <data dir>/code)",
     )
 
-    code = sub.add_parser("code", help="code exercises: list them, start one, check your file")
+    code = sub.add_parser(
+        "code", help="code exercises: list them, start one, check your file, train with it"
+    )
     code_sub = code.add_subparsers(dest="code_command", metavar="ACTION", required=True)
     code_sub.add_parser("list", help="list the code exercises (LESSON/STEP) and their functions")
     start = code_sub.add_parser(
@@ -149,6 +179,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         dest="code_seed",  # not `seed`: the top-level --seed would be overwritten with None
         help="draw the cases for seed S (default: your own seed, as in the tutor)",
+    )
+
+    code_train = code_sub.add_parser(
+        "train",
+        help="train XOR with your backward and print your loss beside the engine's "
+        "(exit 0 matched, 1 parted, 2 cannot run)",
+    )
+    code_train.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="your file (default: the one in your work folder)",
+    )
+    code_train.add_argument(
+        "--epochs", type=int, metavar="N", help="train N epochs (default: the lesson's)"
+    )
+    code_train.add_argument(
+        "--every",
+        type=int,
+        metavar="K",
+        help="print the two losses every K epochs (default: a tenth of the run)",
+    )
+    code_train.add_argument(
+        "--step",
+        metavar="LESSON/STEP",
+        dest="train_step",
+        help="the step that trains with your code (default: the course's first)",
     )
 
     progress = sub.add_parser(

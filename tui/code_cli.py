@@ -4,8 +4,10 @@
 once (never over the learner's edits) and prints its full path, alone on stdout, so that
 `$EDITOR "$(bptutor code start backprop-code/backward)"` works; `check` runs a file on the
 step's cases (the learner's seed, or --seed) and prints the verdict: exit 0 right, 1 wrong,
-2 when the code cannot run (syntax error, exception, time-out) or the command is wrong.
-No Textual here.
+2 when the code cannot run (syntax error, exception, time-out) or the command is wrong;
+`train` trains XOR with the learner's backward (a warm child answers every epoch) and prints
+the learner's loss beside the engine's every K epochs and where they part: exit 0 matched,
+1 parted or diverged, 2 cannot run. No Textual here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bptutor.engine.course.code_format import (
     work_path,
     write_starter,
 )
+from bptutor.engine.course.code_train import CodeTraining
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
 from bptutor.engine.course.model import Course, ExerciseError, Lesson, Step
@@ -36,6 +39,8 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
     command = args.code_command
     if command == "list":
         return list_steps(course, _work_dir(args), stdout)
+    if command == "train":
+        return train(course, args, stdout, stderr)
     found = find_step(course, args.step)
     if isinstance(found, str):
         print(f"bptutor code {command}: {found}", file=stderr)
@@ -144,3 +149,74 @@ def check(lesson: Lesson, step: Step, file: Path, seed: int, out: TextIO, err: T
         return EXIT_WRONG
     print(f"? Your code could not run. {verdict.message}", file=out)
     return EXIT_CANNOT_RUN
+
+
+def train_steps(course: Course) -> list[tuple[Lesson, Step]]:
+    """The steps that train with the learner's own backward."""
+    return [
+        (lesson, step)
+        for lesson in course.lessons
+        for step in lesson.steps
+        if step.exercise is not None and step.exercise.gradients is not None
+    ]
+
+
+def train(course: Course, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    steps = train_steps(course)
+    ident = getattr(args, "train_step", None)
+    found = [(les, s) for les, s in steps if ident is None or f"{les.id}/{s.id}" == ident]
+    if not found:
+        known = ", ".join(f"{les.id}/{s.id}" for les, s in steps) or "none"
+        what = f'"{ident}" is not a step' if ident else "this course has no step"
+        print(
+            f"bptutor code train: {what} that trains with your code (those steps: {known})",
+            file=err,
+        )
+        return EXIT_CANNOT_RUN
+    lesson, step = found[0]
+    epochs, every = getattr(args, "epochs", None), getattr(args, "every", None)
+    for name, value in (("--epochs", epochs), ("--every", every)):
+        if value is not None and value < 1:
+            print(f"bptutor code train: {name} must be at least 1; got {value}", file=err)
+            return EXIT_CANNOT_RUN
+    try:
+        inst = draw(lesson, step, 0)  # the run does not depend on the learner's seed
+    except ExerciseError as exc:
+        print(f"bptutor code train: the step cannot be drawn: {exc}", file=err)
+        return EXIT_CANNOT_RUN
+    gradients, config = inst.gradients, inst.train_config
+    assert gradients is not None and config is not None
+    file = args.file if args.file is not None else work_path(_work_dir(args), lesson, gradients)
+    path = Path(file).expanduser().absolute()
+    run = CodeTraining(path, config, function=gradients.function, epochs=epochs)
+    every = every or max(1, run.epochs // 10)
+    print(
+        f"Training {run.dataset.name.upper()} {run.X.shape[1]}-{config.hidden_sizes[0]}-"
+        f"{run.y.shape[1]} (sigmoid, no biases, learning rate {config.learning_rate:g}, "
+        f"{run.epochs:,} epochs, seed {config.seed}) with {gradients.function} from {path}",
+        file=out,
+    )
+    width = len(f"{run.epochs:,}")
+    print(f"{'epoch':>{width}}  {'your loss':>14}  {'engine loss':>14}", file=out, flush=True)
+    reference = run.reference
+
+    def row(k: int, loss: float) -> None:
+        ref = reference[k - 1] if k <= len(reference) else float("nan")
+        mark = "  <- they part here" if k == run.parted_at else ""
+        if k == 1 or k % every == 0 or k == run.parted_at or k == run.epochs or mark:
+            print(f"{k:>{width},}  {loss:>14.8g}  {ref:>14.8g}{mark}", file=out, flush=True)
+
+    outcome = run.run(row)
+    if outcome.epochs and outcome.epochs % every and outcome.epochs != run.epochs:
+        k = outcome.epochs  # the last epoch of a run that stopped early
+        print(
+            f"{k:>{width},}  {run.history.view()[-1]:>14.8g}  {reference[k - 1]:>14.8g}", file=out
+        )
+    if outcome.status == "matched":
+        print(f"✓ Matched. {outcome.message}", file=out)
+        return EXIT_RIGHT
+    if outcome.status == "failed":
+        print(f"? Your code could not train. {outcome.message}", file=out)
+        return EXIT_CANNOT_RUN
+    print(f"✗ They part. {outcome.message}", file=out)
+    return EXIT_WRONG

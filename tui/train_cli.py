@@ -11,6 +11,7 @@ Exit codes: 0 trained, 1 diverged, 2 bad arguments.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import select
@@ -20,11 +21,11 @@ import time
 from typing import Any, TextIO
 
 import numpy as np
-from bptutor.engine.nn.session import data_arrays, train_with
-from bptutor.engine.nn.training import TrainConfig
+from bptutor.engine.nn.session import LossHistory, data_arrays, train_with
+from bptutor.engine.nn.training import Epoch, TrainConfig, divergence_reason
 from bptutor.tui.cli import TRAIN_OPTIONS, TrainDefault
 
-__all__ = ["main", "make_app", "run_plain", "validate"]
+__all__ = ["divergence_advice", "main", "make_app", "run_plain", "validate"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FLAGS = {field: flag for field, flag, *_ in TRAIN_OPTIONS}
@@ -41,8 +42,11 @@ def validate(args: argparse.Namespace) -> list[str]:
     given = _given(args)
     problems = []
     for field, value in given.items():
+        context = {}  # a loss is checked against the data set it is for (cross_entropy: spiral)
+        if field == "loss" and "dataset" in given:
+            context["dataset"] = given["dataset"]
         try:
-            TrainConfig(**{field: value})
+            TrainConfig(**context, **{field: value})
         except ValueError as exc:
             problems.append(f"{_FLAGS[field]}: {exc}")
     if not problems:
@@ -116,10 +120,14 @@ class _Progress:
         self._last = 0.0
         self._next_tenth = 1
 
-    def update(self, epoch: int, loss: float, rate: float) -> None:
+    def update(self, epoch: int, loss: float, rate: float, *, final: bool = False) -> None:
+        """Show epoch ``epoch``'s loss; the last epoch is left to ``final`` (called after the
+        run with the trained weights' loss, so the bar ends on the number printed as final)."""
+        if epoch >= self.total and not final:
+            return
         if self.tty:
             now = time.perf_counter()
-            if now - self._last < 0.1 and epoch < self.total:
+            if now - self._last < 0.1 and not final:
                 return
             self._last = now
             # one line that never wraps (a wrapped line would leave a trail: \r only returns
@@ -157,6 +165,15 @@ def _reader_gone(stream: TextIO) -> bool:
     return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
 
 
+def divergence_advice(step: Epoch, config: TrainConfig) -> str:
+    """One sentence: where and how the run diverged, and the option to try."""
+    reason = divergence_reason(step.loss, step.grad_norm)
+    return (
+        f"diverged at epoch {step.epoch:,} ({reason}): try a smaller learning rate, "
+        f"such as --lr {config.learning_rate / 10:g}."
+    )
+
+
 def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Train ``config`` printing progress, the final loss and the loss curve; 1 if diverged."""
     from bptutor.tui.widgets.loss_plot import render_loss_plot  # textual, plotext: only now
@@ -166,21 +183,24 @@ def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None
     _, X, y = data_arrays(config)
     net = config.make_network(X.shape[1], y.shape[1])
     batch = "full batch" if config.batch_size is None else f"mini-batch {config.batch_size}"
+    shape = "-".join(str(size) for size in net.sizes)
+    act = config.activation if net.output == "identity" else f"{config.activation}, {net.output}"
+    loss = "" if net.loss == "mse" else f", {net.loss}"
     print(
-        f"Training {X.shape[1]}-{config.hidden}-{y.shape[1]} ({config.activation}) on "
+        f"Training {shape} ({act}{loss}) on "
         f"{config.dataset} ({len(X)} examples), lr {config.learning_rate:g}, {batch}, "
         f"{config.epochs:,} epochs, seed {config.seed}",
         file=out,
         flush=True,
     )
-    losses = np.empty(config.epochs)
+    history = LossHistory()  # bounded: never sized by --epochs
     progress = _Progress(config.epochs, err)
     start = time.perf_counter()
     n = 0
     diverged = None
     checked = time.perf_counter()
     for step in train_with(config, net, X, y):
-        losses[n] = step.loss
+        history.append(step.loss)
         n += 1
         if step.diverged:
             diverged = step
@@ -191,13 +211,16 @@ def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None
             checked = now
             if _reader_gone(out):
                 raise BrokenPipeError("the output's reader has gone")
-    progress.close()
     elapsed = time.perf_counter() - start
-    history = losses[:n]
+    final = math.nan
+    if diverged is None:  # the trained weights' loss: the one number printed for the end
+        final = net.cost(X, y)
+        progress.update(n, final, n / max(elapsed, 1e-9), final=True)
+    progress.close()
     columns, rows = shutil.get_terminal_size((80, 24))
     color = out.isatty() and "NO_COLOR" not in os.environ
     plot = render_loss_plot(
-        history,
+        history.curve(),
         max(30, min(columns, 120)),
         max(10, min(rows - 6, 20)),
         log_scale=True,
@@ -207,15 +230,8 @@ def run_plain(config: TrainConfig, out: TextIO | None = None, err: TextIO | None
         plot = _ANSI.sub("", plot)
     print(plot, file=out)
     if diverged is not None:
-        what = diverged.message or (
-            f"Training diverged at epoch {diverged.epoch}: the loss became infinite or NaN."
-        )
-        print(
-            f"bptutor train: {what} (with --lr {config.learning_rate / 10:g}, for instance)",
-            file=err,
-        )
+        print(f"bptutor train: {divergence_advice(diverged, config)}", file=err)
         return 1
-    final = net.cost(X, y)
     print(
         f"final loss {final:.6g} after {n:,} epochs ({elapsed:.2f} s, "
         f"{n / max(elapsed, 1e-9):,.0f} epochs/s)",

@@ -5,8 +5,9 @@ this file as a script with the project's interpreter, ``python -P -B code_child.
 it imports numpy, applies the resource limits, says it is ready, and then answers requests on
 a private pipe until told to stop: ``load`` a learner's file once, ``call`` one of its
 functions on any number of argument sets, ``gradcheck`` a scalar function by central
-differences. A warm child answers thousands of calls per second, which training with the
-learner's own gradients needs.
+differences; ``bind`` arguments that stay the same over many calls (training's X and y), so
+that they cross the pipe once. A warm child answers thousands of calls per second, which
+training with the learner's own gradients needs.
 
 It imports nothing of bptutor (it starts fast, and nothing of the tutor is in reach of the
 learner's code); the parent imports the codec below from here, so both sides share one.
@@ -242,6 +243,7 @@ class Child:
         self.proto_in = proto_in
         self.proto_out = proto_out
         self.module: types.ModuleType | None = None
+        self.bound: list[Any] = []
         self.path = ""
         self.stdout = Capture()
         self.stderr = Capture()
@@ -315,16 +317,26 @@ class Child:
             return None
         return fn
 
+    def op_bind(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Keep arguments that stay the same over many calls (training's X and y), so they
+        cross the pipe once: a call with "bound" gets fresh copies of them after its own."""
+        self.bound = list(request["args"])
+        return {"ok": True}
+
     def op_call(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Call `function` on each argument set; stop at the first that raises."""
+        """Call `function` on each argument set (with the bound arguments after them when
+        the request says "bound"); stop at the first that raises."""
         fn = self._function(request["function"])
         if fn is None:
             return {"error": _plain("missing", request["function"])}
         outputs = int(request.get("outputs", 1))
+        bound = self.bound if request.get("bound") else []
         results = []
         for args in request["cases"]:
             try:
-                value = fn(*args)
+                # copies: learner code that writes into X must not change the next call's X
+                extra = [b.copy() if isinstance(b, np.ndarray) else b for b in bound]
+                value = fn(*args, *extra)
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise

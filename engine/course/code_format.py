@@ -27,6 +27,7 @@ from bptutor.engine.course.model import (
     CodeSpec,
     ExerciseSpec,
     GradCheckSpec,
+    GradientsSpec,
     Lesson,
     ParamSpec,
 )
@@ -292,7 +293,7 @@ def default_work_dir(data_dir: Path | None = None) -> Path:
     return (Path(data_dir) if data_dir is not None else default_data_dir()) / WORK_SUBDIR
 
 
-def work_path(work_dir: Path, lesson: Lesson, code: CodeSpec) -> Path:
+def work_path(work_dir: Path, lesson: Lesson, code: CodeSpec | GradientsSpec) -> Path:
     """The learner's file for a code step: <work dir>/<lesson id>/<file>, absolute."""
     return (Path(work_dir).expanduser() / lesson.id / code.file).absolute()
 

@@ -14,12 +14,18 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bptutor.engine.course.code_format import starter_text
+from bptutor.engine.course.code_format import reference_path, starter_text
 from bptutor.engine.course.code_grading import CodeExercise, Run
+from bptutor.engine.course.code_train import CodeTraining
 from bptutor.engine.course.coderun import CallResult, CodeProcess
-from bptutor.engine.course.model import Lesson
+from bptutor.engine.course.model import Lesson, Step
+from bptutor.engine.nn.training import TrainConfig
 
-__all__ = ["Problem", "lint_code_step"]
+__all__ = ["LINT_TRAIN_EPOCHS", "Problem", "lint_code_step", "lint_code_train"]
+
+LINT_TRAIN_EPOCHS = 300
+"""Epochs `lessons check` trains with the reference and the starter (a parting shows within a
+few epochs; the whole run is the learner's)."""
 
 Problem = tuple[str, int, str]
 """(message, seed, detail): what `lint._Problems.add` takes, without the step's name."""
@@ -138,3 +144,46 @@ def _starter_fails(
                 yield ("the starter passes: its body must not give the answer", seed, "")
             if not child.alive:
                 return
+
+
+def lint_code_train(lesson: Lesson, step: Step, config: TrainConfig) -> list[Problem]:
+    """A train step with `gradients`: the reference solution of the code step that defines the
+    function trains and matches the engine's run; the starter file does not."""
+    ex = step.exercise
+    assert ex is not None and ex.gradients is not None
+    g = ex.gradients
+    code = next(
+        s.exercise.code
+        for s in lesson.steps
+        if s.exercise is not None
+        and s.exercise.code is not None
+        and (s.exercise.code.file, s.exercise.code.function) == (g.file, g.function)
+    )
+    problems: list[Problem] = []
+    reference = reference_path(lesson, code)
+    if reference is None or not reference.is_file():
+        return [(f"exercise.gradients: the reference {code.solution} is missing", config.seed, "")]
+    epochs = min(config.epochs, LINT_TRAIN_EPOCHS)
+    outcome = CodeTraining(reference, config, function=g.function, epochs=epochs).run()
+    if not outcome.matched:
+        problems.append(
+            (
+                "training with the reference solution does not match the engine's run",
+                config.seed,
+                outcome.message,
+            )
+        )
+    with tempfile.TemporaryDirectory(prefix="bptutor-lint-") as folder:
+        path = Path(folder) / g.file
+        path.write_text(starter_text(lesson, g.file), encoding="utf-8")
+        outcome = CodeTraining(path, config, function=g.function, epochs=epochs).run()
+    if outcome.matched:
+        problems.append(
+            (
+                "training with the starter file matches the engine's run: the step is solved "
+                "without writing any code",
+                config.seed,
+                "",
+            )
+        )
+    return problems

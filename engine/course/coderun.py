@@ -273,11 +273,19 @@ class CodeProcess:
             self.loaded = Path(path)
         return reply
 
-    def call(self, function: str, cases: list[list[Any]], outputs: int = 1) -> Reply:
-        """Call `function(*args)` for each argument list; stops at the first exception."""
-        return self.request(
-            {"op": "call", "function": function, "cases": cases, "outputs": outputs}
-        )
+    def call(
+        self, function: str, cases: list[list[Any]], outputs: int = 1, *, bound: bool = False
+    ) -> Reply:
+        """Call `function(*args)` for each argument list; stops at the first exception. With
+        `bound`, the arguments given to `bind` follow each list (fresh copies every call)."""
+        message = {"op": "call", "function": function, "cases": cases, "outputs": outputs}
+        if bound:
+            message["bound"] = True
+        return self.request(message)
+
+    def bind(self, args: list[Any]) -> Reply:
+        """Send arguments that stay the same over many calls once (`call(..., bound=True)`)."""
+        return self.request({"op": "bind", "args": args})
 
     def gradcheck(self, function: str, args: list[Any], wrt: list[int], h: float = 1e-5) -> Reply:
         """Central differences of the scalar `function(*args)` with respect to args[i]."""

@@ -28,11 +28,13 @@ from bptutor.engine.answers.grading import (
 )
 from bptutor.engine.course.calls import CallError, Node, OnCall, evaluate_call
 from bptutor.engine.course.code_exercise import CodeExercise, draw_code, reference_solution
+from bptutor.engine.course.code_train import notes_network_problem
 from bptutor.engine.course.graph import Graph, GraphNode, grade_backward, graph_listing, graph_slips
 from bptutor.engine.course.model import (
     LETTERS,
     ExerciseError,
     ExerciseSpec,
+    GradientsSpec,
     Lesson,
     Step,
 )
@@ -91,6 +93,7 @@ class DrawnStep:
     explanation: str = ""
     solution: str = ""
     train_config: TrainConfig | None = None
+    gradients: GradientsSpec | None = None  # train: with the learner's backward (code_train.py)
     expected: Expected | None = None
     mistakes: tuple[Mistake, ...] = ()
     feedback: tuple[str, ...] = ()
@@ -268,7 +271,14 @@ def draw(
         order = rng_for(seed, lesson.id, step.id, "choice-order", *variant_parts(variant))
         fields, shown = _choice_fields(ex, env, order)
     elif ex.kind == "train":
-        fields, shown = {"train_config": _train_config(ex.train)}, ""
+        config = _train_config(ex.train)
+        if ex.gradients is not None:
+            problem = notes_network_problem(config)
+            if problem is not None:
+                raise ExerciseError(
+                    f"exercise.{problem}: a step with gradients trains the learner's backward"
+                )
+        fields, shown = {"train_config": config, "gradients": ex.gradients}, ""
     elif ex.kind == "code":
         assert ex.code is not None
         code = draw_code(

@@ -22,7 +22,7 @@ import numpy as np
 from bptutor.engine.answers.expr import Expr
 from bptutor.engine.course.calls import OnCall
 from bptutor.engine.course.code_grading import CodeExercise
-from bptutor.engine.course.code_lint import lint_code_step
+from bptutor.engine.course.code_lint import lint_code_step, lint_code_train
 from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.model import LETTERS, Course, ExerciseError, Lesson, Step
 from bptutor.engine.course.params import draws_needed, parse_expr, rng_for, step_env
@@ -368,5 +368,13 @@ def lint_course(course: Course, seeds: int = 50) -> LintReport:
                     problems.add(where, f"cannot be checked ({type(exc).__name__}: {exc})", seed)
             for message, seed, detail in lint_code_step(lesson, code):
                 problems.add(where, message, seed, detail)
+            if ex is not None and ex.gradients is not None:
+                try:  # once per step: the run does not depend on the learner's seed
+                    config = draw(lesson, step, 0).train_config
+                except ExerciseError:
+                    continue  # reported above, for every seed
+                assert config is not None
+                for message, seed, detail in lint_code_train(lesson, step, config):
+                    problems.add(where, message, seed, detail)
     report.problems = found + problems.render(seeds)
     return report

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bptutor.engine.course.calls import names_used
-from bptutor.engine.course.code_format import CODE_KEYS, read_code_exercise
+from bptutor.engine.course.code_format import CODE_KEYS, FILE_PATTERN, read_code_exercise
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.model import (
     EXERCISE_KINDS,
@@ -24,6 +24,7 @@ from bptutor.engine.course.model import (
     Course,
     ExerciseError,
     ExerciseSpec,
+    GradientsSpec,
     Lesson,
     LessonError,
     MistakeSpec,
@@ -68,6 +69,7 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
         "biases",
         "seed",
         "loss",
+        "gradients",
     ),
     "code": CODE_KEYS,  # the code kind reads itself: engine/course/code_format.py
 }
@@ -107,14 +109,15 @@ def _read_exercise(r: Reader, table: Any) -> ExerciseSpec:
         return read_code_exercise(r, table, prompt)
     if kind == "train":
         train: dict[str, Any] = {}
+        gradients = _read_gradients(r, table["gradients"]) if "gradients" in table else None
         for key, value in table.items():
-            if key in ("kind", "prompt"):
+            if key in ("kind", "prompt", "gradients"):
                 continue
             want = _TRAIN_TYPES[key]
             if isinstance(value, bool) != (want is bool) or not isinstance(value, want):
                 raise r.fail(f"{p}{key}", f"has the wrong type ({type_name(value)})")
             train[key] = value
-        return ExerciseSpec(kind, prompt=prompt, train=train)
+        return ExerciseSpec(kind, prompt=prompt, train=train, gradients=gradients)
     if kind == "graph":
         return _read_graph(r, table, prompt)
     if kind == "choice":
@@ -199,6 +202,44 @@ def _read_exercise(r: Reader, table: Any) -> ExerciseSpec:
         integer=integer,
         **tols,
     )
+
+
+def _read_gradients(r: Reader, table: Any) -> GradientsSpec:
+    """A train step's `gradients = { file = "backprop.py", function = "backward" }`."""
+    key = "exercise.gradients"
+    if not isinstance(table, dict):
+        raise r.fail(
+            key, f'must be a table {{ file = "...", function = "..." }}, not {type_name(table)}'
+        )
+    r.keys(table, ("file", "function"), f"{key}.")
+    file = r.string(table, "file", f"{key}.")
+    function = r.string(table, "function", f"{key}.")
+    assert file is not None and function is not None
+    if not FILE_PATTERN.match(file):
+        raise r.fail(f"{key}.file", f'"{file}" is not a Python file name such as "backprop.py"')
+    if not NAME_PATTERN.match(function):
+        raise r.fail(f"{key}.function", f'"{function}" is not a Python function name')
+    return GradientsSpec(file, function)
+
+
+def _check_gradients(r: Reader, steps: list[Step]) -> None:
+    """A step training with the learner's backward needs a code step before it (same lesson)
+    that has the learner write that function in that file."""
+    for i, step in enumerate(steps):
+        g = step.exercise.gradients if step.exercise is not None else None
+        if g is None:
+            continue
+        defined = any(
+            s.exercise is not None
+            and s.exercise.code is not None
+            and (s.exercise.code.file, s.exercise.code.function) == (g.file, g.function)
+            for s in steps[:i]
+        )
+        if not defined:
+            raise r.fail(
+                f'step "{step.id}": exercise.gradients',
+                f"no code step before it has the learner write {g.function}(...) in {g.file}",
+            )
 
 
 def _read_tolerances(r: Reader, table: dict[str, Any]) -> dict[str, float]:
@@ -336,6 +377,7 @@ def _lesson_from(data: dict[str, Any], where: str, path: Path, version: int) -> 
                     f'{where}: step "{step.id}": params.{p.name} is already a lesson parameter'
                 )
         steps.append(step)
+    _check_gradients(r, steps)
     assert title is not None and summary is not None
     require = r.constraints(data)
     return Lesson(lesson_id, title, summary, tuple(steps), params, path, require=require)

@@ -157,6 +157,16 @@ class CodeSpec:
 
 
 @dataclass(frozen=True)
+class GradientsSpec:
+    """A `train` step that trains with the learner's own backward (engine/course/code_train.py):
+    `function(W1, W2, X, y) -> (dW1, dW2)` in the learner's `file`, which a code step of the
+    same lesson defines. The step is solved when the run finishes and matches the engine's."""
+
+    file: str
+    function: str
+
+
+@dataclass(frozen=True)
 class ExerciseSpec:
     kind: str
     prompt: str | None = None
@@ -175,6 +185,7 @@ class ExerciseSpec:
     shuffle: bool = True  # choice: options in a per-learner order (false: as written)
     mistakes: tuple[MistakeSpec, ...] = ()
     train: dict[str, Any] = field(default_factory=dict)
+    gradients: GradientsSpec | None = None  # train: with the learner's own backward
     inputs: tuple[str, ...] = ()  # graph: the parameters that feed it
     nodes: tuple[tuple[str, str], ...] = ()  # graph: (name, expression text), in order
     ask: tuple[str, ...] | None = None  # graph: the names whose gradient to type, in order

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -36,11 +38,14 @@ __all__ = [
     "HIDDEN_RANGE",
     "LEARNING_RATES",
     "LOCK_SECONDS",
+    "MAX_DEPTH",
+    "PACE_SECONDS",
     "PLAYGROUND_EPOCHS",
     "PROBE_EPOCHS",
     "PROBE_SECONDS",
     "Chunk",
     "Divergence",
+    "LossCurve",
     "LossHistory",
     "Phase",
     "Probe",
@@ -56,6 +61,8 @@ __all__ = [
 
 ACTIVATION_CYCLE = HIDDEN_ACTIVATIONS
 HIDDEN_RANGE = (1, 64)
+MAX_DEPTH = 3
+"""The view's depth key cycles through 1..MAX_DEPTH hidden layers."""
 # a 1-2-5 ladder, like a plotter's ranges: easy to read, factor ~2.5 per press
 LEARNING_RATES: tuple[float, ...] = tuple(
     rate
@@ -72,6 +79,11 @@ PROBE_EPOCHS = 200
 PROBE_SECONDS = 1.0
 """CPU seconds a probe may spend trying learning rates after a divergence. Its own thread's
 time, not the clock's: on a busy machine the answer comes later, but it is the same answer."""
+PACE_SECONDS = 4.0
+"""A paced run of a lesson's epochs takes about this long: long enough to watch the curve's
+quick fall, slow stretch and plunge (XOR's 500 epochs run in 0.1 s unpaced)."""
+PLAYGROUND_PACE = TrainConfig().epochs / PACE_SECONDS
+"""Epochs per second of the playground when paced (its runs are a million epochs long)."""
 EPOCHS_PER_LOCK = 32
 LOCK_SECONDS = 0.004  # a slow epoch (big net, mini-batches) ends the batch early
 _UP, _DOWN = 1 + 1e-9, 1 - 1e-9  # rates compare with a relative tolerance
@@ -94,45 +106,163 @@ class _Epoch(Protocol):
     grad_norm: float
     diverged: bool
     message: str | None
+    layer_grad_norms: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LossCurve:
+    """A snapshot of a ``LossHistory`` for drawing: the run's ``n`` epochs in buckets of
+    ``step`` consecutive epochs (the last bucket may hold fewer), each with its lowest and
+    highest loss (NaN where a bucket held no finite loss). With ``step == 1`` every epoch is
+    there exactly. Copies: safe to hand to another thread."""
+
+    n: int
+    step: int
+    lo: np.ndarray
+    hi: np.ndarray
+    last: float | None = None  # the loss of epoch n
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def epochs(self) -> np.ndarray:
+        """The middle epoch (1-based) of each bucket."""
+        starts = np.arange(len(self.lo)) * self.step + 1
+        ends = np.minimum(starts + self.step - 1, self.n)
+        return (starts + ends) / 2
+
+    def exact(self) -> np.ndarray:
+        """The loss of every epoch; ValueError once the history had to merge epochs."""
+        if self.step != 1:
+            raise ValueError(f"this curve keeps buckets of {self.step} epochs, not every epoch")
+        return self.lo
+
+    @classmethod
+    def of(cls, losses: np.ndarray) -> LossCurve:
+        """Every epoch of ``losses`` (step 1)."""
+        values = np.array(losses, dtype=float)
+        return cls(len(values), 1, values, values, float(values[-1]) if len(values) else None)
 
 
 class LossHistory:
-    """Append-only loss per epoch, shared by the worker (writer) and the UI (reader).
+    """The loss per epoch of a run of any length, in bounded memory.
 
-    ``view()`` returns a numpy view of the filled part. Entries already written are never
-    rewritten (growing allocates a new buffer), so a view handed to the UI stays valid and
-    unchanged while the worker keeps appending.
+    While a run is short every epoch is kept. Once ``capacity`` buckets are full, neighbours
+    are merged in pairs (each bucket then holds twice as many epochs) keeping each bucket's
+    lowest and highest loss, so a spike or an oscillation is never smoothed away and the curve
+    still covers the whole run: memory stays flat over millions of epochs. The last ``TAIL``
+    losses are kept exactly as well (``value_at``: what the safe weights ask about), and the
+    lowest finite loss ever seen (``best``). The worker appends; the UI draws a ``curve()``
+    snapshot taken under the session's lock.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
-        self._buf = np.empty(max(16, capacity))
-        self._n = 0
+    TAIL = 1024
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = max(16, capacity + capacity % 2)
+        self._lo = np.empty(self.capacity)  # the closed buckets
+        self._hi = np.empty(self.capacity)
+        self._closed = 0
+        self._step = 1  # epochs per bucket
+        self._n = 0  # epochs in the run
+        # the open bucket, in Python floats: an append is a few comparisons (it runs per epoch)
+        self._cur_lo = self._cur_hi = math.nan
+        self._left = 0  # epochs still to come into the open bucket
+        self._tail: deque[float] = deque(maxlen=self.TAIL)
+        self.best = math.inf
+        """The lowest finite loss of the run."""
 
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def step(self) -> int:
+        return self._step
+
     def append(self, value: float) -> None:
-        if self._n == self._buf.shape[0]:
-            grown = np.empty(2 * self._buf.shape[0])
-            grown[: self._n] = self._buf
-            self._buf = grown
-        self._buf[self._n] = value
+        self._tail.append(value)
+        if value < self.best:  # False for NaN; losses are >= 0, never -inf
+            self.best = value
+        if self._left:  # like fmin / fmax: a NaN loss does not hide the bucket's finite ones
+            lo, hi = self._cur_lo, self._cur_hi
+            if value < lo or lo != lo:
+                self._cur_lo = value
+            if value > hi or hi != hi:
+                self._cur_hi = value
+            self._left -= 1
+        else:
+            self._open(value)
         self._n += 1
 
-    def view(self) -> np.ndarray:
-        out = self._buf[: self._n]
-        out.flags.writeable = False
-        return out
+    def _open(self, value: float) -> None:
+        """Close the open bucket (merging pairs when all are full) and open one at ``value``."""
+        if self._n:
+            self._lo[self._closed] = self._cur_lo
+            self._hi[self._closed] = self._cur_hi
+            self._closed += 1
+            if self._closed == self.capacity:  # pairs become one: half the buckets, twice as long
+                half = self.capacity // 2
+                np.fmin(self._lo[0::2], self._lo[1::2], out=self._lo[:half])
+                np.fmax(self._hi[0::2], self._hi[1::2], out=self._hi[:half])
+                self._closed = half
+                self._step *= 2
+        self._cur_lo = self._cur_hi = value
+        self._left = self._step - 1
 
     def last(self) -> float | None:
-        return float(self._buf[self._n - 1]) if self._n else None
+        return self._tail[-1] if self._n else None
+
+    def value_at(self, index: int) -> float | None:
+        """The loss of epoch ``index + 1`` (0-based, like a list), if still kept exactly."""
+        back = self._n - index
+        if 0 < back <= len(self._tail):
+            return self._tail[-back]
+        return None
+
+    def curve(self) -> LossCurve:
+        """A copy of the buckets so far, for drawing."""
+        k = self._closed
+        if not self._n:
+            return LossCurve(0, self._step, np.empty(0), np.empty(0))
+        lo = np.append(self._lo[:k], self._cur_lo)
+        hi = np.append(self._hi[:k], self._cur_hi)
+        return LossCurve(self._n, self._step, lo, hi, self.last())
+
+    def cut(self, n: int) -> LossHistory:
+        """A new history holding the first ``n`` epochs of this one: exactly, where they are
+        still in the tail; otherwise their buckets (a bucket cut in two keeps its extremes)."""
+        n = max(0, min(n, self._n))
+        exact_from = self._n - len(self._tail)
+        if self._step > 1 and n > exact_from:  # the buckets before the tail, then the tail
+            out = self.cut(exact_from)
+            for i in range(exact_from, n):
+                out.append(self._tail[i - exact_from])
+            return out
+        out = LossHistory(self.capacity)
+        if not n:
+            return out
+        curve = self.curve()
+        step = out._step = curve.step
+        last = (n - 1) // step  # the bucket epoch n falls in: the open one
+        out._lo[:last], out._hi[:last] = curve.lo[:last], curve.hi[:last]
+        out._closed, out._n = last, n
+        out._cur_lo, out._cur_hi = float(curve.lo[last]), float(curve.hi[last])
+        out._left = (last + 1) * step - n
+        if step == 1:
+            out._tail.extend(curve.lo[max(0, n - self.TAIL) : n].tolist())
+        else:  # only the bucket's low is known for epoch n
+            out._tail.append(float(curve.lo[last]))
+        finite = curve.lo[: last + 1][np.isfinite(curve.lo[: last + 1])]
+        out.best = float(finite.min()) if finite.size else math.inf
+        return out
 
     @classmethod
-    def from_values(cls, values: np.ndarray) -> LossHistory:
-        """A new history holding a copy of ``values`` (e.g. the start of an older one)."""
-        history = cls(max(1024, 2 * len(values)))
-        history._buf[: len(values)] = values
-        history._n = len(values)
+    def from_values(cls, values: np.ndarray, capacity: int = 4096) -> LossHistory:
+        """A new history of these losses (one per epoch)."""
+        history = cls(capacity)
+        for value in np.asarray(values, dtype=float):
+            history.append(float(value))
         return history
 
 
@@ -167,9 +297,11 @@ def train_with(
     *,
     epochs: int | None = None,
     start_epoch: int = 0,
+    layer_norms: bool = False,
 ) -> Iterator[_Epoch]:
     """The engine's ``train`` with the config's rate, batch size and seed, for ``epochs``
-    (default: the config's) from ``start_epoch``."""
+    (default: the config's) from ``start_epoch``; ``layer_norms``: each epoch also carries
+    every layer's gradient norm (what the view shows to watch gradients vanish)."""
     return train(
         net,
         X,
@@ -179,6 +311,7 @@ def train_with(
         batch_size=config.batch_size,
         seed=config.seed,
         start_epoch=start_epoch,
+        layer_norms=layer_norms,
     )
 
 
@@ -227,7 +360,8 @@ class SafeWeights:
     from there. So a copy is kept of the latest weights whose loss was at most twice the best
     loss this network has had (its initial weights count). Copies are offered every progress
     report (``offer``: the weights after ``epoch`` epochs); their loss becomes known one epoch
-    later, as ``history[epoch]``, and ``settle`` then keeps or drops them. Worker-side calls
+    later, as the history's ``value_at(epoch)``, and ``settle`` then keeps or drops them (the
+    run settles after every chunk, well within the history's exact tail). Worker-side calls
     happen under the session's lock.
     """
 
@@ -236,25 +370,16 @@ class SafeWeights:
         self.epoch = epoch
         self._pending = np.empty_like(self.params)
         self._pending_epoch: int | None = None
-        self._best = math.inf
-        self._seen = 0  # history entries already folded into _best
 
     def offer(self, params: np.ndarray, epoch: int) -> None:
         np.copyto(self._pending, params)
         self._pending_epoch = epoch
 
-    def settle(self, history: np.ndarray) -> None:
-        n = len(history)
-        if n > self._seen:
-            new = history[self._seen :]
-            finite = new[np.isfinite(new)]
-            if finite.size:
-                self._best = min(self._best, float(finite.min()))
-            self._seen = n
+    def settle(self, history: LossHistory) -> None:
         k = self._pending_epoch
-        if k is not None and k < n:
-            loss = float(history[k])
-            if math.isfinite(loss) and loss <= 2 * self._best + 1e-12:
+        if k is not None and k < len(history):
+            loss = history.value_at(k)
+            if loss is not None and math.isfinite(loss) and loss <= 2 * history.best + 1e-12:
                 self.params, self._pending = self._pending, self.params
                 self.epoch = k
             self._pending_epoch = None
@@ -266,6 +391,7 @@ class Divergence:
 
     what: str
     learning_rate: float
+    reason: str = "the loss became infinite or NaN"  # short: "the loss grew to 3e+30"
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,6 +428,8 @@ class Run:
     safe: SafeWeights
     start_epoch: int
     epochs: int
+    pace: float | None = None  # epochs per second at most (None: full speed)
+    started_at: float = 0.0  # time.perf_counter() at start_run (the pace counts from there)
     last: _Epoch | None = None
     _steps: Iterator[_Epoch] | None = None
 
@@ -321,6 +449,7 @@ class Chunk:
     detail: str | None  # the engine's message when diverged
     report: bool  # report_after has passed: the caller posts progress now
     at: float  # time.perf_counter() when the chunk ended
+    wait: float = 0.0  # a paced run is ahead of its pace: sleep this long before the next
 
 
 class TrainingSession:
@@ -338,6 +467,9 @@ class TrainingSession:
             config = dataclasses.replace(TrainConfig(), epochs=PLAYGROUND_EPOCHS)
         self.config = config
         self._configured_batch = config.batch_size
+        self._configured = config
+        self.paced = False
+        """Runs go at ``pace`` epochs per second, else (the default) at full speed."""
         self.lock = threading.Lock()
         self.phase = Phase.IDLE
         self._run: Run | None = None
@@ -369,6 +501,15 @@ class TrainingSession:
     def current_run_id(self) -> int | None:
         return self._run.run_id if self._run is not None else None
 
+    @property
+    def pace(self) -> float:
+        """A paced run's epochs per second: a lesson's run takes about PACE_SECONDS."""
+        return PLAYGROUND_PACE if self.playground else max(1.0, self.config.epochs / PACE_SECONDS)
+
+    def toggle_pace(self) -> None:
+        """Paced <-> full speed (for the next run: restart a running one)."""
+        self.paced = not self.paced
+
     def _load_data(self) -> None:
         self.dataset, self.X, self.y = data_arrays(self.config)
 
@@ -391,15 +532,26 @@ class TrainingSession:
     def rate_after(self, up: bool) -> float | None:
         return rate_after(self.config.learning_rate, up)
 
-    def hidden_after(self, delta: int) -> int | None:
-        """The hidden-unit count ``delta`` away, within HIDDEN_RANGE; None if it stays."""
-        new = min(max(self.config.hidden + delta, HIDDEN_RANGE[0]), HIDDEN_RANGE[1])
-        return None if new == self.config.hidden else new
+    def hidden_after(self, delta: int) -> int | tuple[int, ...] | None:
+        """Every hidden layer ``delta`` units wider, within HIDDEN_RANGE (an int for one layer,
+        a tuple for several); None if nothing changes."""
+        lo, hi = HIDDEN_RANGE
+        sizes = tuple(min(max(m + delta, lo), hi) for m in self.config.hidden_sizes)
+        if sizes == self.config.hidden_sizes:
+            return None
+        return sizes[0] if len(sizes) == 1 else sizes
 
-    def set_hidden(self, hidden: int) -> None:
-        """Another hidden-layer size: a new network."""
+    def set_hidden(self, hidden: int | tuple[int, ...]) -> None:
+        """Other hidden-layer sizes: a new network."""
         self.config = dataclasses.replace(self.config, hidden=hidden)
         self.reset()
+
+    def next_depth(self) -> None:
+        """One hidden layer more (as wide as the first), back to one after MAX_DEPTH: deeper
+        sigmoid stacks are where gradients vanish. A new network."""
+        sizes = self.config.hidden_sizes
+        depth = len(sizes) % MAX_DEPTH + 1
+        self.set_hidden(sizes[0] if depth == 1 else (sizes[0],) * depth)
 
     def next_activation(self) -> None:
         """The next activation of ACTIVATION_CYCLE: a new network."""
@@ -409,14 +561,32 @@ class TrainingSession:
         self.reset()
 
     def next_dataset(self) -> None:
-        """The next data set (mini-batches stay on, sized for it): a new network."""
+        """The next data set (mini-batches stay on, sized for it; the loss suits it): a new
+        network."""
         names = DATASET_NAMES
         i = names.index(self.config.dataset) if self.config.dataset in names else -1
-        self.config = dataclasses.replace(self.config, dataset=names[(i + 1) % len(names)])
+        self.config = self._config_for(names[(i + 1) % len(names)])
         self._load_data()
         if self.config.batch_size is not None:
             self.config = dataclasses.replace(self.config, batch_size=self.mini_batch_size())
         self.reset()
+
+    def _config_for(self, dataset: str) -> TrainConfig:
+        """The config on another data set, with the loss (and output) it was given if that
+        suits the set, else the set's natural one: softmax + cross-entropy for several classes
+        (the spiral; the playground always uses it there), squared error otherwise."""
+        original = self._configured
+        n_classes = load_dataset(dataset).n_classes or 0
+        natural = "cross_entropy" if n_classes > 2 else "mse"
+        keep = original.loss if not (self.playground and n_classes > 2) else natural
+        for loss, output in ((keep, original.output_activation), (natural, "identity")):
+            try:
+                return dataclasses.replace(
+                    self.config, dataset=dataset, loss=loss, output_activation=output
+                )
+            except ValueError:
+                continue
+        return dataclasses.replace(self.config, dataset=dataset)  # raises, naming the field
 
     def mini_batch_size(self) -> int:
         """The configured size, else ~10 (1 for XOR's four points), never above the set."""
@@ -434,13 +604,19 @@ class TrainingSession:
         with self.lock:
             self.safe.offer(self.net.params, self.epoch)
             steps = train_with(
-                self.config, self.net, self.X, self.y, epochs=1, start_epoch=self.epoch
+                self.config,
+                self.net,
+                self.X,
+                self.y,
+                epochs=1,
+                start_epoch=self.epoch,
+                layer_norms=True,
             )
             step = next(steps, None)
             steps.close()
             if step is not None:
                 self.history.append(step.loss)
-            self.safe.settle(self.history.view())
+            self.safe.settle(self.history)
         if step is not None and step.diverged:
             self._diverge(step.epoch, step.message)
         return step
@@ -464,6 +640,8 @@ class TrainingSession:
             safe=self.safe,
             start_epoch=self.epoch,
             epochs=self.target_epochs - self.epoch,
+            pace=self.pace if self.paced else None,
+            started_at=time.perf_counter(),
         )
         self.phase = Phase.RUNNING
         return self._run
@@ -478,17 +656,33 @@ class TrainingSession:
         ~7 % of a small net's speed. Once the clock passes ``report_after`` (and the run goes
         on) the chunk says ``report`` and the weights of that moment are offered as safe ones.
         The engine's ``train`` is called on the first chunk (its errors raise here, in the
-        worker).
+        worker). A paced run takes no epoch ahead of its pace; a chunk that stops early for it
+        says how long to ``wait``.
         """
         if run._steps is None:
             run._steps = train_with(
-                run.config, run.net, run.X, run.y, epochs=run.epochs, start_epoch=run.start_epoch
+                run.config,
+                run.net,
+                run.X,
+                run.y,
+                epochs=run.epochs,
+                start_epoch=run.start_epoch,
+                layer_norms=True,  # the view shows each layer's gradient
             )
         steps, append, clock = run._steps, run.history.append, time.perf_counter
-        step, stopped, detail = run.last, None, None
+        step, stopped, detail, wait = run.last, None, None, 0.0
+        budget = EPOCHS_PER_LOCK
+        if run.pace is not None:  # epochs due by now, counted from the run's start
+            due = run.start_epoch + 1 + int(run.pace * (clock() - run.started_at))
+            budget = min(budget, due - len(run.history))
+            if budget <= 0:
+                wait = (len(run.history) - run.start_epoch) / run.pace - (clock() - run.started_at)
+                wait = min(max(wait, 0.001), 0.1)
         with self.lock:
             held = clock()
-            for _ in range(EPOCHS_PER_LOCK):
+            if budget <= 0 and cancelled():
+                stopped = "cancelled"
+            for _ in range(max(budget, 0)):
                 if cancelled():
                     stopped = "cancelled"
                     break
@@ -504,12 +698,11 @@ class TrainingSession:
                     break
             now = clock()
             report = stopped is None and step is not None and now >= report_after
-            if report or stopped:  # keep a copy of weights fit to go back to
-                run.safe.settle(run.history.view())
-                if report:
-                    run.safe.offer(run.net.params, len(run.history))
+            run.safe.settle(run.history)  # keep a copy of weights fit to go back to
+            if report:
+                run.safe.offer(run.net.params, len(run.history))
         run.last = step
-        return Chunk(step, stopped, detail, report, now)
+        return Chunk(step, stopped, detail, report, now, wait)
 
     def stop(self) -> None:
         """Stop the run: once this returns, the net and the history no longer change.
@@ -542,8 +735,10 @@ class TrainingSession:
         what = (detail or "").split(" Try a smaller")[0] or (
             f"Training diverged at epoch {epoch}: the loss became infinite or NaN."
         )
+        found = re.match(r"Training diverged at epoch \d+: (.*?)\. ", what + " ")
+        reason = found.group(1) if found else "the loss became infinite or NaN"
         self.phase = Phase.DIVERGED
-        self.divergence = Divergence(what, self.config.learning_rate)
+        self.divergence = Divergence(what, self.config.learning_rate, reason)
 
     def start_probe(self) -> Probe:
         """A probe for the largest rate, at most a tenth of the one that diverged, that trains
@@ -577,7 +772,7 @@ class TrainingSession:
         safe = self.safe
         with self.lock:
             self.net.params[:] = safe.params
-            self.history = LossHistory.from_values(self.history.view()[: safe.epoch])
+            self.history = self.history.cut(safe.epoch)
             self.safe = SafeWeights(safe.params, safe.epoch)
         self.phase = Phase.IDLE
         self.divergence = None

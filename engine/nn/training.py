@@ -29,12 +29,31 @@ from bptutor.engine.nn.datasets import DATASET_NAMES, load_dataset
 from bptutor.engine.nn.losses import check_output_and_loss, get_loss, get_output, natural_output
 from bptutor.engine.nn.network import Network, hidden_sizes
 
-__all__ = ["DIVERGENCE_LIMIT", "Epoch", "TrainConfig", "train"]
+__all__ = [
+    "DIVERGENCE_LIMIT",
+    "MAX_BATCH_SIZE",
+    "MAX_EPOCHS",
+    "MAX_HIDDEN_LAYERS",
+    "MAX_HIDDEN_UNITS",
+    "MAX_LEARNING_RATE",
+    "MAX_SEED",
+    "Epoch",
+    "TrainConfig",
+    "divergence_reason",
+    "train",
+]
 
 #: A loss or gradient norm at or above this counts as diverged.
 DIVERGENCE_LIMIT = 1e30
 #: Learning rates above this are refused (no lesson needs them; they only overflow).
 MAX_LEARNING_RATE = 1e3
+#: TrainConfig's bounds: far beyond what a lesson or the playground needs, well below what
+#: would exhaust memory or run for days (a learner's typo must get a message, not a freeze).
+MAX_EPOCHS = 100_000_000
+MAX_HIDDEN_UNITS = 1024  # per hidden layer
+MAX_HIDDEN_LAYERS = 8
+MAX_BATCH_SIZE = 1_000_000
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +110,16 @@ def _int(value: Any, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _bounded(value: Any, name: str, minimum: int, maximum: int) -> int:
+    """An integer option of TrainConfig within [minimum, maximum]; the message names it."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer from {minimum:,} to {maximum:,}")
+    if not minimum <= value <= maximum:
+        shown = f"{value}" if len(str(value)) <= 30 else f"a {len(str(value))}-digit number"
+        raise ValueError(f"{name} must be an integer from {minimum:,} to {maximum:,}; got {shown}")
+    return int(value)
+
+
 def _learning_rate(value: Any) -> float:
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
     if not ok or not (0.0 < float(value) <= MAX_LEARNING_RATE):
@@ -109,15 +138,19 @@ def _batch_size(value: Any) -> int | None:
     return int(value)
 
 
-def _diverged_message(epoch: int, loss: float, grad_norm: float, learning_rate: float) -> str:
+def divergence_reason(loss: float, grad_norm: float) -> str:
+    """What made an epoch count as diverged, in a few words ("the loss grew to 3e+30")."""
     if math.isnan(loss) or math.isnan(grad_norm):
-        what = "the loss became NaN"
-    elif math.isinf(loss) or math.isinf(grad_norm):
-        what = "the loss became infinite"
-    elif loss >= DIVERGENCE_LIMIT:
-        what = f"the loss grew to {loss:.3g}"
-    else:
-        what = f"the gradient grew to norm {grad_norm:.3g}"
+        return "the loss became NaN"
+    if math.isinf(loss) or math.isinf(grad_norm):
+        return "the loss became infinite"
+    if loss >= DIVERGENCE_LIMIT:
+        return f"the loss grew to {loss:.3g}"
+    return f"the gradient grew to norm {grad_norm:.3g}"
+
+
+def _diverged_message(epoch: int, loss: float, grad_norm: float, learning_rate: float) -> str:
+    what = divergence_reason(loss, grad_norm)
     return (
         f"Training diverged at epoch {epoch}: {what}. Each step overshoots the minimum and "
         f"lands further away. Try a smaller learning rate than {learning_rate:g}, "
@@ -568,6 +601,12 @@ class TrainConfig:
                 f"dataset must be one of {', '.join(DATASET_NAMES)}; got {self.dataset!r}"
             )
         sizes = hidden_sizes(self.hidden, "hidden")
+        if len(sizes) > MAX_HIDDEN_LAYERS:
+            raise ValueError(
+                f"hidden must have at most {MAX_HIDDEN_LAYERS} layers; got {len(sizes)}"
+            )
+        for size in sizes:
+            _bounded(size, "hidden", 1, MAX_HIDDEN_UNITS)
         if not isinstance(self.hidden, int):  # a list (from a lesson file) becomes a tuple
             object.__setattr__(self, "hidden", sizes)
         get_activation(self.activation, "activation")
@@ -576,11 +615,12 @@ class TrainConfig:
             object.__setattr__(self, "output_activation", natural_output(loss))
         out = get_output(self.output_activation, "output_activation")
         _learning_rate(self.learning_rate)
-        _int(self.epochs, "epochs", 1)
-        _batch_size(self.batch_size)
+        _bounded(self.epochs, "epochs", 1, MAX_EPOCHS)
+        if self.batch_size is not None:
+            _bounded(self.batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         if not isinstance(self.biases, bool):
             raise ValueError(f"biases must be True or False; got {self.biases!r}")
-        _int(self.seed, "seed", 0)
+        _bounded(self.seed, "seed", 0, MAX_SEED)
         ds = load_dataset(self.dataset)
         try:
             check_output_and_loss(out, loss, ds.n_outputs, "output_activation")

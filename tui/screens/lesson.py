@@ -53,6 +53,7 @@ from textual.widgets import Button, Footer, Input, Label, Markdown, OptionList, 
 
 if TYPE_CHECKING:
     from bptutor.engine.answers.grading import Verdict
+    from bptutor.engine.course.code_train import TrainOutcome
     from bptutor.tui.app import BptutorApp
     from bptutor.tui.screens.training import TrainingScreen
     from textual.timer import Timer
@@ -314,7 +315,10 @@ class LessonScreen(Screen["bool | None"]):
             choices.set_choices(tuple(self.inst.choices))
             choices.focus()
         elif kind == "train":
-            self.query_one("#open-training", Button).focus()
+            button = self.query_one("#open-training", Button)
+            own = self.inst.gradients is not None
+            button.label = "Train with your code (t)" if own else "Open the training view (t)"
+            button.focus()
         else:
             self.query_one("#prose", VerticalScroll).focus()
         if kind == "code":
@@ -328,6 +332,10 @@ class LessonScreen(Screen["bool | None"]):
             )
         elif progress.solved and kind in (*ANSWER_KINDS, "choice"):
             verdict.show_note(Text("✓ Solved earlier. ", style="bold") + Text(self._next_hint()))
+        elif progress.solved and kind == "train" and self.inst.gradients is not None:
+            verdict.show_note(
+                Text("✓ Your run matched the engine's earlier. Press t to train again.")
+            )
         elif progress.solved and kind == "train":
             verdict.show_note(Text("✓ Trained earlier. Press t to train again.", style="bold"))
         await self._update_notes(
@@ -646,6 +654,9 @@ class LessonScreen(Screen["bool | None"]):
     def action_train(self) -> None:
         if self.inst is None or self.kind != "train":
             return
+        if self.inst.gradients is not None:
+            self._open_code_training()
+            return
         self.tutor.open_training(self.inst.train_config, on_close=self._after_training)
 
     def _after_training(self, view: TrainingScreen) -> None:
@@ -664,6 +675,40 @@ class LessonScreen(Screen["bool | None"]):
                 f"you stopped at epoch {session.epoch}. Press t to go on."
             )
         self._update_header()
+
+    def _open_code_training(self) -> None:
+        """Train with the learner's own backward; the step is solved once a run matches."""
+        # imported on first use, like the training view: plotext costs startup time
+        from bptutor.tui.screens.code_training import CodeTrainingScreen
+
+        assert self.inst is not None and self.inst.gradients is not None
+        assert self.inst.train_config is not None
+        gradients = self.inst.gradients
+        work_dir = self.tutor.work_dir or default_work_dir(self.tutor.store.data_dir)
+        path = work_path(work_dir, self.lesson, gradients)
+        lesson, step = self.lesson, self.step
+        screen = CodeTrainingScreen(path, self.inst.train_config, function=gradients.function)
+
+        def done(outcome: TrainOutcome | None) -> None:
+            if outcome is None or (lesson, step) != (self.lesson, self.step):
+                return
+            if outcome.matched:
+                self.tutor.store.mark_solved(lesson.id, step.id)
+                self.tutor.show_store_notices()
+                self.solved = True
+                self._update_header()
+                self.query_one("#verdict", VerdictView).show_note(
+                    Text("✓ Your run matched the engine's. ", style="bold")
+                    + Text(self._next_hint())
+                )
+            else:
+                self.query_one("#verdict", VerdictView).show_note(
+                    Text("Not yet: ", style="bold")
+                    + Text(outcome.message.splitlines()[0])
+                    + Text(" Fix your file, then t trains again.")
+                )
+
+        self.app.push_screen(screen, done)
 
     @on(Button.Pressed, "#open-training")
     def _open_training_pressed(self) -> None:

@@ -28,21 +28,29 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import numpy as np
-from bptutor.engine.nn.network import Network
 from bptutor.engine.nn.session import (
     ACTIVATION_CYCLE,
+    LossCurve,
     Phase,
     Probe,
     Run,
     TrainingSession,
-    ladder_presses,
 )
 from bptutor.engine.nn.training import TrainConfig
-from bptutor.tui.widgets.fit_plot import DataView, DataViewValues, data_view_values
+from bptutor.tui.screens.help import HelpScreen
+from bptutor.tui.widgets.fit_plot import DataView, DataViewValues
+from bptutor.tui.widgets.gradient_bars import GradientBars
 from bptutor.tui.widgets.loss_plot import LossPlot
-from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram, diagram_values
-from textual import on, work
+from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram
+from bptutor.tui.widgets.training_snapshot import Snapshot, layer_norms, snapshots
+from bptutor.tui.widgets.training_text import (
+    NOT_FINITE,
+    advice_text,
+    config_text,
+    format_lr,
+    status_text,
+)
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -74,10 +82,6 @@ DRAW_WAIT = 0.03
 """Longest the worker waits, after posting progress, for the screen to have drawn it."""
 NOTICE_TIMEOUT = 3.0
 """Seconds a notice of the view (e.g. the end of the learning-rate range) stays up."""
-NOT_FINITE = (
-    "The weights are no longer finite numbers after the divergence: press r to draw "
-    "new ones (and - for a smaller rate)."
-)
 
 
 class TrainingProgressed(Message, bubble=False):
@@ -93,12 +97,15 @@ class TrainingProgressed(Message, bubble=False):
         loss: float,
         grad_norm: float,
         epochs_per_second: float,
-        history: np.ndarray,
+        history: LossCurve,
         diagram: DiagramValues | None,
         data_view: DataViewValues | None,
         drawn: threading.Event | None = None,
+        layer_norms: tuple[float, ...] = (),
     ) -> None:
         super().__init__()
+        self.layer_norms = layer_norms
+        """Each weight layer's gradient norm at this epoch (the gradient bars)."""
         self.drawn = drawn
         """Set by the screen once this state is on screen (the worker waits for it)."""
         self.run_id = run_id
@@ -126,103 +133,6 @@ class TrainingStopped(Message):
         self.epoch = epoch
 
 
-def _format_count(n: float) -> str:
-    return f"{n:,.0f}"
-
-
-def _format_loss(loss: float | None) -> str:
-    if loss is None:
-        return "–"
-    if not np.isfinite(loss):
-        return "NaN" if np.isnan(loss) else "inf"
-    return f"{loss:.4g}"
-
-
-def _format_lr(lr: float) -> str:
-    return f"{lr:g}"
-
-
-def config_text(session: TrainingSession) -> str:
-    """The view's top line: data set, shape, activation, rate, batch, seed."""
-    cfg, net = session.config, session.net
-    shape = f"{net.n_inputs}-{net.n_hidden}-{net.n_outputs}"
-    batch = "full batch" if cfg.batch_size is None else f"mini-batch {cfg.batch_size}"
-    origin = " · playground" if session.playground else ""
-    return (
-        f"{cfg.dataset} · {shape} {cfg.activation} · lr {_format_lr(cfg.learning_rate)}"
-        f" · {batch} · seed {cfg.seed}{origin}"
-    )
-
-
-Snapshot = tuple[DiagramValues | None, DataViewValues | None]
-"""What the diagram and the data view show of a network."""
-
-
-def snapshots(
-    net: Network, X: np.ndarray, y: np.ndarray, example: int, grid_shape: tuple[int, int]
-) -> Snapshot:
-    """Diagram and data-view values (plain numpy: the worker calls it too)."""
-    try:
-        diagram = diagram_values(net, X, y, example)
-    except Exception:  # a broken snapshot must not stop training
-        diagram = None
-    try:
-        data = data_view_values(net, X, y, grid_shape)
-    except Exception:
-        data = None
-    return diagram, data
-
-
-_STATES = {
-    Phase.DIVERGED: "diverged",
-    Phase.FINISHED: "finished · space continues",
-    Phase.IDLE: "paused · space runs",
-}
-
-
-def status_text(
-    session: TrainingSession, epoch: int, loss: float | None, epochs_per_second: float
-) -> str:
-    """The status line: the epoch and loss on screen, and what the run does."""
-    if session.phase is Phase.RUNNING:
-        state = f"running · {_format_count(epochs_per_second)} epochs/s"
-    else:
-        state = _STATES[session.phase]
-    return f"epoch {epoch:,}/{session.target_epochs:,} · loss {_format_loss(loss)} · {state}"
-
-
-def advice_text(session: TrainingSession) -> str | None:
-    """After a divergence, what happened and the presses to a rate that trains from the safe
-    weights (the probe's answer); while the probe runs, that it looks. None otherwise."""
-    divergence = session.divergence
-    if session.phase is not Phase.DIVERGED or divergence is None:
-        return None
-    what = divergence.what
-    if session.probing:
-        return f"{what} Looking for a learning rate that trains…"
-    k = session.safe.epoch
-    back = f"the weights of epoch {k:,}" if k else "the initial weights"
-    rate = session.suggested_rate
-    if rate is None:
-        return (
-            f"{what} No smaller learning rate trained from {back} without diverging: "
-            f"press r to start again, or try another activation (a)."
-        )
-    presses = ladder_presses(session.config.learning_rate, rate)
-    if presses == 0:
-        press = "Press space"
-    else:
-        how = "once" if abs(presses) == 1 else f"{abs(presses)} times"
-        press = f"Press {'+' if presses > 0 else '-'} {how} for lr {_format_lr(rate)}, then space"
-    return (
-        f"{what} {press} to go on from {back}, from before the blow-up: lr "
-        f"{_format_lr(rate)}, smaller than {_format_lr(divergence.learning_rate)}, trains from "
-        f"there. Or press r to start again."
-    )
-
-
-_LR_GROUP = Binding.Group("lr", compact=True)
-_HIDDEN_GROUP = Binding.Group("m ", compact=True)
 _CYCLE = ", ".join(ACTIVATION_CYCLE)
 _BACKWARD = "diagram: forward values / errors and gradients"
 
@@ -237,45 +147,62 @@ class TrainingScreen(Screen[None]):
 
     DEFAULT_CSS = """
     TrainingScreen { layout: vertical; }
-    TrainingScreen #training-config { height: 1; padding: 0 1; background: $panel; }
-    TrainingScreen #training-status { height: 1; padding: 0 1; }
+    TrainingScreen #training-config { height: auto; padding: 0 1; background: $panel; }
+    TrainingScreen #training-status { height: auto; padding: 0 1; }
     TrainingScreen #training-message {
         height: auto; padding: 0 1; color: $text-error; text-style: bold;
     }
     TrainingScreen #training-message.-empty { display: none; }
-    TrainingScreen #training-top { height: 1fr; min-height: 8; }
+    TrainingScreen #training-top { height: 1fr; min-height: 6; }
     TrainingScreen #training-data { width: 38%; min-width: 22; margin-left: 1; }
     TrainingScreen #training-data.-none { display: none; }
     TrainingScreen #training-diagram { padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # short descriptions: all the shown ones fit one 80-column footer; the tooltip is the
-        # long form (TRAINING_KEYS, the app's help). `e` is hinted in the diagram's title.
+        # the footer shows the keys that matter most, in that order, in short clear words; it
+        # fits 60 columns. All keys, with their long form (the tooltip), are in the help (?).
         _key("space", "toggle_run", "run", "toggle_run", "run / pause"),
         _key("s", "step", "step", "step", "train one epoch"),
         _key("r", "reset", "reset", "reset", "back to the initial weights, epoch 0"),
-        _key("plus", "lr_up", "lr", "lr_up", "larger learning rate", group=_LR_GROUP),
-        _key("minus", "lr_down", "lr", "lr_down", "smaller learning rate", group=_LR_GROUP),
+        _key("plus", "lr_up", "rate", "lr_up", "larger learning rate", key_display="+/-"),
+        _key("minus", "lr_down", "rate", "lr_down", "smaller learning rate", show=False),
         _key("equals_sign", "lr_up", "lr up", "lr_up_alt", "larger learning rate", show=False),
-        _key("m", "hidden_down", "m", "hidden_down", "fewer hidden units", group=_HIDDEN_GROUP),
-        _key("M", "hidden_up", "m", "hidden_up", "more hidden units", group=_HIDDEN_GROUP),
-        _key("a", "cycle_activation", "act", "activation", f"next activation ({_CYCLE})"),
-        _key("d", "cycle_dataset", "data", "dataset", "next data set"),
-        _key("b", "toggle_batch", "batch", "batch", "full batch / mini-batch"),
-        _key("l", "toggle_log", "log", "log_scale", "log-scale loss"),
-        _key("v", "toggle_backward", "grad", "backward", _BACKWARD),
-        _key("e", "next_example", "next example", "example", "diagram: next example", show=False),
+        _key("f", "toggle_pace", "speed", "pace", "paced (a few seconds a run) / full speed"),
         _key("escape", "leave", "back", "leave", "leave the view"),
+        _key("question_mark", "show_keys", "keys", "keys", "all the keys (this list)"),
+        _key("d", "cycle_dataset", "data", "dataset", "next data set (a new network)", show=False),
+        _key(
+            "a", "cycle_activation", "act", "activation", f"next activation ({_CYCLE})", show=False
+        ),
+        _key("m", "hidden_down", "units-", "hidden_down", "fewer hidden units", show=False),
+        _key("M", "hidden_up", "units+", "hidden_up", "more hidden units", show=False),
+        _key("b", "toggle_batch", "batch", "batch", "full batch / mini-batch", show=False),
+        _key("l", "toggle_log", "log", "log_scale", "log-scale loss", show=False),
+        _key("x", "toggle_log_epochs", "log x", "log_epochs", "log-scale epochs", show=False),
+        _key("v", "toggle_backward", "grad", "backward", _BACKWARD, show=False),
+        _key("e", "next_example", "example", "example", "diagram: next example", show=False),
+        _key("L", "next_depth", "layers", "depth", "1, 2 or 3 hidden layers", show=False),
+        _key("q", "app.quit", "quit", "quit", "quit bptutor", show=False),
     ]
 
     running: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, config: TrainConfig | None = None, *, autostart: bool = False) -> None:
+    def __init__(
+        self,
+        config: TrainConfig | None = None,
+        *,
+        autostart: bool = False,
+        paced: bool | None = None,
+    ) -> None:
         super().__init__()
-        # a lesson's train step runs `epochs` at a time, the playground (None) PLAYGROUND_EPOCHS
+        # a lesson's train step runs `epochs` at a time, the playground (None) PLAYGROUND_EPOCHS;
+        # a lesson's runs are paced by default (the playground's at full speed): f toggles it
         self.session = TrainingSession(config)
+        self.session.paced = not self.session.playground if paced is None else paced
         self.autostart = autostart
+        self._stop_event = threading.Event()
+        self._note = ""  # said in the status line after a change that made a new network
         self._drawn = threading.Event()
         self._plot_drawn_at = 0.0
         self._worker: Worker[None] | None = None
@@ -297,6 +224,7 @@ class TrainingScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="training-config", markup=False)
         yield Static(id="training-status", markup=False)
+        yield GradientBars(id="training-grads")
         yield Static(id="training-message", classes="-empty", markup=False)
         with Horizontal(id="training-top"):
             yield LossPlot(id="training-loss")
@@ -308,13 +236,28 @@ class TrainingScreen(Screen[None]):
         self._plot = self.query_one(LossPlot)
         self._diagram = self.query_one(NetworkDiagram)
         self._data_view = self.query_one(DataView)
+        self._grads = self.query_one(GradientBars)
         self._ready = True
         self._show_current()
         if self.autostart:
             self.call_after_refresh(self._start_run)
 
-    def on_resize(self) -> None:
-        self._grid_shape = self.query_one(DataView).grid_shape()
+    def on_resize(self, event: events.Resize) -> None:
+        # a low window gives the plots the rows: the diagram summarises into fewer
+        if self._ready:
+            self._diagram.set_max_rows(8 if event.size.height >= 24 else 6)
+
+    @on(DataView.Resized)
+    def _data_view_resized(self) -> None:
+        """A decision map is computed for a grid of the view's size: again for the new one
+        (while training runs, the worker's next snapshot uses it)."""
+        self._grid_shape = self._data_view.grid_shape()
+        if self.running or not self._ready:
+            return
+        session = self.session
+        with session.lock:
+            _, data = snapshots(session.net, session.X, session.y, self._example, self._grid_shape)
+        self._data_view.set_values(data)
 
     def on_unmount(self) -> None:
         self._stop_run()
@@ -336,9 +279,10 @@ class TrainingScreen(Screen[None]):
             return
         run = self.session.start_run()
         self._drawn = threading.Event()
+        self._stop_event = threading.Event()
         self.running = True
         self._grid_shape = self.query_one(DataView).grid_shape()
-        self._worker = self._train_in_thread(run, self._drawn)
+        self._worker = self._train_in_thread(run, self._drawn, self._stop_event)
         self._update_status()
 
     def _stop_run(self) -> None:
@@ -347,13 +291,15 @@ class TrainingScreen(Screen[None]):
             # Flag first, then let the session wait for its lock (see TrainingSession.stop).
             self._worker.cancel()
             self._drawn.set()  # a worker waiting for a redraw wakes up and sees the flag
+            self._stop_event.set()  # and one waiting for its pace
         self.session.stop()
         self._worker = None
         self.running = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training", name="training")
-    def _train_in_thread(self, run: Run, drawn: threading.Event) -> None:
-        """Loop over the session's chunks; post the latest state at most every 0.1 s."""
+    def _train_in_thread(self, run: Run, drawn: threading.Event, stop: threading.Event) -> None:
+        """Loop over the session's chunks; post the latest state at most every 0.1 s; a paced
+        run sleeps (``stop`` wakes it) while it is ahead of its pace."""
         worker = get_current_worker()
         reason, detail = "finished", None
         last_post, last_epoch = time.perf_counter(), run.start_epoch
@@ -365,9 +311,11 @@ class TrainingScreen(Screen[None]):
                 if chunk.stopped is not None:
                     reason, detail = chunk.stopped, chunk.detail
                     break
+                if chunk.wait > 0:
+                    stop.wait(chunk.wait)
                 if chunk.report and chunk.last is not None:
                     step, now = chunk.last, chunk.at
-                    rate = (step.epoch - last_epoch) / (now - last_post)
+                    rate = (step.epoch - last_epoch) / max(now - last_post, 1e-9)
                     diagram, data = snapshots(
                         run.net, run.X, run.y, self._example, self._grid_shape
                     )
@@ -379,10 +327,11 @@ class TrainingScreen(Screen[None]):
                             step.loss,
                             step.grad_norm,
                             rate,
-                            run.history.view(),
+                            run.history.curve(),
                             diagram,
                             data,
                             drawn,
+                            step.layer_grad_norms,
                         )
                     )
                     last_post, last_epoch = now, step.epoch
@@ -407,6 +356,7 @@ class TrainingScreen(Screen[None]):
                 message.drawn.set()
             return  # from a run already stopped: the UI has moved on
         self._epochs_per_second = message.epochs_per_second
+        self._grads.set_norms(message.layer_norms)
         self._show(message.history, (message.diagram, message.data_view), live=True)
         # the costly part of the redraw (plotext, text to strips) now, while the worker waits
         for widget in (self._plot, self._diagram, self._data_view):
@@ -472,15 +422,17 @@ class TrainingScreen(Screen[None]):
         session = self.session
         with session.lock:
             shot = snapshots(session.net, session.X, session.y, self._example, self._grid_shape)
-            history = session.history.view()
+            history = session.history.curve()
+            norms = layer_norms(session.net, session.X, session.y)
+        self._grads.set_norms(norms)
         self._show(history, shot)
 
-    def _show(self, history: np.ndarray, snapshot: Snapshot, *, live: bool = False) -> None:
+    def _show(self, history: LossCurve, snapshot: Snapshot, *, live: bool = False) -> None:
         """Put this state on screen. ``live`` (a running worker's progress) redraws the loss plot
         at most every PLOT_INTERVAL: it is the dearest widget (plotext) and a curve moving 5
         times a second looks just as live; a pause or the end of a run always draws it."""
-        self._shown_epoch = len(history)
-        self._shown_loss = float(history[-1]) if len(history) else None
+        self._shown_epoch = history.n
+        self._shown_loss = history.last
         now = time.perf_counter()
         plot_due = not live or now - self._plot_drawn_at >= PLOT_INTERVAL
         if plot_due:
@@ -501,26 +453,35 @@ class TrainingScreen(Screen[None]):
         if config != self._config_text:  # unchanged: no repaint
             self._config_text = config
             self.query_one("#training-config", Static).update(config, layout=False)
-        self.query_one("#training-status", Static).update(
-            status_text(self.session, self._shown_epoch, self._shown_loss, self._epochs_per_second),
-            layout=False,
+        status = status_text(
+            self.session, self._shown_epoch, self._shown_loss, self._epochs_per_second, self._note
         )
+        self.query_one("#training-status", Static).update(status)
 
     # ---------------------------------------------------------------------- actions
-    def _apply(self, change: Callable[[], Any], *, resets: bool) -> None:
+    def _apply(self, change: Callable[[], Any], *, resets: bool, note: str = "") -> None:
         """Apply a control change: stop, change, redraw, run again if it ran. A change that
-        ``resets`` the network also clears the message (it was about the old weights)."""
+        ``resets`` the network also clears the message (it was about the old weights); ``note``
+        says in the status line what happened (e.g. "new network: relu")."""
         was_running = self.running
         self._stop_run()
         change()
         if resets:
             self._set_message("")
             self._epochs_per_second = 0.0
+        self._note = note
         self._show_current()
         if was_running:
             self._start_run()
 
+    def _new_network(self, change: Callable[[], Any], what: Callable[[], str]) -> None:
+        """A change that makes a new network (epoch 0): the status line says so."""
+        self._apply(change, resets=True)
+        self._note = f"new network: {what()}"
+        self._update_status()
+
     def action_toggle_run(self) -> None:
+        self._note = ""
         if self.running:
             self._stop_run()
             self._show_current()
@@ -543,10 +504,18 @@ class TrainingScreen(Screen[None]):
     def action_reset(self) -> None:
         self._apply(self.session.reset, resets=True)
 
+    def action_toggle_pace(self) -> None:
+        self._apply(self.session.toggle_pace, resets=False)
+        speed = "paced" if self.session.paced else "full speed"
+        self._notify_once(f"Training runs {speed} (f changes it).")
+
+    def action_show_keys(self) -> None:
+        self.app.push_screen(HelpScreen())
+
     def _set_lr(self, up: bool) -> None:
         new = self.session.rate_after(up)
         if new is None:
-            lr = _format_lr(self.session.config.learning_rate)
+            lr = format_lr(self.session.config.learning_rate)
             self._notify_once(f"The learning rate stays at {lr} (the end of the range).")
             return
         self._apply(lambda: self.session.set_learning_rate(new), resets=False)
@@ -561,7 +530,8 @@ class TrainingScreen(Screen[None]):
     def _set_hidden(self, delta: int) -> None:
         new = self.session.hidden_after(delta)
         if new is not None:
-            self._apply(lambda: self.session.set_hidden(new), resets=True)
+            units = new if isinstance(new, int) else ",".join(map(str, new))
+            self._new_network(lambda: self.session.set_hidden(new), lambda: f"{units} hidden units")
 
     def action_hidden_up(self) -> None:
         self._set_hidden(+1)
@@ -569,15 +539,22 @@ class TrainingScreen(Screen[None]):
     def action_hidden_down(self) -> None:
         self._set_hidden(-1)
 
+    def action_next_depth(self) -> None:
+        def depth() -> str:
+            n = len(self.session.config.hidden_sizes)
+            return f"{n} hidden layer{'s' if n > 1 else ''}"
+
+        self._new_network(self.session.next_depth, depth)
+
     def action_cycle_activation(self) -> None:
-        self._apply(self.session.next_activation, resets=True)
+        self._new_network(self.session.next_activation, lambda: self.session.config.activation)
 
     def action_cycle_dataset(self) -> None:
         def change() -> None:
             self.session.next_dataset()
             self._example %= len(self.session.X)
 
-        self._apply(change, resets=True)
+        self._new_network(change, lambda: self.session.config.dataset)
 
     def action_toggle_batch(self) -> None:
         self._apply(self.session.toggle_batch, resets=False)
@@ -586,6 +563,9 @@ class TrainingScreen(Screen[None]):
 
     def action_toggle_log(self) -> None:
         self._plot.log_scale = not self._plot.log_scale
+
+    def action_toggle_log_epochs(self) -> None:
+        self._plot.log_epochs = not self._plot.log_epochs
 
     def action_toggle_backward(self) -> None:
         self._diagram.backward = not self._diagram.backward
@@ -609,7 +589,7 @@ def _training_keys() -> tuple[tuple[str, str], ...]:
     rows: dict[str, tuple[list[str], str]] = {}
     for binding in TrainingScreen.BINDINGS:
         assert isinstance(binding, Binding)
-        label = binding.key_display or _KEY_NAMES.get(binding.key, binding.key)
+        label = _KEY_NAMES.get(binding.key) or binding.key_display or binding.key
         keys, _ = rows.setdefault(binding.action, ([], binding.tooltip or binding.description))
         keys.append(label)
     return tuple((" / ".join(keys), what) for keys, what in rows.values())

@@ -17,6 +17,8 @@ from bptutor.tui.widgets.loss_plot import figure_text, short_number, value_ticks
 from bptutor.tui.widgets.text_lines import TextLinesWidget
 from plotext._figure import _figure_class
 from rich.text import Text
+from textual import events
+from textual.message import Message
 
 __all__ = [
     "MAP_CHARS",
@@ -24,6 +26,7 @@ __all__ = [
     "DataViewValues",
     "data_view_values",
     "draw_fit_plot",
+    "render_class_map",
     "render_decision_map",
     "render_fit_plot",
 ]
@@ -32,13 +35,17 @@ __all__ = [
 MAP_CHARS = ".:+#"
 POINT_CHARS = ("o", "x")
 _LOW_STYLE, _HIGH_STYLE = "blue", "red"
+# three or more classes (the spiral): a region character and a point character per class
+CLASS_REGION_CHARS = ".-=%*"
+CLASS_POINT_CHARS = "oxv#@"
+CLASS_STYLES = ("blue", "red", "green", "yellow", "magenta")
 
 
 @dataclass(frozen=True)
 class DataViewValues:
     """A snapshot of the net's predictions over the input space, plus the data to overlay."""
 
-    kind: str  # "fit" (1-D input) or "map" (2-D input) or "none"
+    kind: str  # "fit" (1-D input), "map" (2-D input, 2 classes), "classes" (k >= 3) or "none"
     X: np.ndarray  # (L, n) the data
     y: np.ndarray  # (L,) first target column
     grid_x: np.ndarray  # fit: (G,) inputs; map: (cols,) first coordinate of the cell centres
@@ -73,7 +80,14 @@ def data_view_values(
             gx = np.linspace(x0, x1, cols)
             gy = np.linspace(y1, y0, rows)  # top row first
             pts = np.column_stack([np.tile(gx, rows), np.repeat(gy, cols)])
-            pred = np.asarray(net.forward(pts).y_hat, dtype=float).reshape(rows, cols, -1)[..., 0]
+            pred3 = np.asarray(net.forward(pts).y_hat, dtype=float).reshape(rows, cols, -1)
+            y2 = np.asarray(y, dtype=float).reshape(len(X), -1)
+            if pred3.shape[2] >= 3 and y2.shape[1] == pred3.shape[2]:  # k classes: the argmax
+                k = pred3.shape[2]
+                labels = np.argmax(y2, axis=1).astype(float)
+                best = np.argmax(np.nan_to_num(pred3, nan=-np.inf), axis=2).astype(float)
+                return DataViewValues("classes", X.copy(), labels, gx, gy, best, 0.0, k - 1.0)
+            pred = pred3[..., 0]
             classes = np.unique(yy)
             low, high = (float(classes[0]), float(classes[-1])) if classes.size else (0.0, 1.0)
             return DataViewValues("map", X.copy(), yy, gx, gy, pred, low, high)
@@ -112,6 +126,39 @@ def render_decision_map(values: DataViewValues, width: int, height: int) -> Text
             styles[r][c] = "bold " + (_HIGH_STYLE if high else _LOW_STYLE)
     for r in range(min(rows, height)):
         # one span per run of equal style: a few segments per row, not one per character
+        c, end = 0, min(cols, width)
+        while c < end:
+            run = c + 1
+            while run < end and styles[r][run] == styles[r][c]:
+                run += 1
+            text.append("".join(cells[r][c:run]), style=styles[r][c])
+            c = run
+        if r < min(rows, height) - 1:
+            text.append("\n")
+    return text
+
+
+def render_class_map(values: DataViewValues, width: int, height: int) -> Text:
+    """Regions of k classes: the class each cell would get (its own character and colour),
+    the examples drawn on top with their class's point character."""
+    grid = values.grid
+    text = Text(no_wrap=True, overflow="crop")
+    if grid is None:
+        return text
+    rows, cols = grid.shape
+    n = len(CLASS_REGION_CHARS)
+    cls = grid.astype(int) % n
+    cells = [[CLASS_REGION_CHARS[cls[r, c]] for c in range(cols)] for r in range(rows)]
+    styles = [[CLASS_STYLES[cls[r, c]] for c in range(cols)] for r in range(rows)]
+    gx, gy = values.grid_x, values.grid_y
+    for (px, py), label in zip(values.X[:, :2], values.y, strict=False):
+        c = round(float((px - gx[0]) / (gx[-1] - gx[0]) * (cols - 1))) if cols > 1 else 0
+        r = round(float((py - gy[0]) / (gy[-1] - gy[0]) * (rows - 1))) if rows > 1 else 0
+        if 0 <= r < rows and 0 <= c < cols:
+            j = int(label) % n
+            cells[r][c] = CLASS_POINT_CHARS[j]
+            styles[r][c] = "bold " + CLASS_STYLES[j]
+    for r in range(min(rows, height)):
         c, end = 0, min(cols, width)
         while c < end:
             run = c + 1
@@ -169,6 +216,10 @@ class DataView(TextLinesWidget):
     }
     """
 
+    class Resized(Message):
+        """The view changed size: a decision map must be computed again for the new grid (a
+        fit plot is redrawn at the new size by itself)."""
+
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
@@ -181,6 +232,9 @@ class DataView(TextLinesWidget):
     @property
     def values(self) -> DataViewValues | None:
         return self._values
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized())
 
     def grid_shape(self) -> tuple[int, int]:
         """(cols, rows) of the decision map at the current size (one cell per character)."""
@@ -196,6 +250,12 @@ class DataView(TextLinesWidget):
             and old.X is not None
             and np.array_equal(old.X, values.X)
             and np.array_equal(map_levels(old), map_levels(values))
+        ) or (
+            old is not None
+            and values is not None
+            and old.kind == values.kind == "classes"
+            and np.array_equal(old.X, values.X)
+            and np.array_equal(old.grid, values.grid)  # type: ignore[arg-type]
         ):
             return  # the same characters: no repaint (the map settles long before the loss)
         self._cache_key = None
@@ -211,6 +271,15 @@ class DataView(TextLinesWidget):
         elif v.kind == "fit":
             draw_fit_plot(self._figure, v, width, height)
             text = figure_text(self._figure)
+        elif v.kind == "classes":
+            text = Text(no_wrap=True, overflow="crop")
+            text.append("classes ", style="bold")
+            for j in range(int(v.high) + 1):
+                k = j % len(CLASS_REGION_CHARS)
+                text.append(CLASS_POINT_CHARS[k], style="bold " + CLASS_STYLES[k])
+                text.append(f"/{CLASS_REGION_CHARS[k]} ")
+            text.append("\n")
+            text.append_text(render_class_map(v, width, height - 1))
         else:
             text = Text(no_wrap=True, overflow="crop")
             text.append("regions ", style="bold")

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import plotext._utility as plotext_utility
+from bptutor.engine.nn.session import LossCurve
 from bptutor.tui.widgets.text_lines import TextLinesWidget
 from plotext._figure import _figure_class
 from rich.style import Style
@@ -22,6 +23,7 @@ from textual.reactive import reactive
 
 __all__ = [
     "LossPlot",
+    "curve_envelope",
     "downsample_envelope",
     "draw_loss_plot",
     "figure_text",
@@ -57,6 +59,43 @@ def downsample_envelope(
     # both extremes of a bucket sit at the bucket's middle epoch: a vertical stroke per column
     mid = epochs[(starts + bounds[1:] - 1) // 2]
     return np.repeat(mid, 2), np.column_stack([hi, lo]).ravel()
+
+
+def curve_envelope(
+    curve: LossCurve, buckets: int, *, log_epochs: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Like ``downsample_envelope``, for a history that may have merged epochs into buckets
+    (``LossHistory`` in a long run): each plot bucket gets the lowest and highest loss of the
+    history's buckets it covers, at their middle epoch. ``log_epochs``: plot buckets evenly
+    spaced on a log epoch axis (few epochs each early on, many late), so a long run's first
+    epochs keep their share of the width."""
+    if curve.step == 1 and not log_epochs:
+        return downsample_envelope(curve.lo, buckets)
+    lo, hi, mids = curve.lo, curve.hi, curve.epochs
+    m, buckets = len(lo), max(1, int(buckets))
+    if m > buckets:
+        if log_epochs:
+            edges = np.round(np.geomspace(1, m + 1, buckets + 1)).astype(np.int64) - 1
+            bounds = np.unique(np.concatenate([[0], edges, [m]]))
+        else:
+            bounds = np.linspace(0, m, buckets + 1).astype(np.int64)
+        starts = bounds[:-1]
+        lo, hi = np.fmin.reduceat(lo, starts), np.fmax.reduceat(hi, starts)
+        first, last = curve.epochs[starts], curve.epochs[bounds[1:] - 1]
+        mids = np.sqrt(first * last) if log_epochs else (first + last) / 2
+    if curve.step == 1 and m <= buckets:  # every epoch, once
+        finite = np.isfinite(lo)
+        return mids[finite], lo[finite]
+    epochs = np.repeat(mids, 2)
+    values = np.column_stack([hi, lo]).ravel()
+    finite = np.isfinite(values)
+    return epochs[finite], values[finite]
+
+
+def _log_epoch_ticks(first: float, last: float) -> list[int]:
+    """Powers of ten between the first and last epoch (1, 10, 100, ...)."""
+    ticks = [10**k for k in range(0, 10) if first <= 10**k <= last]
+    return ticks or [int(first)]
 
 
 def _epoch_ticks(first: float, last: float, count: int = 5) -> list[int]:
@@ -102,13 +141,14 @@ def value_ticks(lo: float, hi: float, log_scale: bool, count: int = 5) -> list[f
 
 
 def render_loss_plot(
-    losses: np.ndarray,
+    losses: np.ndarray | LossCurve,
     width: int,
     height: int,
     *,
     log_scale: bool = False,
     title: str = "",
     figure: object | None = None,
+    log_epochs: bool = False,
 ) -> str:
     """The plotext drawing (ANSI text) of a loss history, sized ``width`` x ``height``.
 
@@ -116,18 +156,33 @@ def render_loss_plot(
     (``draw_loss_plot``) and reads it with ``figure_text``, so both look the same.
     """
     fig = figure if figure is not None else _figure_class()
-    draw_loss_plot(fig, losses, width, height, log_scale=log_scale, title=title)
+    draw_loss_plot(
+        fig, losses, width, height, log_scale=log_scale, title=title, log_epochs=log_epochs
+    )
     return fig.build()
 
 
 def draw_loss_plot(
-    fig: Any, losses: np.ndarray, width: int, height: int, *, log_scale: bool, title: str
+    fig: Any,
+    losses: np.ndarray | LossCurve,
+    width: int,
+    height: int,
+    *,
+    log_scale: bool,
+    title: str,
+    log_epochs: bool = False,
 ) -> None:
-    """Set up plotext figure ``fig`` for the loss curve (``fig.build()`` or ``figure_text``)."""
+    """Set up plotext figure ``fig`` for the loss curve (``fig.build()`` or ``figure_text``):
+    a history's ``curve()`` or the loss per epoch as an array; ``log_epochs``: a log x-axis."""
     fig.clear_figure()
     fig.theme("clear")  # no background colours: readable with NO_COLOR and in 16 colours
     fig.plotsize(max(10, width), max(4, height))
-    epochs, values = downsample_envelope(losses, max(1, width - 8))
+    if log_epochs and not isinstance(losses, LossCurve):
+        losses = LossCurve.of(losses)
+    if isinstance(losses, LossCurve):
+        epochs, values = curve_envelope(losses, max(1, width - 8), log_epochs=log_epochs)
+    else:
+        epochs, values = downsample_envelope(losses, max(1, width - 8))
     if title:
         fig.title(title)
     if values.size == 0:
@@ -145,6 +200,12 @@ def draw_loss_plot(
     yticks = value_ticks(float(values.min()), float(values.max()), log_scale)
     if yticks:
         fig.yticks(yticks, [short_number(t) for t in yticks])
+    if log_epochs and epochs[-1] > epochs[0]:
+        fig.xscale("log")
+        ticks = _log_epoch_ticks(float(epochs[0]), float(epochs[-1]))
+        fig.xticks(ticks, [str(t) if t < 100_000 else f"1e{len(str(t)) - 1}" for t in ticks])
+        fig.xlabel("epoch (log scale)")
+        return
     ticks = _epoch_ticks(float(epochs[0]), float(epochs[-1]))
     fig.xticks(ticks, [str(t) for t in ticks])
     fig.xlabel("epoch")
@@ -211,44 +272,55 @@ class LossPlot(TextLinesWidget):
     """
 
     log_scale: reactive[bool] = reactive(False)
+    log_epochs: reactive[bool] = reactive(False)
+    """A log epoch axis: a long run's first epochs keep their share of the width."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._figure = _figure_class()
-        self._losses: np.ndarray = np.empty(0)
+        self._curve = LossCurve.of(np.empty(0))
         self._cache_key: tuple[object, ...] | None = None
         self._cache: Text = Text("")
         self.last_build_seconds = 0.0
         """How long the last plotext build took (read by bench/training_ui.py)."""
 
     @property
-    def losses(self) -> np.ndarray:
-        """The history currently drawn (a read-only view, shared with the trainer)."""
-        return self._losses
+    def curve(self) -> LossCurve:
+        """The history currently drawn."""
+        return self._curve
 
-    def set_history(self, losses: np.ndarray) -> None:
-        """Draw ``losses`` (loss per epoch, epoch 1 first) at the next refresh."""
-        self._losses = losses
+    @property
+    def losses(self) -> np.ndarray:
+        """The losses drawn: one per epoch in a short run, the lowest per bucket in a long one."""
+        return self._curve.lo
+
+    def set_history(self, losses: np.ndarray | LossCurve) -> None:
+        """Draw ``losses`` (a history's curve, or the loss per epoch) at the next refresh."""
+        self._curve = losses if isinstance(losses, LossCurve) else LossCurve.of(losses)
         self.invalidate()
 
     def watch_log_scale(self) -> None:
         self.invalidate()
 
+    def watch_log_epochs(self) -> None:
+        self.invalidate()
+
     def build(self, width: int, height: int) -> Text:
         """Build the drawing for a size; timed, and cached by (history length, size, scale)."""
-        key = (self._version, width, height, self.log_scale)
+        key = (self._version, width, height, self.log_scale, self.log_epochs)
         if key == self._cache_key:
             return self._cache
         start = time.perf_counter()
         draw_loss_plot(
             self._figure,
-            self._losses,
+            self._curve,
             width,
             height,
             log_scale=self.log_scale,
             title="loss (log scale)" if self.log_scale else "loss",
+            log_epochs=self.log_epochs,
         )
         text = figure_text(self._figure)
         self.last_build_seconds = time.perf_counter() - start

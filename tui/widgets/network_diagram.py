@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from bptutor.tui.widgets.layer_diagram import LayerValues, layer_values, render_layers
 from bptutor.tui.widgets.text_lines import TextLinesWidget
 from rich.text import Text
 from textual.reactive import reactive
@@ -51,8 +52,13 @@ class DiagramValues:
     dW2: np.ndarray  # (k, m)  ∂E/∂W(2) for this example
 
 
-def diagram_values(net: Any, X: np.ndarray, y: np.ndarray, example: int) -> DiagramValues:
-    """Forward and backward quantities of ``net`` for example ``example`` of (X, y)."""
+def diagram_values(
+    net: Any, X: np.ndarray, y: np.ndarray, example: int
+) -> DiagramValues | LayerValues:
+    """Forward and backward quantities of ``net`` for example ``example`` of (X, y): every
+    weight for the notes' one hidden layer, a column per layer for deeper networks."""
+    if len(net.hidden) != 1:
+        return layer_values(net, X, y, example)
     L = X.shape[0]
     i = int(example) % L
     xi = X[i : i + 1]
@@ -124,7 +130,11 @@ def _nums(values: np.ndarray, width: int) -> str:
 
 
 def render_diagram(
-    values: DiagramValues | None, *, backward: bool = False, width: int = 80, height: int = 8
+    values: DiagramValues | LayerValues | None,
+    *,
+    backward: bool = False,
+    width: int = 80,
+    height: int = 8,
 ) -> Text:
     """The diagram as text, at most ``width`` x ``height`` (larger networks are summarised).
 
@@ -135,6 +145,8 @@ def render_diagram(
     """
     if values is None:
         return Text("(no network yet)")
+    if isinstance(values, LayerValues):
+        return render_layers(values, backward=backward, width=width, height=height)
     best: list[str] = []
     for level in range(4):
         lines = _layout(values, backward, width, height, level)
@@ -320,16 +332,16 @@ class NetworkDiagram(TextLinesWidget):
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._values: DiagramValues | None = None
+        self._values: DiagramValues | LayerValues | None = None
         self._shown_plain: str | None = None
         self._renders: dict[tuple[int, int], Text] = {}
         self.max_rows = 8
 
     @property
-    def values(self) -> DiagramValues | None:
+    def values(self) -> DiagramValues | LayerValues | None:
         return self._values
 
-    def set_values(self, values: DiagramValues | None) -> None:
+    def set_values(self, values: DiagramValues | LayerValues | None) -> None:
         """Show these values at the next refresh (relayout: the row count may change)."""
         width, height = self.size
         rows_before = self._rows(width)
@@ -341,6 +353,14 @@ class NetworkDiagram(TextLinesWidget):
             return  # same digits as on screen (a settled net): no repaint
         self._shown_plain = plain
         self.invalidate(layout=rows_changed)
+
+    def set_max_rows(self, rows: int) -> None:
+        """At most ``rows`` lines (title and header included): fewer in a low window."""
+        if rows != self.max_rows:
+            self.max_rows = rows
+            self._shown_plain = None
+            self._renders.clear()
+            self.invalidate(layout=True)
 
     def watch_backward(self) -> None:
         self._shown_plain = None
@@ -361,8 +381,12 @@ class NetworkDiagram(TextLinesWidget):
         if self._values is None:
             return 1
         if width <= 0:
-            n, m = self._values.W1.shape[1], self._values.W1.shape[0]
-            return 2 + min(max(n, m), self.max_rows - 2)
+            sizes = (
+                self._values.sizes
+                if isinstance(self._values, LayerValues)
+                else self._values.W1.shape
+            )
+            return 2 + min(max(sizes), self.max_rows - 2)
         return len(self._render(width, self.max_rows).plain.split("\n"))
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:

@@ -298,3 +298,23 @@ def test_the_wire_round_trips_and_refuses_what_it_should() -> None:
 def test_printed_shows_everything_when_it_is_short() -> None:
     assert Printed("a\nb\n", 4, 2).shown() == "a\nb"
     assert Printed().shown() == ""
+
+
+def test_bound_arguments_follow_each_call_as_fresh_copies(tmp_path: Path) -> None:
+    source = """
+def scale_and_spoil(a, X):
+    out = a * X.sum()
+    X[...] = 0.0   # writing into a bound argument must not reach the next call
+    return out
+"""
+    with CodeProcess() as child:
+        assert child.load(write(tmp_path, source)).ok
+        assert child.bind([np.array([1.0, 2.0])]).ok
+        for _ in range(3):
+            reply = child.call("scale_and_spoil", [[2.0], [np.ones(2)]], bound=True)
+            assert reply.ok
+            got = [r.values[0] for r in reply.results]
+            np.testing.assert_array_equal(got[0], 6.0)
+            np.testing.assert_array_equal(got[1], [3.0, 3.0])
+        unbound = child.call("scale_and_spoil", [[2.0, np.array([5.0])]])
+        np.testing.assert_array_equal(unbound.results[0].values[0], 10.0)

@@ -41,7 +41,10 @@ def test_train_step_loss_never_rises_and_ends_low(lesson, step) -> None:
         f"the loss rises from {losses[worst]:.3g} (epoch {worst + 1}) "
         f"to {losses[worst + 1]:.3g} (epoch {worst + 2})"
     )
-    assert losses[-1] < 1e-4 * losses[0], f"ends at {losses[-1]:.3g} from {losses[0]:.3g}"
+    # lesson 13 trains the notes' network, without biases: it cannot fit XOR exactly (its prose
+    # says "it gets close"), so its run ends lower by a smaller factor
+    factor = 0.05 if step.exercise.gradients is not None else 1e-4
+    assert losses[-1] < factor * losses[0], f"ends at {losses[-1]:.3g} from {losses[0]:.3g}"
 
 
 def test_xor_step_falls_fast_then_plateaus_then_plunges() -> None:

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+from bptutor.engine.nn.datasets import DATASET_NAMES
 from bptutor.engine.nn.session import (
     EPOCHS_PER_LOCK,
     HIDDEN_RANGE,
@@ -129,7 +130,9 @@ def test_a_run_goes_through_its_phases_and_trains_as_train_does() -> None:
     assert run_to_end(session) == "finished"
     assert session.phase is Phase.FINISHED and session.epoch == 100
     # chunks, a stop and a second run give exactly the losses of one continuous call
-    np.testing.assert_allclose(session.history.view(), direct_losses(config, 100), rtol=1e-12)
+    np.testing.assert_allclose(
+        session.history.curve().exact(), direct_losses(config, 100), rtol=1e-12
+    )
     # finished: the next run goes one block further
     session.start_run()
     assert session.target_epochs == 200 and session.phase is Phase.RUNNING
@@ -142,7 +145,9 @@ def test_single_steps_and_mini_batch_runs_resume_exactly() -> None:
         session.step()
     assert session.phase is Phase.IDLE
     assert run_to_end(session) == "finished" and session.epoch == 40
-    np.testing.assert_allclose(session.history.view(), direct_losses(config, 40), rtol=1e-12)
+    np.testing.assert_allclose(
+        session.history.curve().exact(), direct_losses(config, 40), rtol=1e-12
+    )
 
 
 def test_an_error_in_the_engine_pauses_the_session() -> None:
@@ -230,11 +235,11 @@ def test_after_a_divergence_the_safe_weights_come_back_and_the_history_is_cut() 
     assert session.phase is Phase.DIVERGED
     k = session.safe.epoch
     assert 0 < k < session.epoch
-    trained = session.history.view()[:k].copy()
+    trained = session.history.curve().exact()[:k].copy()
     assert session.go_back_if_diverged()
     assert session.phase is Phase.IDLE and session.divergence is None
     assert session.epoch == k
-    np.testing.assert_array_equal(session.history.view(), trained)
+    np.testing.assert_array_equal(session.history.curve().exact(), trained)
     # the weights are those after k epochs at 0.5, as a separate network trained to k has them
     reference = config.make_network(2, 1)
     for _ in train(reference, session.X, session.y, learning_rate=0.5, epochs=k):
@@ -278,12 +283,12 @@ def test_a_stale_probe_answer_is_dropped() -> None:
 def test_safe_weights_are_kept_only_while_the_loss_is_at_most_twice_the_best() -> None:
     safe = SafeWeights(np.zeros(3), 0)
     safe.offer(np.ones(3), 2)
-    safe.settle(np.array([1.0, 0.8]))  # epoch 2's loss not known yet
+    safe.settle(LossHistory.from_values(np.array([1.0, 0.8])))  # epoch 2's loss not known yet
     assert safe.epoch == 0
-    safe.settle(np.array([1.0, 0.8, 1.5]))  # 1.5 <= 2 x 0.8: kept
+    safe.settle(LossHistory.from_values(np.array([1.0, 0.8, 1.5])))  # 1.5 <= 2 x 0.8: kept
     assert safe.epoch == 2 and np.all(safe.params == 1)
     safe.offer(np.full(3, 7.0), 3)
-    safe.settle(np.array([1.0, 0.8, 1.5, 1.7]))  # 1.7 > 1.6: dropped
+    safe.settle(LossHistory.from_values(np.array([1.0, 0.8, 1.5, 1.7])))  # 1.7 > 1.6: dropped
     assert safe.epoch == 2 and np.all(safe.params == 1)
 
 
@@ -342,15 +347,99 @@ def test_mini_batches_are_sized_for_the_set_and_kept_across_data_sets() -> None:
 
 
 # ---------------------------------------------------------------------- history
-def test_a_view_of_the_history_stays_valid_while_it_grows() -> None:
+def test_a_curve_of_the_history_stays_valid_while_it_grows() -> None:
     history = LossHistory(capacity=16)
     for i in range(10):
         history.append(float(i))
-    view = history.view()
+    curve = history.curve()
     for i in range(10, 100):
         history.append(float(i))
-    assert list(view) == [float(i) for i in range(10)] and not view.flags.writeable
+    assert list(curve.exact()) == [float(i) for i in range(10)] and len(curve) == 10
     assert len(history) == 100 and history.last() == 99.0
-    copy = LossHistory.from_values(history.view()[:5])
+    copy = history.cut(5)
     copy.append(-1.0)
-    assert list(copy.view()) == [0.0, 1.0, 2.0, 3.0, 4.0, -1.0] and len(history) == 100
+    assert list(copy.curve().exact()) == [0.0, 1.0, 2.0, 3.0, 4.0, -1.0] and len(history) == 100
+
+
+def test_a_million_epochs_of_history_take_bounded_memory_and_keep_the_whole_curve() -> None:
+    rng = np.random.default_rng(0)
+    n = 10**6
+    losses = np.exp(-np.linspace(0, 8, n)) + 0.01 * rng.random(n)
+    losses[123_456] = 50.0  # a spike, and a NaN: neither may be lost or spread
+    losses[654_321] = np.nan
+    history = LossHistory()
+    sizes = []
+    for i, value in enumerate(losses.tolist()):
+        history.append(value)
+        if i % 100_000 == 99_999:
+            sizes.append(history._lo.nbytes + history._hi.nbytes + len(history._tail))
+    assert len(history) == n and len(set(sizes)) == 1  # flat: nothing grows with the epochs
+    curve = history.curve()
+    assert len(curve.lo) <= history.capacity and curve.step >= n // history.capacity
+    assert curve.epochs[0] < 1 + curve.step and curve.epochs[-1] > n - curve.step  # whole run
+    finite = losses[np.isfinite(losses)]
+    assert np.nanmax(curve.hi) == 50.0 and np.nanmin(curve.lo) == finite.min()
+    assert history.best == finite.min() and history.last() == losses[-1]
+    # each bucket holds the extremes of exactly its epochs
+    b = 123_456 // curve.step
+    part = losses[b * curve.step : (b + 1) * curve.step]
+    assert curve.hi[b] == np.nanmax(part) and curve.lo[b] == np.nanmin(part)
+    # the last TAIL epochs are exact (the safe weights look them up)
+    assert history.value_at(n - 1) == losses[-1] and history.value_at(n - 10) == losses[-10]
+    assert history.value_at(n - LossHistory.TAIL - 1) is None
+    # cut back into the tail: exact; further back: its buckets
+    back = history.cut(n - 100)
+    assert len(back) == n - 100 and back.last() == losses[n - 101]
+    assert len(history.cut(500_000)) == 500_000
+
+
+# ------------------------------------------------------------------ deeper networks
+def test_hidden_units_change_every_layer_and_the_depth_key_cycles() -> None:
+    session = TrainingSession(xor(hidden=(3, 5)))
+    assert session.net.sizes == (2, 3, 5, 1)
+    assert session.hidden_after(+1) == (4, 6)
+    session.set_hidden(session.hidden_after(-1))  # type: ignore[arg-type]
+    assert session.net.sizes == (2, 2, 4, 1) and session.epoch == 0
+    low = TrainingSession(xor(hidden=(1, 1)))
+    assert low.hidden_after(-1) is None and low.hidden_after(+1) == (2, 2)
+    plain = TrainingSession(xor(hidden=4))
+    plain.next_depth()
+    assert plain.config.hidden_sizes == (4, 4)
+    plain.next_depth()
+    assert plain.config.hidden_sizes == (4, 4, 4)
+    plain.next_depth()
+    assert plain.config.hidden == 4 and plain.net.sizes == (2, 4, 1)
+
+
+def test_runs_report_each_layers_gradient_norm_as_the_engine_computes_it() -> None:
+    session = TrainingSession(xor(hidden=(4, 4), activation="sigmoid"))
+    expected = session.net.gradients(session.X, session.y).layer_norms()
+    step = session.step()
+    assert step is not None and len(step.layer_grad_norms) == 3
+    np.testing.assert_allclose(step.layer_grad_norms, expected, rtol=1e-10)
+
+
+def test_the_playground_trains_the_spiral_with_softmax_and_cross_entropy() -> None:
+    session = TrainingSession(None)
+    while session.config.dataset != "spiral":
+        session.next_dataset()
+    assert session.net.loss == "cross_entropy" and session.net.output == "softmax"
+    assert session.net.sizes[-1] == 3
+    first = session.step()
+    for _ in range(30):
+        last = session.step()
+    assert first is not None and last is not None and last.loss < first.loss
+    session.next_dataset()  # back to xor: squared error again
+    assert session.config.dataset == "xor" and session.net.loss == "mse"
+    assert session.net.output == "identity"
+
+
+def test_a_lessons_loss_is_kept_where_it_suits_the_data_set() -> None:
+    config = TrainConfig(dataset="spiral", hidden=[8, 8], loss="cross_entropy", epochs=50)
+    session = TrainingSession(config)
+    assert session.net.sizes == (2, 8, 8, 3)
+    session.next_dataset()  # xor: one output, so cross-entropy cannot go on: mse
+    assert session.config.dataset == "xor" and session.net.loss == "mse"
+    for _ in range(len(DATASET_NAMES) - 1):
+        session.next_dataset()
+    assert session.config.dataset == "spiral" and session.net.loss == "cross_entropy"

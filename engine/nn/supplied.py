@@ -1,0 +1,120 @@
+"""Gradient descent with gradients supplied from outside: the same loop, someone else's backward.
+
+``train`` computes its own gradients; ``train_with_gradients`` asks a callable for them, once
+per epoch, and does everything else itself: the loss (from the engine's forward pass, for the
+weights before the update, as ``train`` reports it), the shapes and finiteness of what came
+back, the update W ← W − lr·∂E/∂W, and the divergence rule. The course uses it to train with a
+learner's ``backward`` running in another process (``engine/course/code_train.py``); this
+module knows nothing of processes or learners: an exception the callable raises ends the run
+and reaches the caller unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from bptutor.engine.nn.network import Network
+from bptutor.engine.nn.training import (
+    DIVERGENCE_LIMIT,
+    Epoch,
+    _diverged_message,
+    _int,
+    _Kernel,
+    _learning_rate,
+)
+
+__all__ = ["GradientFn", "SuppliedGradientError", "train_with_gradients"]
+
+GradientFn = Callable[[tuple[np.ndarray, ...]], Sequence[Any]]
+"""weights (W⁽¹⁾, ..., W⁽ᴰ⁾, copies) -> one gradient ∂E/∂W⁽ˡ⁾ per weight matrix."""
+
+
+class SuppliedGradientError(ValueError):
+    """What the gradient callable returned cannot be used (count, shape, not numbers)."""
+
+
+def _checked(grads: Any, weights: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    if not isinstance(grads, Sequence) or isinstance(grads, str | bytes):
+        raise SuppliedGradientError(
+            f"the gradients must be a sequence of {len(weights)} arrays; got {type(grads).__name__}"
+        )
+    if len(grads) != len(weights):
+        raise SuppliedGradientError(
+            f"expected {len(weights)} gradients (one per weight matrix); got {len(grads)}"
+        )
+    out = []
+    for i, (g, w) in enumerate(zip(grads, weights, strict=True), 1):
+        try:
+            arr = np.asarray(g, dtype=float)
+        except (TypeError, ValueError):
+            raise SuppliedGradientError(f"gradient {i} is not an array of numbers") from None
+        if arr.shape != w.shape:
+            raise SuppliedGradientError(
+                f"gradient {i} has shape {arr.shape}; W{i} has shape {w.shape}"
+            )
+        out.append(arr)
+    return out
+
+
+def train_with_gradients(
+    net: Network,
+    X: Any,
+    y: Any,
+    gradients: GradientFn,
+    learning_rate: float = 0.5,
+    epochs: int = 1000,
+    start_epoch: int = 0,
+) -> Iterator[Epoch]:
+    """Full-batch gradient descent on ``net`` (updated in place, weights only: a network with
+    biases is refused, the callable answers for the weight matrices), yielding one Epoch per
+    epoch like ``train``. ``gradients(weights)`` is called once per epoch with copies of the
+    current weights."""
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be a Network; got {type(net).__name__}")
+    if net.has_biases:
+        raise ValueError("train_with_gradients trains weights only: use a network without biases")
+    if not callable(gradients):
+        raise ValueError("gradients must be callable: weights -> one gradient per weight matrix")
+    Xa = np.ascontiguousarray(net.check_inputs(X))
+    Ya = np.ascontiguousarray(net.check_targets(y, Xa.shape[0]))
+    lr = _learning_rate(learning_rate)
+    n_epochs = _int(epochs, "epochs", 0)
+    start = _int(start_epoch, "start_epoch", 0)
+    if not np.all(np.isfinite(net.params)):
+        raise ValueError("net must have finite weights (no NaN or inf) to train")
+    return _run(net, Xa, Ya, gradients, lr, n_epochs, start)
+
+
+def _run(
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    gradients: GradientFn,
+    lr: float,
+    epochs: int,
+    start: int,
+) -> Iterator[Epoch]:
+    weights = net.weights
+    limit = DIVERGENCE_LIMIT
+    # the engine's own forward pass over preallocated buffers (it reads the weights in place):
+    # ~10x cheaper than Network.cost, which checks and allocates on every call
+    kernel = _Kernel(net, X, Y, np.empty_like(net.params), lr)
+    loss_only, scale = kernel.loss_only, kernel.loss_scale
+    for epoch in range(start + 1, start + epochs + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = loss_only() * scale
+        grads = _checked(gradients(tuple(w.copy() for w in weights)), weights)
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares = [float(np.vdot(g, g)) for g in grads]
+        grad_norm = math.sqrt(sum(squares))
+        norms = tuple(map(math.sqrt, squares))
+        if not (loss < limit and grad_norm < limit):  # also catches NaN
+            message = _diverged_message(epoch, loss, grad_norm, lr)
+            yield Epoch(epoch, loss, grad_norm, True, message, norms)
+            return
+        for w, g in zip(weights, grads, strict=True):
+            w -= lr * g
+        yield Epoch(epoch, loss, grad_norm, False, None, norms)

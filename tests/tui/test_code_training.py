@@ -1,0 +1,153 @@
+"""Lesson 13's last step: training XOR with the learner's own backward, their loss curve over
+the engine's. The step is solved only when a run matches; a parting is named; no child
+process outlives the screen or the app."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bptutor.engine.course.code_train import CodeTraining
+from bptutor.engine.course.coderun import live_processes
+from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.progress import ProgressStore
+from bptutor.tui.app import BptutorApp
+from bptutor.tui.screens import code_training
+from bptutor.tui.screens.code_training import CodeTrainingScreen
+from bptutor.tui.screens.lesson import LessonScreen
+from bptutor.tui.widgets.compare_plot import CompareLossPlot
+from bptutor.tui.widgets.verdict_view import VerdictView
+from tui_helpers import SEED, SIZE, Target, make_app, open_target, screen_lines
+
+REFERENCE = Path(__file__).resolve().parents[2] / "lessons" / "solutions" / "backprop.py"
+
+
+def train_target(app: BptutorApp) -> Target:
+    for li, lesson in enumerate(app.course.lessons):
+        for si, step in enumerate(lesson.steps):
+            if lesson.id == "backprop-code" and step.id == "train-xor":
+                return Target(li, si, lesson, step, draw(lesson, step, SEED))
+    raise AssertionError("no backprop-code/train-xor step")
+
+
+async def wait_for(pilot: Any, condition: Any, seconds: float = 90.0) -> None:
+    """Pause until `condition()` holds (a deadline, never a fixed wait)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the screen"
+        await pilot.pause(0.05)
+
+
+def put(data_dir: Path, source: Path) -> Path:
+    path = data_dir / "code" / "backprop-code" / "backprop.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source.read_text("utf-8"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_child_left(data_dir: Path) -> Iterator[None]:
+    yield
+    assert live_processes() == [], "a child process outlived the app"
+
+
+async def test_a_matching_run_solves_the_step(data_dir: Path) -> None:
+    put(data_dir, REFERENCE)
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, train_target(app))
+        assert "Train with your code (t)" in "\n".join(screen_lines(app))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
+        training = app.screen
+        assert isinstance(training, CodeTrainingScreen)
+        await wait_for(pilot, lambda: training.finished)
+        assert training.outcome is not None and training.outcome.matched
+        await wait_for(pilot, lambda: "✓ Matched." in "\n".join(screen_lines(app)))
+        plot = training.query_one(CompareLossPlot)
+        assert len(plot.mine) == len(plot.reference) == 2000 and plot.parted_at is None
+        assert not ProgressStore(data_dir).step("backprop-code", "train-xor").solved
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        view = screen.query_one("#verdict", VerdictView)
+        await wait_for(pilot, lambda: "matched the engine's" in str(view.render()))
+        assert screen.solved
+    assert ProgressStore(data_dir).step("backprop-code", "train-xor").solved
+
+
+@pytest.fixture
+def short_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 epochs instead of the lesson's 2,000 (a parting shows at once; saves test time)."""
+    monkeypatch.setattr(code_training, "CodeTraining", functools.partial(CodeTraining, epochs=300))
+
+
+async def test_a_parting_run_names_the_epoch_and_leaves_the_step_unsolved(
+    data_dir: Path, short_runs: None, samples: Path
+) -> None:
+    put(data_dir, samples / "no_mean.py")
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        _, screen = await open_target(pilot, app, train_target(app))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
+        training = app.screen
+        await wait_for(pilot, lambda: training.finished)
+        shown = "\n".join(screen_lines(app))
+        assert "✗ They part." in shown and "epoch 2" in shown
+        assert training.query_one(CompareLossPlot).parted_at == 2
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert "Not yet" in str(screen.query_one("#verdict", VerdictView).render())
+        assert not screen.solved
+    assert not ProgressStore(data_dir).step("backprop-code", "train-xor").solved
+
+
+async def test_an_exception_mid_run_says_so_and_r_trains_again(
+    data_dir: Path, short_runs: None
+) -> None:
+    text = REFERENCE.read_text("utf-8").replace(
+        "def backward(W1, W2, X, y):\n",
+        "calls = 0\n\n\ndef backward(W1, W2, X, y):\n    global calls\n    calls += 1\n"
+        "    if calls == 5:\n        raise ValueError('mid-run')\n",
+    )
+    path = data_dir / "code" / "backprop-code" / "backprop.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_target(pilot, app, train_target(app))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
+        training = app.screen
+        await wait_for(pilot, lambda: training.finished)
+        assert training.outcome.status == "failed"
+        shown = "\n".join(screen_lines(app))
+        assert "? Your code could not train." in shown and "at epoch 5" in shown
+        put(data_dir, REFERENCE)  # the learner fixes the file, then r
+        await pilot.press("r")
+        await wait_for(pilot, lambda: training.finished and training.outcome.matched)
+
+
+async def test_quitting_mid_run_leaves_no_child(data_dir: Path) -> None:
+    text = REFERENCE.read_text("utf-8").replace(
+        "def backward(W1, W2, X, y):\n",
+        "import time\n\n\ndef backward(W1, W2, X, y):\n    time.sleep(0.01)\n",
+    )
+    path = data_dir / "code" / "backprop-code" / "backprop.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    app = make_app(data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_target(pilot, app, train_target(app))
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
+        training = app.screen
+        await wait_for(pilot, lambda: len(training.losses) > 10)
+        assert not training.finished and len(live_processes()) >= 1
+        await pilot.press("ctrl+q")
+    # the autouse fixture asserts that no child is left
+    assert isinstance(training, CodeTrainingScreen) and not isinstance(training, LessonScreen)
