@@ -32,7 +32,7 @@ import numpy as np
 from bptutor.engine.course.coderun import CodeProcess, Failure, Limits, Printed
 from bptutor.engine.nn.losses import get_loss
 from bptutor.engine.nn.network import Network
-from bptutor.engine.nn.session import LossHistory, data_arrays
+from bptutor.engine.nn.session import data_arrays
 from bptutor.engine.nn.supplied import train_with_gradients
 from bptutor.engine.nn.training import TrainConfig, train
 
@@ -260,6 +260,28 @@ class TrainOutcome:
         return self.status == "matched"
 
 
+class Losses:
+    """The learner's loss per epoch, every one kept (a run is as long as the lesson's, or
+    `--epochs`): compared epoch by epoch with the engine's, so never merged into buckets as
+    the training view's LossHistory does on long runs."""
+
+    def __init__(self) -> None:
+        self._values: list[float] = []
+        self._lock = threading.Lock()  # appended by the worker, read by the screen
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def append(self, value: float) -> None:
+        with self._lock:
+            self._values.append(float(value))
+
+    def view(self) -> np.ndarray:
+        """A copy of the losses so far."""
+        with self._lock:
+            return np.array(self._values, dtype=float)
+
+
 class CodeTraining:
     """One run of the notes' network with the learner's backward, and the engine's run beside.
 
@@ -301,7 +323,7 @@ class CodeTraining:
                 )
             ]
         )
-        self.history = LossHistory(config.epochs + 1)
+        self.history = Losses()
         self.parted_at: int | None = None
         # (weights, the learner's gradients) of the epoch before the parting
         self._before_parting: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None = None

@@ -15,6 +15,7 @@ from bptutor.engine.course.quantities import (  # noqa: F401 - importing registe
     calculus,
     network,
     numeric,
+    outputs,
 )
 from bptutor.engine.course.quantities.registry import (
     QUANTITIES,

@@ -11,6 +11,15 @@ from bptutor.engine.course.loader import load_course
 from bptutor.engine.nn.session import data_arrays, train_with
 from bptutor.engine.nn.training import TrainConfig
 
+# Train steps whose prose promises a plateau instead of a low end (lesson 22 shows the vanishing
+# gradient); test_lessons_beyond_c.py checks the plateau.
+PLATEAUS = {("vanishing", "train")}
+
+# Train steps on a hard data set, by how far below its start the loss must end: the spiral's
+# three arms need far more epochs than a lesson's run for a near-perfect fit (lesson 20);
+# test_lessons_beyond_b.py checks the accuracy the run reaches.
+ENDS_BELOW = {("softmax-ce", "train"): 0.05}
+
 TRAIN_STEPS = [
     (lesson, step)
     for lesson in load_course().lessons
@@ -41,9 +50,12 @@ def test_train_step_loss_never_rises_and_ends_low(lesson, step) -> None:
         f"the loss rises from {losses[worst]:.3g} (epoch {worst + 1}) "
         f"to {losses[worst + 1]:.3g} (epoch {worst + 2})"
     )
+    if (lesson.id, step.id) in PLATEAUS:
+        return
     # lesson 13 trains the notes' network, without biases: it cannot fit XOR exactly (its prose
     # says "it gets close"), so its run ends lower by a smaller factor
-    factor = 0.05 if step.exercise.gradients is not None else 1e-4
+    notes_net = 0.05 if step.exercise.gradients is not None else 1e-4
+    factor = ENDS_BELOW.get((lesson.id, step.id), notes_net)
     assert losses[-1] < factor * losses[0], f"ends at {losses[-1]:.3g} from {losses[0]:.3g}"
 
 

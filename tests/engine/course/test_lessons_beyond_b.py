@@ -1,0 +1,467 @@
+"""Lessons 18–20 (issue 11, beyond the notes): the batch in matrix form, several outputs, softmax
+with cross-entropy. Every right and every mistaken answer here is computed by the test itself
+in plain numpy from the drawn numbers (never by the engine's quantities), and the checker must
+accept the right one and name each slip."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bptutor.engine.course import quantities
+from bptutor.engine.course.coderun import live_processes
+from bptutor.engine.course.exercise import DrawnStep, draw
+from bptutor.engine.course.loader import builtin_course_dir, load_course
+from bptutor.engine.nn.session import data_arrays, train_with
+from bptutor.engine.nn.training import TrainConfig
+
+SEEDS = range(12)
+
+
+@cache
+def _course():
+    return load_course()
+
+
+def _inst(lesson_id: str, step_id: str, seed: int) -> DrawnStep:
+    lesson = _course().lesson(lesson_id)
+    assert lesson is not None, lesson_id
+    step = lesson.step(step_id)
+    assert step is not None, step_id
+    return draw(lesson, step, seed)
+
+
+def _arr(value) -> np.ndarray:
+    return np.asarray(value, dtype=float)
+
+
+def _text(value) -> str:
+    """How a learner would type a number, vector or matrix (plenty of digits)."""
+    a = _arr(value)
+    if a.ndim == 0:
+        return repr(float(a))
+    if a.ndim == 1:
+        return "[" + ", ".join(repr(float(v)) for v in a) + "]"
+    return "[" + ", ".join(_text(row) for row in a) + "]"
+
+
+def _right(inst: DrawnStep, answer, seed: int) -> None:
+    v = inst.check(answer if isinstance(answer, str) else _text(answer))
+    assert v.correct, (inst.step_id, seed, v.message)
+
+
+def _named(inst: DrawnStep, answer, name: str, seed: int) -> None:
+    v = inst.check(answer if isinstance(answer, str) else _text(answer))
+    assert not v.correct and v.mistake == name, (inst.step_id, seed, name, v)
+    assert v.message, (inst.step_id, seed, name)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# --- lesson 18: the batch in matrix form ---------------------------------------------------------
+
+
+def _batch(p: dict) -> dict[str, np.ndarray]:
+    W1, W2, X, y = _arr(p["W1"]), _arr(p["W2"]).reshape(-1), _arr(p["X"]), _arr(p["y"])
+    Z = X @ W1.T
+    A = _sigmoid(Z)
+    e = A @ W2 - y
+    D = np.outer(e, W2) * A * (1 - A)
+    L = X.shape[0]
+    return {"W1": W1, "W2": W2, "X": X, "Z": Z, "A": A, "e": e, "D": D, "L": L,
+            "G1": D.T @ X / L, "G2": (e @ A / L).reshape(1, -1)}  # fmt: skip
+
+
+def test_batch_lesson_has_n_not_m() -> None:
+    for seed in SEEDS:
+        b = _batch(_inst("batch-matrix", "grad-w1", seed).params)
+        assert b["W1"].shape == (2, 3) and b["X"].shape == (3, 3)  # m = 2 ≠ n = 3
+        assert b["G1"].shape != b["G1"].T.shape
+
+
+def test_batch_z() -> None:
+    for seed in SEEDS:
+        inst = _inst("batch-matrix", "forward-z", seed)
+        b = _batch(inst.params)
+        _right(inst, b["Z"], seed)
+        _named(inst, b["W1"] @ b["X"].T, "transposed", seed)
+        _named(inst, b["W1"] @ b["X"], "W1·X", seed)
+
+
+def test_batch_delta() -> None:
+    for seed in SEEDS:
+        inst = _inst("batch-matrix", "delta", seed)
+        b = _batch(inst.params)
+        _right(inst, b["D"], seed)
+        _named(inst, -b["D"], "sign", seed)
+        _named(inst, np.outer(b["e"], b["W2"]), "no f′", seed)
+        _named(inst, np.outer(b["e"], b["W2"]) * b["A"], "f for f′", seed)
+
+
+def test_batch_grad_w1_is_delta_transposed_times_x() -> None:
+    for seed in SEEDS:
+        inst = _inst("batch-matrix", "grad-w1", seed)
+        b = _batch(inst.params)
+        # the loop of lesson 10, example by example, is the same matrix
+        loop = sum(np.outer(b["D"][k], b["X"][k]) for k in range(3)) / 3
+        np.testing.assert_allclose(loop, b["G1"])
+        _right(inst, b["G1"], seed)
+        _named(inst, b["X"].T @ b["D"] / 3, "transposed", seed)
+        _named(inst, b["D"].T @ b["X"], "no 1/L", seed)
+        _named(inst, -b["G1"], "sign", seed)
+
+
+def test_batch_grad_w2() -> None:
+    for seed in SEEDS:
+        inst = _inst("batch-matrix", "grad-w2", seed)
+        b = _batch(inst.params)
+        _right(inst, b["G2"], seed)
+        _right(inst, b["G2"][0], seed)  # a row typed as a flat vector
+        _named(inst, -b["G2"], "sign", seed)
+        _named(inst, 3 * b["G2"], "no 1/L", seed)
+        _named(inst, (b["e"] @ b["Z"] / 3).reshape(1, -1), "Z for A", seed)
+
+
+def test_batch_update_steps_downhill() -> None:
+    for seed in SEEDS:
+        inst = _inst("batch-matrix", "update", seed)
+        b = _batch(inst.params)
+        i, j = np.unravel_index(np.argmax(np.abs(b["G1"])), b["G1"].shape)
+        assert (int(inst.params["i"]), int(inst.params["j"])) == (i + 1, j + 1)
+        w, g, lr = b["W1"][i, j], b["G1"][i, j], float(inst.params["lr"])
+        _right(inst, w - lr * g, seed)
+        _named(inst, w + lr * g, "uphill", seed)
+        _named(inst, w - g, "no lr", seed)
+
+
+def test_batch_hand_worked_gradient() -> None:
+    """One batch by hand: W1 = [[0.1, 0, 0.2], [0, 0.1, 0]], W2 = [1, −1], X = I, y = 0.
+
+    z = W1·x⁽ˡ⁾ picks column l of W1; the quantities agree with the numbers worked out here."""
+    W1 = np.array([[0.1, 0.0, 0.2], [0.0, 0.1, 0.0]])
+    net = quantities.QUANTITIES["network"].func(W1, [[1.0, -1.0]], "sigmoid")
+    X, y = np.eye(3), np.zeros(3)
+    s = {0.0: 0.5, 0.1: 1 / (1 + np.exp(-0.1)), 0.2: 1 / (1 + np.exp(-0.2))}
+    # example 1: z = (0.1, 0), example 2: (0, 0.1), example 3: (0.2, 0)
+    a = np.array([[s[0.1], s[0.0]], [s[0.0], s[0.1]], [s[0.2], s[0.0]]])
+    e = a[:, 0] - a[:, 1]  # ŷ = a₁ − a₂, y = 0
+    delta = np.stack([e * a[:, 0] * (1 - a[:, 0]), -e * a[:, 1] * (1 - a[:, 1])], axis=1)
+    expected = delta.T / 3  # X = I: ΔᵀX = Δᵀ
+    got = quantities.QUANTITIES["grad_W1"].func(net, X, y)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+# --- lesson 19: several outputs ------------------------------------------------------------------
+
+
+def _multi(p: dict) -> dict[str, np.ndarray]:
+    W1, W2, x, y = _arr(p["W1"]), _arr(p["W2"]), _arr(p["x"]), _arr(p["y"])
+    z = W1 @ x
+    a = _sigmoid(z)
+    d = W2 @ a - y
+    u = W2.T @ d
+    dh = u * a * (1 - a)
+    return {"W1": W1, "W2": W2, "x": x, "y": y, "z": z, "a": a, "d": d, "u": u, "dh": dh}
+
+
+def test_outputs_shapes() -> None:
+    for seed in SEEDS:
+        m = _multi(_inst("several-outputs", "grad-a", seed).params)
+        assert m["W2"].shape == (2, 3) and m["W1"].shape == (3, 2)
+
+
+def test_outputs_error() -> None:
+    for seed in SEEDS:
+        inst = _inst("several-outputs", "error-out", seed)
+        m = _multi(inst.params)
+        _right(inst, m["d"], seed)
+        _named(inst, -m["d"], "sign", seed)
+        _named(inst, m["W2"] @ m["a"], "no target", seed)
+
+
+def test_outputs_grad_a_adds_both_paths() -> None:
+    for seed in SEEDS:
+        inst = _inst("several-outputs", "grad-a", seed)
+        m = _multi(inst.params)
+        paths = [m["d"][0] * m["W2"][0], m["d"][1] * m["W2"][1]]
+        _right(inst, paths[0] + paths[1], seed)
+        _named(inst, paths[0], "first output only", seed)
+        _named(inst, paths[1], "second output only", seed)
+        _named(inst, -m["u"], "sign", seed)
+
+
+def test_outputs_hidden_error() -> None:
+    for seed in SEEDS:
+        inst = _inst("several-outputs", "hidden-error", seed)
+        m = _multi(inst.params)
+        _right(inst, m["dh"], seed)
+        _named(inst, m["u"], "no f′", seed)
+        _named(inst, m["u"] * m["a"], "f for f′", seed)
+        _named(inst, -m["dh"], "sign", seed)
+
+
+def test_outputs_grad_w2() -> None:
+    for seed in SEEDS:
+        inst = _inst("several-outputs", "grad-w2", seed)
+        m = _multi(inst.params)
+        _right(inst, np.outer(m["d"], m["a"]), seed)
+        _named(inst, np.outer(m["a"], m["d"]), "transposed", seed)
+        _named(inst, -np.outer(m["d"], m["a"]), "sign", seed)
+        _named(inst, np.outer(m["d"], m["z"]), "z for a", seed)
+
+
+def test_outputs_grad_w1() -> None:
+    for seed in SEEDS:
+        inst = _inst("several-outputs", "grad-w1", seed)
+        m = _multi(inst.params)
+        _right(inst, np.outer(m["dh"], m["x"]), seed)
+        _named(inst, np.outer(m["x"], m["dh"]), "transposed", seed)
+        _named(inst, np.outer(m["u"], m["x"]), "no f′", seed)
+        first = m["d"][0] * m["W2"][0] * m["a"] * (1 - m["a"])
+        _named(inst, np.outer(first, m["x"]), "first output only", seed)
+
+
+def test_outputs_batch_grad_w2() -> None:
+    for seed in SEEDS:
+        inst = _inst("several-outputs", "batch", seed)
+        p = inst.params
+        W1, W2 = _arr(p["W1"]), _arr(p["W2"])
+        X = np.stack([_arr(p["x"]), _arr(p["x2"])])
+        Y = np.stack([_arr(p["y"]), _arr(p["y2"])])
+        A = _sigmoid(X @ W1.T)
+        D = A @ W2.T - Y  # (L, k): one row of output errors per example
+        G = D.T @ A / 2
+        assert G.shape == W2.shape == (2, 3)
+        _right(inst, G, seed)
+        _named(inst, A.T @ D / 2, "transposed", seed)
+        _named(inst, D.T @ A, "no 1/L", seed)
+        _named(inst, -G, "sign", seed)
+
+
+def test_outputs_gradients_match_finite_differences() -> None:
+    """The k-output gradients the lesson expects are the slopes of ½·Σ_c (y_c − ŷ_c)²."""
+    for seed in range(3):
+        m = _multi(_inst("several-outputs", "grad-w1", seed).params)
+
+        def E(W1: np.ndarray, W2: np.ndarray, m: dict = m) -> float:
+            return 0.5 * float(np.sum((W2 @ _sigmoid(W1 @ m["x"]) - m["y"]) ** 2))
+
+        for which, W in (("W1", m["W1"]), ("W2", m["W2"])):
+            num = np.zeros_like(W)
+            for idx in np.ndindex(W.shape):
+                up, down = W.copy(), W.copy()
+                up[idx] += 1e-6
+                down[idx] -= 1e-6
+                args = (up, m["W2"]) if which == "W1" else (m["W1"], up)
+                args_down = (down, m["W2"]) if which == "W1" else (m["W1"], down)
+                num[idx] = (E(*args) - E(*args_down)) / 2e-6
+            exact = np.outer(m["dh"], m["x"]) if which == "W1" else np.outer(m["d"], m["a"])
+            np.testing.assert_allclose(num, exact, rtol=1e-5, atol=1e-9)
+
+
+# --- lesson 20: softmax and cross-entropy --------------------------------------------------------
+
+
+def _soft(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def test_softmax_value() -> None:
+    for seed in SEEDS:
+        inst = _inst("softmax-ce", "softmax", seed)
+        z = _arr(inst.params["z"])
+        _right(inst, np.exp(z) / np.exp(z).sum(), seed)
+        _named(inst, _sigmoid(z), "sigmoid", seed)
+
+
+def test_softmax_hand_worked() -> None:
+    """z = (0, 0, ln 2)... in whole numbers: z = (1, 1, 1) gives s = ⅓ each, and the Jacobian
+    ⅓·(δᵢⱼ − ⅓): 2/9 on the diagonal, −1/9 off it."""
+    J = quantities.QUANTITIES["softmax_jacobian"].func([1.0, 1.0, 1.0])
+    np.testing.assert_allclose(J, (3 * np.eye(3) - 1) / 9, rtol=1e-12)
+    g = quantities.QUANTITIES["ce_grad"].func([1.0, 1.0, 1.0], [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(g, [1 / 3, -2 / 3, 1 / 3], rtol=1e-12)
+
+
+def test_softmax_jacobian_entry() -> None:
+    inst = _inst("softmax-ce", "jacobian-entry", 0)
+    _right(inst, "-s1*s3", 0)
+    _right(inst, "s1*(0 - s3)", 0)
+    _named(inst, "s1*s3", "sign", 0)
+    _named(inst, "s1*(1 - s3)", "diagonal formula", 0)
+    _named(inst, "s1 - s1^2", "diagonal entry", 0)
+
+
+def test_softmax_jacobian_is_not_elementwise() -> None:
+    for seed in SEEDS:
+        inst = _inst("softmax-ce", "jacobian", seed)
+        s = _soft(_arr(inst.params["z"]))
+        J = np.array([[s[i] * ((i == j) - s[j]) for j in range(3)] for i in range(3)])
+        _right(inst, J, seed)
+        _named(inst, np.diag(s * (1 - s)), "elementwise", seed)
+        _named(inst, -np.outer(s, s), "no diagonal term", seed)
+        _named(inst, -J, "sign", seed)
+
+
+def test_softmax_output_error_is_s_minus_y() -> None:
+    for seed in SEEDS:
+        inst = _inst("softmax-ce", "delta-out", seed)
+        z, c = _arr(inst.params["z"]), int(inst.params["c"])
+        s, y = _soft(z), np.eye(3)[c - 1]
+        # the chain rule through the whole Jacobian, ∂E/∂s = −y/s
+        J = np.diag(s) - np.outer(s, s)
+        chained = J.T @ (-y / s)
+        np.testing.assert_allclose(chained, s - y, atol=1e-12)
+        _right(inst, s - y, seed)
+        _named(inst, -y * (1 - s), "elementwise", seed)
+        _named(inst, y - s, "sign", seed)
+        _named(inst, -y / s, "no Jacobian", seed)
+
+
+def test_softmax_two_labels() -> None:
+    for seed in SEEDS:
+        inst = _inst("softmax-ce", "two-labels", seed)
+        s, y2 = _soft(_arr(inst.params["z"])), _arr(inst.params["y2"])
+        assert y2.sum() == 2 and set(y2.tolist()) == {0.0, 1.0}
+        _right(inst, 2 * s - y2, seed)
+        _named(inst, s - y2, "one-hot assumption", seed)
+        _named(inst, y2 - 2 * s, "sign", seed)
+
+
+def test_softmax_train_step_is_the_spiral() -> None:
+    inst = _inst("softmax-ce", "train", 0)
+    cfg = inst.train_config
+    assert isinstance(cfg, TrainConfig)
+    assert cfg.dataset == "spiral" and cfg.loss == "cross_entropy"
+    assert cfg.hidden_sizes == (16, 16)
+    net = cfg.make_network(2, 3)
+    assert net.output == "softmax" and net.sizes == (2, 16, 16, 3)
+
+
+def test_softmax_train_step_learns_the_spiral() -> None:
+    """The run the step shows: the loss falls at every epoch and the arms are told apart."""
+    cfg = _inst("softmax-ce", "train", 0).train_config
+    _, X, y = data_arrays(cfg)
+    net = cfg.make_network(X.shape[1], y.shape[1])
+    losses = np.array([e.loss for e in train_with(cfg, net, X, y)])
+    assert np.all(np.diff(losses) <= 0)
+    assert losses[-1] < 0.05 * losses[0]
+    accuracy = np.mean(net.predict(X).argmax(axis=1) == y.argmax(axis=1))
+    assert accuracy >= 0.95, accuracy
+
+
+# --- lesson 20's code steps ----------------------------------------------------------------------
+
+SOFTMAX = """
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+"""
+
+BACKWARD = """
+def ce_backward(Z, Y):
+    L = Z.shape[0]
+    S = softmax(Z)
+    return -np.sum(Y * np.log(S)) / L, (S - Y) / L
+"""
+
+
+def _learner(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "softmax.py"
+    path.write_text("import numpy as np\n" + SOFTMAX + body, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_behind():
+    yield
+    assert live_processes() == []
+
+
+def test_code_reference_and_right_code_pass(tmp_path: Path) -> None:
+    reference = str(builtin_course_dir() / "solutions" / "softmax.py")
+    for step_id in ("code-softmax", "code-backward"):
+        inst = _inst("softmax-ce", step_id, 5)
+        assert inst.check(reference).correct, step_id
+    v = _inst("softmax-ce", "code-backward", 5).check(_learner(tmp_path, BACKWARD))
+    assert v.correct, v.message
+
+
+def test_code_softmax_overflow_and_columns(tmp_path: Path) -> None:
+    inst = _inst("softmax-ce", "code-softmax", 5)
+    naive = tmp_path / "naive.py"
+    naive.write_text(
+        "import numpy as np\n\ndef softmax(Z):\n    E = np.exp(Z)\n"
+        "    return E / E.sum(axis=1, keepdims=True)\n",
+        encoding="utf-8",
+    )
+    v = inst.check(str(naive))
+    assert not v.correct and "NaN" in v.message, v.message  # the case near 1000
+    cols = tmp_path / "cols.py"
+    cols.write_text(
+        "import numpy as np\n\ndef softmax(Z):\n    E = np.exp(Z - Z.max())\n"
+        "    return E / E.sum(axis=0, keepdims=True)\n",
+        encoding="utf-8",
+    )
+    v = inst.check(str(cols))
+    assert not v.correct and v.mistake == "columns", v.message
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("sign", "(S - Y) / L", "(Y - S) / L"),
+        ("no 1/L", "(S - Y) / L", "(S - Y)"),
+        ("elementwise", "(S - Y) / L", "-Y * (1 - S) / L"),
+        ("one-hot gradient", "(S - Y) / L", "(S - np.eye(Z.shape[1])[Y.argmax(axis=1)]) / L"),
+        (
+            "one-hot loss",
+            "-np.sum(Y * np.log(S)) / L",
+            "-np.mean(np.log(S[np.arange(L), Y.argmax(axis=1)]))",
+        ),
+        ("no 1/L in E", "-np.sum(Y * np.log(S)) / L", "-np.sum(Y * np.log(S))"),
+    ],
+)
+def test_code_backward_slips_are_named(tmp_path: Path, name: str, old: str, new: str) -> None:
+    inst = _inst("softmax-ce", "code-backward", 5)
+    assert old in BACKWARD
+    v = inst.check(_learner(tmp_path, BACKWARD.replace(old, new)))
+    assert not v.correct and v.mistake == name, (name, v.message)
+
+
+# --- the quantities, against plain numpy ---------------------------------------------------------
+
+
+def test_outputs_quantities_against_numpy() -> None:
+    q = quantities.QUANTITIES
+    rng = np.random.default_rng(4)
+    W1, W2 = rng.normal(size=(3, 2)), rng.normal(size=(2, 3))
+    X, Y = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    net = q["network"].func(W1, W2, "tanh")
+    A = np.tanh(X @ W1.T)
+    E = A @ W2.T - Y
+    D = (E @ W2) * (1 - A**2)
+    np.testing.assert_allclose(q["net_cost"].func(net, X, Y), 0.5 * np.sum(E**2) / 4)
+    np.testing.assert_allclose(q["net_delta_out"].func(net, X, Y), E)
+    np.testing.assert_allclose(q["net_delta_hidden"].func(net, X, Y), D)
+    np.testing.assert_allclose(q["net_grad_W2"].func(net, X, Y), E.T @ A / 4)
+    np.testing.assert_allclose(q["net_grad_W1"].func(net, X, Y), D.T @ X / 4)
+    np.testing.assert_allclose(q["net_delta_out"].func(net, X[0], Y[0]), E[0])
+    Z = rng.normal(size=(4, 3))
+    T = np.eye(3)[[0, 2, 1, 2]]
+    S = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(q["softmax"].func(Z), S)
+    np.testing.assert_allclose(q["cross_entropy"].func(Z, T), -np.mean(np.log(S[T == 1])))
+    np.testing.assert_allclose(q["ce_grad"].func(Z, T), (S - T) / 4)
+    np.testing.assert_allclose(q["one_hot"].func([1, 3, 2, 3], 3), np.eye(3)[[0, 2, 1, 2]])
+    for name in ("softmax_jacobian", "ce_grad", "net_delta_out", "net_delta_hidden"):
+        assert q[name].numeric is not None, name
+    with pytest.raises(ValueError, match="class numbers from 1 to 3"):
+        q["one_hot"].func(4, 3)
+    with pytest.raises(ValueError, match="2 target"):
+        q["net_cost"].func(net, X, Y[:, 0])
