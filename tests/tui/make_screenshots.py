@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tui_helpers import SIZE, answer_wrong, first_typed_step, make_app
+from bptutor.tui.app import BptutorApp
+from tui_helpers import SIZE, answer_wrong, first_step_of_kind, first_typed_step, make_app
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -41,7 +42,30 @@ async def main() -> None:
                 await pilot.press("ctrl+t")
                 await pilot.pause()
             app.save_screenshot("lesson-feedback.svg", str(DOCS))
-    print(f"wrote {DOCS / 'course-map.svg'} and {DOCS / 'lesson-feedback.svg'}")
+        await training_view(make_app(Path(tmp) / "data3"))
+    print(f"wrote course-map.svg, lesson-feedback.svg and training-view.svg in {DOCS}")
+
+
+async def training_view(app: BptutorApp) -> None:
+    """Lesson 12's XOR run, paused part-way: the curve's fall, the network, the gradient sizes."""
+    from bptutor.tui.screens.training import TrainingScreen
+
+    target = first_step_of_kind(app.course, "train")
+    assert target is not None and target.inst.train_config is not None
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_training(target.inst.train_config)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen)
+        app.simulate_key("space")  # a paced run (a few seconds): pause it a little over halfway
+        while screen.session.epoch < target.inst.train_config.epochs * 0.6:
+            await pilot.pause(0.02)
+        app.simulate_key("space")
+        while screen.running:
+            await pilot.pause(0.02)
+        await pilot.pause(0.3)  # the last progress message and plot redraw
+        app.save_screenshot("training-view.svg", str(DOCS))
 
 
 if __name__ == "__main__":
