@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.exercise import draw, fresh_variant
 from bptutor.engine.course.loader import load_course
 from bptutor.engine.course.progress import ProgressStore
 from bptutor.tui.cli import main
@@ -54,8 +54,10 @@ def test_a_learners_export_is_rechecked_variants_included(
     store = ProgressStore(tmp_path / "data")
     lesson = load_course().lesson("derivatives")
     step = lesson.step("power-rule")
-    fresh = draw(lesson, step, store.seed, variant=3)
-    store.record_attempt(lesson.id, step.id, fresh.solution, "correct", variant=3)
+    variant = fresh_variant(lesson, step, store.seed, 1)  # numbers unlike the learner's own
+    fresh = draw(lesson, step, store.seed, variant=variant)
+    assert draw(lesson, step, store.seed).check(fresh.solution).status != "correct"
+    store.record_attempt(lesson.id, step.id, fresh.solution, "correct", variant=variant)
     export = tmp_path / "ada.json"
     args = ["--data-dir", str(tmp_path / "data"), "progress", "--export", "json"]
     assert main([*args, "--learner", "Ada", "-o", str(export)]) == 0
@@ -67,7 +69,7 @@ def test_a_learners_export_is_rechecked_variants_included(
 
     edited = json.loads(export.read_text())
     attempt = edited["record"]["lessons"][lesson.id]["steps"][step.id]["attempts"][0]
-    attempt["variant"] = 0  # the answer was right for variant 3, not for the own numbers
+    attempt["variant"] = 0  # the answer was right for the variant, not for the own numbers
     export.write_text(json.dumps(edited))
     assert main(["class", "report", str(export), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["disagreements"]
