@@ -48,7 +48,7 @@ def xor_config(**changes: object) -> TrainConfig:
     return TrainConfig(**base)
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
     """Let the app run until ``condition()`` holds (fails after ``timeout`` seconds)."""
     loop_time = 0.0
     while not condition():
