@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -109,8 +110,8 @@ def test_bptutor_in_a_real_terminal(tmp_path: Path, terminal: Callable[[str], Te
     assert term.flag("alternate_on") == "0"
     assert term.flag("mouse_any_flag") == "0"
     assert term.flag("cursor_flag") == "1"
-    saved = (data / "progress.json").read_text()
-    assert f'"{target.step.id}"' in saved and '"solved": true' in saved
+    saved = json.loads((data / "progress.json").read_text())
+    assert saved["lessons"][target.lesson.id]["steps"][target.step.id]["solved"] is True
 
 
 def test_e_hands_the_terminal_to_the_editor(
