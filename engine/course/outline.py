@@ -9,6 +9,10 @@ parses computations and expressions) has loaded in the background.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -30,11 +34,14 @@ from bptutor.engine.course.model import (
     excerpt,
 )
 from bptutor.engine.course.safefile import NotRegular, TooLarge, read_regular
+from platformdirs import user_cache_dir
 
 __all__ = [
+    "ENV_CACHE_DIR",
     "CourseIndex",
     "builtin_course_dir",
     "label",
+    "outline_cache_dir",
     "parse_toml",
     "read_index",
     "read_outline",
@@ -268,6 +275,10 @@ def read_outline(path: Path | str | None = None) -> Course:
     exercise kind (no parameters, nothing computed). Never raises; whatever cannot be read is
     left out (the full load reports it)."""
     index = read_index(path)
+    stamp = _stamp(index)
+    cached = _cached_outline(index, stamp)
+    if cached is not None:
+        return Course(index.title, cached, (), index.folder)
     lessons: list[Lesson] = []
     for lesson_file in index.files:
         try:
@@ -278,7 +289,94 @@ def read_outline(path: Path | str | None = None) -> Course:
             continue
         if lesson is not None and all(other.id != lesson.id for other in lessons):
             lessons.append(lesson)
+    _store_outline(index, stamp, lessons)
     return Course(index.title, tuple(lessons), (), index.folder)
+
+
+# --- the outline cache ---------------------------------------------------------------------
+# Parsing 23 lesson files with tomllib takes ~0.2 s, most of bptutor's time to a usable map.
+# The outline (titles, summaries, step ids and kinds) is kept per user, keyed by every file's
+# path, size and modification time, so it is parsed again only after a lesson file changes.
+
+OUTLINE_CACHE_VERSION = 1
+ENV_CACHE_DIR = "BPTUTOR_CACHE_DIR"
+"""Overrides where the outline cache lives (default: the per-user cache directory)."""
+
+
+def outline_cache_dir() -> Path:
+    env = os.environ.get(ENV_CACHE_DIR)
+    return Path(env).expanduser() if env else Path(user_cache_dir("bptutor", appauthor=False))
+
+
+def _stamp(index: CourseIndex) -> list[list[Any]] | None:
+    stamp: list[list[Any]] = []
+    for file in (index.folder / "index.toml", *index.files):
+        try:
+            info = os.stat(file)
+        except OSError:
+            return None
+        stamp.append([str(file), info.st_mtime_ns, info.st_size])
+    return stamp
+
+
+def _cache_file(index: CourseIndex) -> Path:
+    key = hashlib.sha256(str(index.folder.resolve()).encode("utf-8", "replace")).hexdigest()
+    return outline_cache_dir() / f"outline-{key[:20]}.json"
+
+
+def _cached_outline(index: CourseIndex, stamp: list[list[Any]] | None) -> tuple[Lesson, ...] | None:
+    """The lessons as cached for exactly these files; None if anything differs or is odd."""
+    if stamp is None or index.errors:
+        return None
+    try:
+        doc = json.loads(read_regular(_cache_file(index), 4 << 20)[0].decode("utf-8"))
+        if doc.get("version") != OUTLINE_CACHE_VERSION or doc.get("stamp") != stamp:
+            return None
+        return tuple(
+            Lesson(
+                item["id"],
+                item["title"],
+                item["summary"],
+                tuple(
+                    Step(sid, stitle, "", exercise=ExerciseSpec(kind) if kind else None)
+                    for sid, stitle, kind in item["steps"]
+                ),
+                source=Path(item["source"]),
+            )
+            for item in doc["lessons"]
+        )
+    except Exception:  # a damaged or foreign cache is only a slower start
+        return None
+
+
+def _store_outline(
+    index: CourseIndex, stamp: list[list[Any]] | None, lessons: list[Lesson]
+) -> None:
+    if stamp is None or index.errors:
+        return
+    doc = {
+        "version": OUTLINE_CACHE_VERSION,
+        "stamp": stamp,
+        "lessons": [
+            {
+                "id": lesson.id,
+                "title": lesson.title,
+                "summary": lesson.summary,
+                "source": str(lesson.source),
+                "steps": [
+                    [step.id, step.title, step.exercise.kind if step.exercise else None]
+                    for step in lesson.steps
+                ],
+            }
+            for lesson in lessons
+        ],
+    }
+    target = _cache_file(index)
+    with contextlib.suppress(OSError):  # no cache (read-only home, full disk): parse each time
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, target)
 
 
 def _outline_lesson(data: dict[str, Any], source: Path) -> Lesson | None:
