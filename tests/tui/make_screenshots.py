@@ -14,7 +14,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bptutor.tui.app import BptutorApp
-from tui_helpers import SIZE, answer_wrong, first_step_of_kind, first_typed_step, make_app
+from tui_helpers import (
+    SIZE,
+    answer_wrong,
+    first_step_of_kind,
+    first_typed_step,
+    make_app,
+    open_target,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -43,7 +50,28 @@ async def main() -> None:
                 await pilot.pause()
             app.save_screenshot("lesson-feedback.svg", str(DOCS))
         await training_view(make_app(Path(tmp) / "data3"))
-    print(f"wrote course-map.svg, lesson-feedback.svg and training-view.svg in {DOCS}")
+        await graph_step(make_app(Path(tmp) / "data4"))
+    print(f"wrote course-map, lesson-feedback, training-view and graph-step (.svg) in {DOCS}")
+
+
+async def graph_step(app: BptutorApp) -> None:
+    """The first computational-graph step (beyond the notes) after an answer that forgot to add
+    the two paths: the verdict names the first node that went wrong."""
+    import numpy as np
+    from textual.widgets import Input
+
+    target = first_step_of_kind(app.course, "graph")
+    assert target is not None
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        _, screen = await open_target(pilot, app, target)
+        slip = target.inst.mistakes[0]  # a typical slip, computed by the engine
+        values = np.atleast_1d(np.asarray(slip.expected, dtype=float))
+        answer = "[" + ", ".join(f"{v:.6g}" for v in values) + "]"
+        screen.query_one("#answer", Input).value = answer
+        await pilot.press("enter")
+        await pilot.pause()
+        app.save_screenshot("graph-step.svg", str(DOCS))
 
 
 async def training_view(app: BptutorApp) -> None:
