@@ -103,72 +103,73 @@ def map_levels(values: DataViewValues) -> np.ndarray:
     return np.minimum((t * len(MAP_CHARS)).astype(int), len(MAP_CHARS) - 1)
 
 
+def _example_cells(
+    values: DataViewValues, rows: int, cols: int
+) -> list[tuple[tuple[int, int], Any]]:
+    """The grid cell (row, column) of each example that falls on the grid, with its label."""
+    gx, gy = values.grid_x, values.grid_y
+    out = []
+    for (px, py), label in zip(values.X[:, :2], values.y, strict=False):
+        c = round(float((px - gx[0]) / (gx[-1] - gx[0]) * (cols - 1))) if cols > 1 else 0
+        r = round(float((py - gy[0]) / (gy[-1] - gy[0]) * (rows - 1))) if rows > 1 else 0
+        if 0 <= r < rows and 0 <= c < cols:
+            out.append(((r, c), label))
+    return out
+
+
+def _styled(cells: list[list[str]], styles: list[list[str]], width: int, height: int) -> Text:
+    """The grid as text cropped to width × height: one span per run of equal style (a few
+    segments per row, not one per character)."""
+    text = Text(no_wrap=True, overflow="crop")
+    rows, cols = len(cells), len(cells[0]) if cells else 0
+    for r in range(min(rows, height)):
+        c, end = 0, min(cols, width)
+        while c < end:
+            run = c + 1
+            while run < end and styles[r][run] == styles[r][c]:
+                run += 1
+            text.append("".join(cells[r][c:run]), style=styles[r][c])
+            c = run
+        if r < min(rows, height) - 1:
+            text.append("\n")
+    return text
+
+
 def render_decision_map(values: DataViewValues, width: int, height: int) -> Text:
     """The heat map: one character per grid cell, the examples drawn on top as o / x."""
     grid = values.grid
-    text = Text(no_wrap=True, overflow="crop")
     if grid is None:
-        return text
+        return Text(no_wrap=True, overflow="crop")
     rows, cols = grid.shape
     level = map_levels(values)
     cells = [[MAP_CHARS[level[r, c]] for c in range(cols)] for r in range(rows)]
     styles = [
         [_LOW_STYLE if level[r, c] < 2 else _HIGH_STYLE for c in range(cols)] for r in range(rows)
     ]
-    gx, gy = values.grid_x, values.grid_y
     mid = 0.5 * (values.low + values.high)
-    for (px, py), label in zip(values.X[:, :2], values.y, strict=False):
-        c = round(float((px - gx[0]) / (gx[-1] - gx[0]) * (cols - 1))) if cols > 1 else 0
-        r = round(float((py - gy[0]) / (gy[-1] - gy[0]) * (rows - 1))) if rows > 1 else 0
-        if 0 <= r < rows and 0 <= c < cols:
-            high = label >= mid
-            cells[r][c] = POINT_CHARS[int(high)]
-            styles[r][c] = "bold " + (_HIGH_STYLE if high else _LOW_STYLE)
-    for r in range(min(rows, height)):
-        # one span per run of equal style: a few segments per row, not one per character
-        c, end = 0, min(cols, width)
-        while c < end:
-            run = c + 1
-            while run < end and styles[r][run] == styles[r][c]:
-                run += 1
-            text.append("".join(cells[r][c:run]), style=styles[r][c])
-            c = run
-        if r < min(rows, height) - 1:
-            text.append("\n")
-    return text
+    for (r, c), label in _example_cells(values, rows, cols):
+        high = label >= mid
+        cells[r][c] = POINT_CHARS[int(high)]
+        styles[r][c] = "bold " + (_HIGH_STYLE if high else _LOW_STYLE)
+    return _styled(cells, styles, width, height)
 
 
 def render_class_map(values: DataViewValues, width: int, height: int) -> Text:
     """Regions of k classes: the class each cell would get (its own character and colour),
     the examples drawn on top with their class's point character."""
     grid = values.grid
-    text = Text(no_wrap=True, overflow="crop")
     if grid is None:
-        return text
+        return Text(no_wrap=True, overflow="crop")
     rows, cols = grid.shape
     n = len(CLASS_REGION_CHARS)
     cls = grid.astype(int) % n
     cells = [[CLASS_REGION_CHARS[cls[r, c]] for c in range(cols)] for r in range(rows)]
     styles = [[CLASS_STYLES[cls[r, c]] for c in range(cols)] for r in range(rows)]
-    gx, gy = values.grid_x, values.grid_y
-    for (px, py), label in zip(values.X[:, :2], values.y, strict=False):
-        c = round(float((px - gx[0]) / (gx[-1] - gx[0]) * (cols - 1))) if cols > 1 else 0
-        r = round(float((py - gy[0]) / (gy[-1] - gy[0]) * (rows - 1))) if rows > 1 else 0
-        if 0 <= r < rows and 0 <= c < cols:
-            j = int(label) % n
-            cells[r][c] = CLASS_POINT_CHARS[j]
-            styles[r][c] = "bold " + CLASS_STYLES[j]
-    for r in range(min(rows, height)):
-        c, end = 0, min(cols, width)
-        while c < end:
-            run = c + 1
-            while run < end and styles[r][run] == styles[r][c]:
-                run += 1
-            text.append("".join(cells[r][c:run]), style=styles[r][c])
-            c = run
-        if r < min(rows, height) - 1:
-            text.append("\n")
-    return text
+    for (r, c), label in _example_cells(values, rows, cols):
+        j = int(label) % n
+        cells[r][c] = CLASS_POINT_CHARS[j]
+        styles[r][c] = "bold " + CLASS_STYLES[j]
+    return _styled(cells, styles, width, height)
 
 
 def render_fit_plot(
