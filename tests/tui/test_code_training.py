@@ -42,11 +42,21 @@ async def wait_for(pilot: Any, condition: Any, seconds: float = 90.0) -> None:
         await pilot.pause(0.05)
 
 
-def put(data_dir: Path, source: Path) -> Path:
+def put(data_dir: Path, source: Path | str) -> Path:
+    """The learner's file: a copy of `source`, or the text given."""
     path = data_dir / "code" / "backprop-code" / "backprop.py"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(source.read_text("utf-8"), encoding="utf-8")
+    text = source if isinstance(source, str) else source.read_text("utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+async def open_training(pilot: Any, app: Any) -> CodeTrainingScreen:
+    """From the map to the step, then t: the code-training screen, once it is up."""
+    await open_target(pilot, app, train_target(app))
+    await pilot.press("t")
+    await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
+    return app.screen
 
 
 @pytest.fixture(autouse=True)
@@ -114,15 +124,10 @@ async def test_an_exception_mid_run_says_so_and_r_trains_again(
         "calls = 0\n\n\ndef backward(W1, W2, X, y):\n    global calls\n    calls += 1\n"
         "    if calls == 5:\n        raise ValueError('mid-run')\n",
     )
-    path = data_dir / "code" / "backprop-code" / "backprop.py"
-    path.parent.mkdir(parents=True)
-    path.write_text(text, encoding="utf-8")
+    put(data_dir, text)
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await open_target(pilot, app, train_target(app))
-        await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
-        training = app.screen
+        training = await open_training(pilot, app)
         await wait_for(pilot, lambda: training.finished)
         assert training.outcome.status == "failed"
         shown = "\n".join(screen_lines(app))
@@ -137,15 +142,10 @@ async def test_quitting_mid_run_leaves_no_child(data_dir: Path) -> None:
         "def backward(W1, W2, X, y):\n",
         "import time\n\n\ndef backward(W1, W2, X, y):\n    time.sleep(0.01)\n",
     )
-    path = data_dir / "code" / "backprop-code" / "backprop.py"
-    path.parent.mkdir(parents=True)
-    path.write_text(text, encoding="utf-8")
+    put(data_dir, text)
     app = make_app(data_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await open_target(pilot, app, train_target(app))
-        await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
-        training = app.screen
+        training = await open_training(pilot, app)
         await wait_for(pilot, lambda: len(training.losses) > 10)
         assert not training.finished and len(live_processes()) >= 1
         await pilot.press("ctrl+q")
