@@ -546,6 +546,9 @@ async def test_choice_a_letter_chooses_and_enter_confirms(data_dir: Path) -> Non
         assert choices.highlighted == letters.index(wrong)
         assert f"Enter confirms {wrong})" in text_of(screen.query_one("#preview", Static))
         assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).attempts == 0
+        await pilot.press("pagedown", "pageup")  # they scroll the lesson text, not the options
+        await pilot.pause()
+        assert choices.highlighted == letters.index(wrong)
         await pilot.press("enter")
         await pilot.pause()
         assert text_of(screen.query_one("#verdict", Static)).startswith("✗")
@@ -620,6 +623,11 @@ async def test_a_train_step_is_solved_by_training_to_the_end(data_dir: Path) -> 
         await wait_for(pilot, lambda: app.screen is screen)
         await wait_for(pilot, lambda: screen.solved)
         assert "✓ solved" in text_of(screen.query_one("#lesson-header", Static))
+        index = screen.step_index
+        await pilot.press("enter")  # goes on, as the note says: not the training view again
+        await pilot.pause()
+        assert not isinstance(app.screen, TrainingScreen)
+        assert app.screen is not screen or screen.step_index == index + 1
     assert ProgressStore(data_dir).step(target.lesson.id, target.step.id).solved
 
 

@@ -170,8 +170,24 @@ class LessonScreen(Screen["bool | None"]):
         Binding("e", "edit_code", "Edit your file", id="lesson.edit_code"),
         Binding("f1", "app.help", "Help", id="lesson.help"),
         Binding("enter", "advance", "Next", id="lesson.advance", show=False),
-        Binding("pageup", "scroll_prose(-1)", "Scroll up", id="lesson.page_up", show=False),
-        Binding("pagedown", "scroll_prose(1)", "Scroll down", id="lesson.page_down", show=False),
+        # priority: the lesson text scrolls whatever has focus (an option list would move its
+        # highlight instead, and the question above it could not be read)
+        Binding(
+            "pageup",
+            "scroll_prose(-1)",
+            "Scroll up",
+            id="lesson.page_up",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "pagedown",
+            "scroll_prose(1)",
+            "Scroll down",
+            id="lesson.page_down",
+            show=False,
+            priority=True,
+        ),
         # plain keys: an Input with focus types them instead (ctrl+q / F1 always work)
         Binding("question_mark", "app.help", "Help", id="lesson.help_key", show=False),
         Binding("q", "app.quit", "Quit", id="lesson.quit", show=False),
@@ -209,6 +225,7 @@ class LessonScreen(Screen["bool | None"]):
         self._last_wrong: str | None = None  # the last answer counted as a wrong try
         self._code: CodeWatch | None = None  # code steps: the learner's file, watched
         self._code_timer: Timer | None = None
+        self._opening_check: CodeWatch | None = None  # the check made on opening a code step
         self.set_reactive(LessonScreen.step_index, max(0, min(step_index, len(lesson.steps) - 1)))
 
     @property
@@ -472,13 +489,14 @@ class LessonScreen(Screen["bool | None"]):
         assert self.inst is not None
         await self.record_verdict(answer, self.inst.check(answer))
 
-    async def record_verdict(self, answer: str, verdict: Verdict) -> None:
-        """Store a graded answer (unless unreadable or repeated) and show its verdict."""
+    async def record_verdict(self, answer: str, verdict: Verdict, *, count: bool = True) -> None:
+        """Store a graded answer (unless unreadable, repeated or `count=False`) and show its
+        verdict."""
         lesson, step = self.lesson, self.step
         store = self.tutor.store
         # the same wrong answer again (Enter pressed twice, a choice confirmed) is one try
         repeated = not verdict.correct and answer == self._last_wrong
-        counted = verdict.status != "invalid" and not repeated
+        counted = count and verdict.status != "invalid" and not repeated
         was_solved = self.solved
         if counted:
             self._tries_here += 1
@@ -663,16 +681,28 @@ class LessonScreen(Screen["bool | None"]):
         """A train step is done when a run reached its epochs, not when the view was opened."""
         session = view.session
         verdict = self.query_one("#verdict", VerdictView)
-        if session.epoch >= session.config.epochs:
+        asked = self.inst.train_config if self.inst is not None else None
+        same = asked is None or all(
+            getattr(session.config, name) == getattr(asked, name)
+            for name in ("dataset", "activation", "hidden", "loss")
+        )
+        if not same and not self.solved:
+            verdict.show_note(
+                "That run was on another network than this step's (you changed a setting): "
+                "press t and train the step's own network to the end."
+            )
+        elif session.epoch >= session.config.epochs:
             self.tutor.store.mark_solved(self.lesson.id, self.step.id)
             self.tutor.show_store_notices()
             self.solved = True
             done = Text("✓ Trained to the end. ", style="bold")
             verdict.show_note(done + Text(self._next_hint()))
+            # off the "open the training view" button: Enter now goes on, as the note says
+            self.query_one("#prose", VerticalScroll).focus()
         elif not self.solved:
             verdict.show_note(
                 f"Train to the end ({session.config.epochs} epochs) to finish this step: "
-                f"you stopped at epoch {session.epoch}. Press t to go on."
+                f"you stopped at epoch {session.epoch}. Press t to train again."
             )
         self._update_header()
 
@@ -757,6 +787,7 @@ class LessonScreen(Screen["bool | None"]):
         except (OSError, UnicodeDecodeError):
             fresh = False
         if not fresh:  # the learner has worked on it: show where it stands
+            self._opening_check = self._code
             self.check_code()
 
     def _stop_code(self) -> None:
@@ -799,7 +830,11 @@ class LessonScreen(Screen["bool | None"]):
             return  # a check of a step (or a screen) the learner has left
         result = message.result
         self._code_status(f"Checked in {result.seconds:.2f} s. Enter checks again.")
-        await self.record_verdict(result.answer, result.verdict)
+        # the check made on opening the step shows where the file stands: a try only if right
+        # (a file shared by two steps has the next function's stub in it: no try was made)
+        opening, self._opening_check = self._opening_check is message.watch, None
+        count = not opening or result.verdict.correct
+        await self.record_verdict(result.answer, result.verdict, count=count)
 
     def action_edit_code(self) -> None:
         """Open the file in the learner's editor in this terminal; the app waits meanwhile."""
