@@ -580,7 +580,14 @@ class TrainingScreen(Screen[None]):
         self.dismiss(None)
 
 
-_KEY_NAMES = {"space": "space", "plus": "+", "minus": "-", "equals_sign": "=", "escape": "esc"}
+_KEY_NAMES = {
+    "space": "space",
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+    "escape": "esc",
+    "question_mark": "?",
+}
 
 
 def _training_keys() -> tuple[tuple[str, str], ...]:
