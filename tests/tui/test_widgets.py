@@ -102,7 +102,14 @@ def test_help_lists_every_training_key() -> None:
         if key.startswith("ctrl+"):  # app-wide keys (quit) are in the Keys section
             continue
         first = key.split(",")[0]
-        names = {"space": "space", "plus": "+", "minus": "-", "equals_sign": "=", "escape": "esc"}
+        names = {
+            "space": "space",
+            "plus": "+",
+            "minus": "-",
+            "equals_sign": "=",
+            "escape": "esc",
+            "question_mark": "?",
+        }
         label = names.get(first, first)
         assert label in text, f"training key {key!r} missing from the help"
 
