@@ -296,6 +296,11 @@ class LossPlot(TextLinesWidget):
         """The losses drawn: one per epoch in a short run, the lowest per bucket in a long one."""
         return self._curve.lo
 
+    @property
+    def epochs(self) -> int:
+        """How many epochs the drawn curve covers (more than len(losses) once bucketed)."""
+        return self._curve.n
+
     def set_history(self, losses: np.ndarray | LossCurve) -> None:
         """Draw ``losses`` (a history's curve, or the loss per epoch) at the next refresh."""
         self._curve = losses if isinstance(losses, LossCurve) else LossCurve.of(losses)
