@@ -30,6 +30,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
+from textual.message import Message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,6 +42,10 @@ LOST_TERMINAL_GRACE = 3.0
 """Seconds a clean exit may take once the terminal has gone, before the process just ends."""
 MIN_WIDTH = 60
 MIN_HEIGHT = 20
+
+
+class StoreNotices(Message):
+    """The background save left new notices (posted from its thread)."""
 
 
 class BptutorApp(App[int]):
@@ -111,6 +116,8 @@ class BptutorApp(App[int]):
             ender.start()
 
     def on_mount(self) -> None:
+        # answers go to the journal at once, the whole file is written off the UI thread
+        self.store.start_background_saves(on_saved=self._saved_in_background)
         self._watch_the_terminal()
         self.push_screen(CourseMapScreen())
         if not self.store.welcomed:
@@ -161,6 +168,18 @@ class BptutorApp(App[int]):
         self.push_screen(CourseErrorsScreen(errors, source=self.course.source))
         if small:
             self.guard_size()
+
+    def _saved_in_background(self) -> None:  # the save thread
+        if len(self.store.notices) > self._notices_shown:
+            self.post_message(StoreNotices())
+
+    def on_store_notices(self, _: StoreNotices) -> None:
+        self.show_store_notices()
+
+    def on_unmount(self) -> None:
+        """The last background save is waited for (screens closed first: nothing comes
+        after); what it cannot write stays in the journal for the next start."""
+        self.store.close()
 
     def show_store_notices(self) -> None:
         """Turn new progress-store notices into long-lived warnings (they matter)."""

@@ -89,4 +89,6 @@ def main(args: argparse.Namespace) -> int:
         app.run()
     except KeyboardInterrupt:  # e.g. SIGINT from outside; Textual has restored the terminal
         return 130
+    finally:
+        store.close()  # the app's exit did it already, unless it ended abnormally
     return app.return_code or 0

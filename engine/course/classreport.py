@@ -24,8 +24,14 @@ from typing import Any
 
 from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.model import Course, ExerciseError, Lesson, Step
-from bptutor.engine.course.progress_file import FILE_NAME, MAX_FILE_BYTES
-from bptutor.engine.course.progress_format import bounded_int, sane_int, sane_seed, time_key
+from bptutor.engine.course.progress_file import FILE_NAME, MAX_FILE_BYTES, pending_changes
+from bptutor.engine.course.progress_format import (
+    bounded_int,
+    merge,
+    sane_int,
+    sane_seed,
+    time_key,
+)
 from bptutor.engine.course.safefile import read_regular
 
 try:  # POSIX: a data directory's owner names the learner
@@ -177,6 +183,9 @@ def collect(paths: Iterable[str | Path]) -> tuple[list[LearnerRecord], list[Skip
             name = _owner(path) or (path.name if path.name != "bptutor" else path.parent.name)
         try:
             doc = _read_json(target)
+            if path.is_dir() and isinstance(doc, dict) and isinstance(doc.get("lessons"), dict):
+                for change in pending_changes(path):  # answers not in the file yet
+                    doc = merge(doc, change)
         except FileNotFoundError:
             skipped.append(Skipped(path, "no such file (or no progress.json in the folder)"))
             continue

@@ -3,9 +3,12 @@
 Why it looks like this:
 - keyed by lesson id and step id (never by position), so reordering or editing a course never
   loses history; ids the course no longer has are kept in the file but ignored;
-- saved after every submitted answer, on the calling thread, so the answer is on disk before
-  its verdict shows: killing the tutor loses nothing already answered. A save stays cheap
-  because the record stays small (attempts per step are capped: progress_format.trim);
+- saved after every submitted answer, so the answer is on disk before its verdict shows:
+  killing the tutor loses nothing already answered. By default on the calling thread (the
+  CLI, tests); the app calls `start_background_saves`, after which a change is appended to
+  this window's journal (one line, progress_journal) and the whole file is rewritten by a
+  background thread, changes coalesced; `close` (the app's exit) waits for that save. The
+  record stays small either way (attempts per step are capped: progress_format.trim);
 - the file itself (atomic writes, a lock and a merge for several windows of one learner,
   damage set aside, notices when saving fails) is progress_file.ProgressFile; the record's
   format and the merge are progress_format.
@@ -15,12 +18,15 @@ Textual-free, like all of the engine: ``bptutor progress`` and tests use it dire
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import marshal
 import math
 import os
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,13 +34,16 @@ from typing import Any
 from bptutor.engine.course.model import Lesson, Step
 from bptutor.engine.course.progress_file import FILE_NAME, ProgressFile, fresh_record
 from bptutor.engine.course.progress_format import (
+    FORMAT_VERSION,
     clean_text,
+    merge,
     now_text,
     sane_int,
     sane_seed,
     time_key,
     trim,
 )
+from bptutor.engine.course.progress_journal import BackgroundSaver
 from bptutor.engine.course.review import (
     Clock,
     ReviewState,
@@ -115,11 +124,26 @@ class LessonSummary:
     BREAK_SECONDS) left out; a lower bound."""
 
 
+def _mutates(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A method that changes the record: it runs under the store's lock, so a background save
+    never copies or merges the record halfway through a change."""
+
+    @functools.wraps(method)
+    def locked(self: ProgressStore, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class ProgressStore:
     """Query and record the learner's progress; see the module docstring for the rules."""
 
     def __init__(self, data_dir: Path | None = None, *, clock: Clock = system_clock) -> None:
         """`clock` says what day it is for the review queue (tests pass a fixed one)."""
+        self._lock = threading.RLock()  # the record, between the UI and the background save
+        self._io = threading.Lock()  # the file (taken before _lock, never after)
+        self._saver: BackgroundSaver | None = None
         self.clock = clock
         self.review_paused = False
         """`bptutor --no-review`: no step joins the queue this time (the setting is kept)."""
@@ -137,6 +161,8 @@ class ProgressStore:
                 )
             self._data["seed"] = secrets.randbelow(2**31)
             self.save()
+        elif self._file.recovered:  # a killed window's journaled changes: into the file
+            self.save()
 
     @property
     def notices(self) -> list[str]:
@@ -151,22 +177,88 @@ class ProgressStore:
 
     def save(self) -> bool:
         """Merge with the file (other windows' records) and write it; never raises. False
-        (with a notice) when it could not be written; the next save tries again."""
-        saved, self._data = self._file.save(self._data)
+        (with a notice) when it could not be written; the next save tries again. With
+        background saves on, asks for one and waits for it."""
+        if self._saver is not None:
+            self._saver.ask()
+            return self._saver.wait()
+        return self._save_now()
+
+    def _save_now(self, background: bool = False) -> bool:
+        with self._io:
+            with self._lock:
+                snapshot = self._data
+                if background:  # the UI goes on changing the record meanwhile
+                    snapshot = marshal.loads(marshal.dumps(snapshot))
+                mark = self._file.journal.rotate()
+            saved, merged = self._file.save(snapshot)
+            if saved:
+                self._file.journal.saved(mark)
+            if merged is not snapshot:  # other windows' records came in
+                with self._lock:
+                    self._data = merge(merged, self._data) if background else merged
         return saved
+
+    def _changed(self, lesson_id: str | None = None, step_id: str | None = None) -> bool:
+        """The record changed (on this step, or at the top): save it. In the background: the
+        change goes to this window's journal first (on disk before this returns), then a save
+        is asked for. False: the change could not be put on disk (a notice will say why)."""
+        if self._saver is None:
+            return self.save()
+        change: dict[str, Any] = {
+            k: v for k, v in self._data.items() if k != "lessons" or lesson_id is None
+        }
+        if lesson_id is not None and step_id is not None:
+            rec = self._record(lesson_id, step_id, create=False)
+            change["lessons"] = {lesson_id: {"steps": {step_id: rec}}} if rec else {}
+        change["version"] = FORMAT_VERSION
+        on_disk = self._file.append(change)
+        self._saver.ask()
+        return on_disk
+
+    def start_background_saves(self, on_saved: Callable[[], None] | None = None) -> bool:
+        """From now on a change is journaled at once and the file rewritten in a background
+        thread (several changes during one save: one more save). `on_saved` is called from
+        that thread after each save (the app shows new notices). False: not possible here
+        (no journal on this platform, or saving is off): saves stay synchronous."""
+        if self._saver is not None:
+            return True
+        if not self._file.journal.usable or not self.writable:
+            return False
+        self._saver = BackgroundSaver(functools.partial(self._save_now, background=True), on_saved)
+        return True
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every change so far is in the file (or its save failed: see
+        notices). False: `timeout` seconds went by first."""
+        return True if self._saver is None else self._saver.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Background saves end: the last one is waited for (up to `timeout`); what could not
+        be saved stays in the journal, which the next start merges in."""
+        saver = self._saver
+        if saver is None:
+            return
+        done = saver.stop(timeout)
+        self._saver = None
+        with self._io:
+            self._file.journal.close(everything_saved=done and self._file.writable)
 
     def reload(self) -> None:
         """Take in what other windows saved (a no-op when the file did not change)."""
-        self._data = self._file.reload(self._data)
+        with self._io, self._lock:
+            self._data = self._file.reload(self._data)
 
     def reset(self) -> None:
         """Forget everything (the caller asks the learner first). A new seed is drawn.
 
         A window still open on the same record writes its memory back at its next save.
         """
-        self._file.remove()
-        self._data = fresh_record()
-        self._data["seed"] = secrets.randbelow(2**31)
+        self.flush()
+        with self._io, self._lock:
+            self._file.remove()
+            self._data = fresh_record()
+            self._data["seed"] = secrets.randbelow(2**31)
 
     # ------------------------------------------------------------------ small properties
     @property
@@ -178,10 +270,11 @@ class ProgressStore:
     def welcomed(self) -> bool:
         return self._data.get("welcomed") is True
 
+    @_mutates
     def mark_welcomed(self) -> None:
         if not self.welcomed:
             self._data["welcomed"] = True
-            self.save()
+            self._changed()
 
     @property
     def last_position(self) -> tuple[str, str] | None:
@@ -250,12 +343,13 @@ class ProgressStore:
         """The variant "another one like this" shows next: one the learner has not seen."""
         return max(self.step(lesson_id, step_id).variants_tried | {0}) + 1
 
+    @_mutates
     def mark_variant(self, lesson_id: str, step_id: str, variant: int) -> None:
         """The learner was shown this variant of the step."""
         rec = self._record(lesson_id, step_id, create=True)
         assert rec is not None
         if _add_variant(rec, "tried", variant):
-            self.save()
+            self._changed(lesson_id, step_id)
 
     @property
     def review_enabled(self) -> bool:
@@ -264,12 +358,13 @@ class ProgressStore:
         settings = self._data.get("settings")
         return not (isinstance(settings, dict) and settings.get("review") is False)
 
+    @_mutates
     def set_review_enabled(self, on: bool) -> bool:
         settings = self._data.get("settings")
         if not isinstance(settings, dict):
             settings = self._data["settings"] = {}
         settings["review"] = bool(on)
-        return self.save()
+        return self._changed()
 
     def due_reviews(self, lessons: Iterable[Lesson]) -> list[tuple[Lesson, Step]]:
         """The steps whose review is due today, in course order (steps the course no longer
@@ -284,6 +379,7 @@ class ProgressStore:
             and state.is_due(now)
         ]
 
+    @_mutates
     def record_review(self, lesson_id: str, step_id: str, *, clean: bool) -> ReviewState | None:
         """A review of this step ended: solved cleanly (first try, no hint, no reveal) moves
         it up a box (or out of the queue after the last), anything else back to box 0."""
@@ -292,7 +388,7 @@ class ProgressStore:
         state = _review(rec) or first_box(self.clock())
         after = after_review(state, clean=clean, now=self.clock())
         _set_review(rec, after)
-        self.save()
+        self._changed(lesson_id, step_id)
         return after
 
     def _maybe_enter_review(self, rec: dict[str, Any]) -> None:
@@ -310,6 +406,7 @@ class ProgressStore:
         ):
             _set_review(rec, first_box(self.clock()))
 
+    @_mutates
     def record_attempt(
         self,
         lesson_id: str,
@@ -348,17 +445,19 @@ class ProgressStore:
                 self._maybe_enter_review(rec)
         if not review:  # a review does not move where the learner continues
             self._set_last(lesson_id, step_id)
-        return self.save()
+        return self._changed(lesson_id, step_id)
 
+    @_mutates
     def record_hint(self, lesson_id: str, step_id: str) -> int:
         """Count one more hint shown; returns how many the learner has now seen."""
         rec = self._record(lesson_id, step_id, create=True)
         assert rec is not None
         used = self.step(lesson_id, step_id).hints_used + 1
         rec["hints_used"] = used
-        self.save()
+        self._changed(lesson_id, step_id)
         return self.step(lesson_id, step_id).hints_used
 
+    @_mutates
     def record_reveal(self, lesson_id: str, step_id: str) -> None:
         """The solution was shown (kept in the record even once a fresh variant is solved)."""
         rec = self._record(lesson_id, step_id, create=True)
@@ -366,16 +465,18 @@ class ProgressStore:
         rec["revealed"] = True
         if self.review_enabled:
             self._maybe_enter_review(rec)
-        self.save()
+        self._changed(lesson_id, step_id)
 
+    @_mutates
     def mark_solved(self, lesson_id: str, step_id: str) -> None:
         """For steps without an answer to check (a `train` step counts once it was opened)."""
         rec = self._record(lesson_id, step_id, create=True)
         assert rec is not None
         rec["seen"] = True
         rec["solved"] = True
-        self.save()
+        self._changed(lesson_id, step_id)
 
+    @_mutates
     def mark_seen(self, lesson_id: str, step_id: str, *, continue_here: bool = True) -> None:
         """The learner opened this step: remember it as seen and (unless a review shows it,
         `continue_here=False`) as the place to continue."""
@@ -388,7 +489,7 @@ class ProgressStore:
         if continue_here:
             self._set_last(lesson_id, step_id)
         if changed:
-            self.save()
+            self._changed(lesson_id, step_id)
 
     def _set_last(self, lesson_id: str, step_id: str) -> None:
         self._data["last"] = {"lesson": lesson_id, "step": step_id, "time": now_text()}

@@ -10,7 +10,10 @@
 - never raises: a damaged file (not JSON, nested or numbered absurdly, not a regular file, too
   large) is moved aside (``progress.json.corrupt-<time>``), and a save that fails leaves a
   sentence in :attr:`notices` and is tried again at the next save, which says when saving
-  works again. Stale temp files of a killed save are removed at start.
+  works again. Stale temp files of a killed save are removed at start;
+- `load` merges the changes windows journaled but did not save yet (progress_journal): a
+  window killed right after an answer loses nothing; the save after it deletes the journals
+  of windows that are gone.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from bptutor.engine.course.progress_format import (
     trim,
     version_of,
 )
+from bptutor.engine.course.progress_journal import Journal, Leftover, leftovers
 from bptutor.engine.course.safefile import NotRegular, TooLarge, read_regular
 
 try:  # POSIX; elsewhere saves merge without a lock (docs/api.md)
@@ -43,7 +47,7 @@ try:  # POSIX; elsewhere saves merge without a lock (docs/api.md)
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["FILE_NAME", "LOCK_NAME", "ProgressFile", "fresh_record"]
+__all__ = ["FILE_NAME", "LOCK_NAME", "ProgressFile", "fresh_record", "pending_changes"]
 
 FILE_NAME = "progress.json"
 LOCK_NAME = ".progress.lock"
@@ -75,7 +79,6 @@ class _Read:
     data: dict[str, Any] | None = None
     damage: str | None = None
     newer: int | None = None
-    stamp: tuple[int, int, int] | None = None
 
 
 class ProgressFile:
@@ -88,9 +91,17 @@ class ProgressFile:
         """Sentences for the learner (file moved aside, saving off or on again)."""
         self._frozen: str | None = None  # why nothing may be written this session
         self._failing = False  # the last save failed: the next one tries again
-        self._stamp: tuple[int, int, int] | None = None  # the file as last read or written
+        # the file as this window last wrote it, and an open descriptor of it: while it is
+        # held its inode number cannot be reused, so the same stat means no window wrote since
+        # (a stat alone once matched another window's newer file: a freed inode reused within
+        # one clock tick, the same size, and that window's answers were lost)
+        self._stamp: tuple[int, int, int] | None = None
+        self._held: int | None = None
         self._target = self.path  # where the record is written (a followed link's target)
         self._link_note: str | None = None  # said at the first save that replaces a link
+        self.journal = Journal(data_dir)
+        """This window's changes, appended before a background save writes them (store)."""
+        self._orphans: list[Path] = []  # killed windows' journals, deleted once saved
         self._resolve_link()
         if self.data_dir.is_dir():
             with contextlib.suppress(_Busy), self._locked() as locked:
@@ -149,51 +160,45 @@ class ProgressFile:
         and at most MAX_FILE_BYTES of it.
         """
         try:
-            raw, info = read_regular(self._target, MAX_FILE_BYTES)
+            raw, _ = read_regular(self._target, MAX_FILE_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             return _Read()
         except NotRegular as exc:
             return _Read(damage=f"it is not a regular file ({exc.kind})")
         except TooLarge as exc:
             return _Read(damage=_too_large(exc.size))
-        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
-        try:
-            data = json.loads(raw.decode("utf-8"), parse_int=bounded_int)
-        except UnicodeDecodeError:
-            return _Read(damage="it is not text")
-        except Damaged as exc:
-            return _Read(damage=str(exc))
-        except json.JSONDecodeError as exc:
-            return _Read(damage=f"it is not valid JSON: {exc.msg}, line {exc.lineno}")
-        except RecursionError:
-            return _Read(damage="it is nested too deeply")
-        except ValueError as exc:  # anything else json refuses
-            return _Read(damage=f"it is not valid JSON ({exc})")
-        if not isinstance(data, dict) or not isinstance(data.get("lessons", {}), dict):
-            return _Read(damage="it does not have the expected layout")
-        if "version" not in data:
-            return _Read(damage="it has no format version")
-        version = version_of(data["version"])
-        if version is None:
-            shown = repr(data["version"])
-            shown = shown if len(shown) <= 24 else shown[:21] + "…"
-            return _Read(damage=f"its format version {shown} is not a number")
-        if version < 1:
-            return _Read(damage=f"its format version {version} does not exist")
-        if version > FORMAT_VERSION:
-            return _Read(newer=version, stamp=stamp)
-        data["version"] = version
-        data.setdefault("lessons", {})
-        repair_strings(data)
-        for lesson in data["lessons"].values():
-            steps = lesson.get("steps") if isinstance(lesson, dict) else None
-            for rec in steps.values() if isinstance(steps, dict) else ():
-                if isinstance(rec, dict):
-                    trim(rec)
-        return _Read(data=data, stamp=stamp)
+        return _decode(raw)
+
+    @property
+    def recovered(self) -> bool:
+        """`load` found journals of windows that are gone: save soon, so they can go."""
+        return bool(self._orphans)
 
     def load(self) -> dict[str, Any]:
-        """The record on disk (a fresh one when there is none, or it had to be set aside)."""
+        """The record on disk (a fresh one when there is none, or it had to be set aside),
+        with the changes other windows journaled but did not save yet (progress_journal)."""
+        data = self._load_file()
+        if self._frozen is not None:
+            return data
+        for found in leftovers(self.data_dir, skip=self.journal):
+            for change in _changes_in(found):
+                data = merge(data, change)
+            if found.orphan:
+                self._orphans.append(found.path)
+        return data
+
+    def append(self, change: dict[str, Any]) -> bool:
+        """Put one change (a partial record) in this window's journal: on disk at once, in
+        the file at the next save. False: it could not be written (the save still tries)."""
+        if self._frozen is not None or not self.journal.usable:
+            return False
+        try:
+            self._ensure_dir()
+        except Exception:
+            return False
+        return self.journal.append(_encode(change))
+
+    def _load_file(self) -> dict[str, Any]:
         try:
             found = self._read()
         except OSError as exc:
@@ -213,7 +218,6 @@ class ProgressFile:
         if found.damage is not None:
             self._move_aside(found.damage)
             return fresh_record()
-        self._stamp = found.stamp
         return found.data if found.data is not None else fresh_record()
 
     def _move_aside(self, why: str) -> None:
@@ -324,6 +328,10 @@ class ProgressFile:
                 if not ok:
                     return False, data
                 self._write(data)
+                for path in self._orphans:
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
+                self._orphans.clear()
         except Exception as exc:  # a save must never take the tutor down
             self._failed(exc)
             return False, data
@@ -343,17 +351,19 @@ class ProgressFile:
             data = self._merge_from_disk(data, move_damage=False)[1]
         return data
 
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            info = os.stat(self._target)
+        except OSError:
+            return None
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
     def _merge_from_disk(
         self, data: dict[str, Any], move_damage: bool = True
     ) -> tuple[bool, dict[str, Any]]:
-        """`data` merged with the file, unless the file is as this window last read or wrote
-        it. False: nothing may be written (a newer bptutor wrote the file meanwhile)."""
-        try:
-            info = os.stat(self._target)
-            now = (info.st_ino, info.st_mtime_ns, info.st_size)
-        except OSError:
-            now = None
-        if now is not None and now == self._stamp:
+        """`data` merged with the file, unless it is still the one this window wrote.
+        False: nothing may be written (a newer bptutor wrote the file meanwhile)."""
+        if self._stat() == self._stamp and self._held is not None:
             return True, data
         found = self._read()
         if found.newer is not None:
@@ -372,14 +382,12 @@ class ProgressFile:
         return True, data
 
     def _write(self, data: dict[str, Any]) -> None:
-        # one line per lesson at most would read better, but any indent sends json to its pure
-        # Python encoder, ~15x slower: a full record (2.6 MB) then took 0.4 s per save
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        payload = text.encode("utf-8", "backslashreplace")  # never raises: see _clean_text
+        payload = _encode(data)
         folder = self._target.parent
         tmp = folder / f"{TMP_PREFIX}{secrets.token_hex(6)}{TMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(tmp, flags, 0o600)
+        held = None
         try:
             with os.fdopen(fd, "wb") as fh:
                 os.fchmod(fh.fileno(), 0o600)
@@ -387,13 +395,22 @@ class ProgressFile:
                 fh.flush()
                 os.fsync(fh.fileno())
                 info = os.fstat(fh.fileno())
+                held = os.dup(fh.fileno())
             os.replace(tmp, self._target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if held is not None:
+                os.close(held)
             raise
-        self._stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+        self._hold(held, (info.st_ino, info.st_mtime_ns, info.st_size))
         _fsync_dir(folder)
+
+    def _hold(self, fd: int | None, stamp: tuple[int, int, int] | None) -> None:
+        if self._held is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._held)
+        self._held, self._stamp = fd, stamp
 
     def _failed(self, exc: Exception) -> None:
         if self._failing:
@@ -419,7 +436,82 @@ class ProgressFile:
         """Delete the file (the store's reset)."""
         with contextlib.suppress(_Busy, FileNotFoundError), self._locked():
             os.unlink(self._target)
-        self._stamp = None
+        self._hold(None, None)
+        self.journal.close(everything_saved=True)  # what it holds is forgotten too
+        for path in self._orphans:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        self._orphans.clear()
+
+
+def pending_changes(data_dir: Path) -> list[dict[str, Any]]:
+    """The changes windows of this learner journaled but did not save in the file yet (a
+    window still running, or killed): what a reader merges in (`merge(record, change)`) to
+    see everything. Read only; lines that are not a usable change are passed over."""
+    return [change for found in leftovers(data_dir) for change in _changes_in(found)]
+
+
+def _changes_in(found: Leftover) -> list[dict[str, Any]]:
+    """A journal's changes; a line a kill cut short (not JSON) or a newer format's is left."""
+    decoded = (_decode(line) for line in found.lines)
+    return [change.data for change in decoded if change.data is not None]
+
+
+def _encode(data: Any, depth: int = 0) -> bytes:
+    """The record as compact JSON, exactly `json.dumps(data, sort_keys=True, ...)`, built one
+    step's record at a time: json's C encoder holds the GIL for a whole call, and one call
+    over a full record (~1.5 MB) froze the UI thread for 0.1-0.2 s while the background save
+    ran. (Any indent would send json to its pure Python encoder, ~15x slower.)"""
+    if depth < 4 and isinstance(data, dict) and all(isinstance(k, str) for k in data):
+        # record -> lessons -> lesson -> steps -> one step: a call per step at most
+        items = [
+            _dumps(key).encode("utf-8", "backslashreplace") + b":" + _encode(data[key], depth + 1)
+            for key in sorted(data)
+        ]
+        return b"{" + b",".join(items) + b"}"
+    return _dumps(data).encode("utf-8", "backslashreplace")  # never raises: see clean_text
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _decode(raw: bytes) -> _Read:
+    """A record (the file's, or one change in a journal) from its bytes, checked."""
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_int=bounded_int)
+    except UnicodeDecodeError:
+        return _Read(damage="it is not text")
+    except Damaged as exc:
+        return _Read(damage=str(exc))
+    except json.JSONDecodeError as exc:
+        return _Read(damage=f"it is not valid JSON: {exc.msg}, line {exc.lineno}")
+    except RecursionError:
+        return _Read(damage="it is nested too deeply")
+    except ValueError as exc:  # anything else json refuses
+        return _Read(damage=f"it is not valid JSON ({exc})")
+    if not isinstance(data, dict) or not isinstance(data.get("lessons", {}), dict):
+        return _Read(damage="it does not have the expected layout")
+    if "version" not in data:
+        return _Read(damage="it has no format version")
+    version = version_of(data["version"])
+    if version is None:
+        shown = repr(data["version"])
+        shown = shown if len(shown) <= 24 else shown[:21] + "…"
+        return _Read(damage=f"its format version {shown} is not a number")
+    if version < 1:
+        return _Read(damage=f"its format version {version} does not exist")
+    if version > FORMAT_VERSION:
+        return _Read(newer=version)
+    data["version"] = version
+    data.setdefault("lessons", {})
+    repair_strings(data)
+    for lesson in data["lessons"].values():
+        steps = lesson.get("steps") if isinstance(lesson, dict) else None
+        for rec in steps.values() if isinstance(steps, dict) else ():
+            if isinstance(rec, dict):
+                trim(rec)
+    return _Read(data=data)
 
 
 def _too_large(size: int) -> str:
