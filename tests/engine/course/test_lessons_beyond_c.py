@@ -232,7 +232,9 @@ def test_deeper_code_expects_the_true_gradients(course) -> None:
 # --- lesson 22: vanishing gradients ---------------------------------------------------------------
 
 
-def chain_by_hand(p: dict, f: Callable[[float], float], slope: Callable[[float], float]):
+def chain_by_hand(
+    p: dict, f: Callable[[float], float], slope: Callable[[float], float]
+) -> tuple[list[float], float, float]:
     """Lesson 22's chain, one unit a layer (a₁ = f(w1·x), a₂ = f(w2·a₁), a₃ = f(w3·a₂),
     ŷ = w4·a₃): the weights, δ at the output and δ reaching the first unit."""
     w = [float(p[f"w{i}"]) for i in range(1, 5)]
