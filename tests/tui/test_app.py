@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bptutor.engine.course.controls import CONTROL
-from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.progress import FILE_NAME, ProgressStore
 from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.course_errors import CourseErrorsScreen
@@ -25,11 +23,14 @@ from textual.widgets import Input, Markdown, OptionList, Static
 from tui_helpers import (
     SEED,
     SIZE,
-    Target,
+    course_for,
     first_step_of_kind,
     make_app,
+    on_step,
     open_target,
     screen_lines,
+    step_target,
+    wait_for,
     wrong_answer,
 )
 
@@ -52,14 +53,6 @@ class Notices:
 
     def __str__(self) -> str:
         return "\n".join(self.messages)
-
-
-async def wait_for(pilot: Any, condition: Any, seconds: float = 60.0) -> None:
-    """Pause until `condition()` holds (a deadline, not a fixed wait: CI may be loaded)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.02)
 
 
 async def type_keys(pilot: Any, screen: LessonScreen, text: str) -> None:
@@ -111,10 +104,7 @@ async def test_course_loads_in_the_background_after_the_first_frame(data_dir: Pa
 
 
 async def test_wrong_answer_hint_right_answer_then_resume(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        target, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, app, target, screen):
         inst = target.inst
 
         wrong = wrong_answer(inst)
@@ -164,10 +154,7 @@ async def test_wrong_answer_hint_right_answer_then_resume(data_dir: Path) -> Non
 async def test_continue_returns_to_the_step_left_off_not_the_first_unsolved(
     data_dir: Path,
 ) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        target, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, _, target, screen):
         # skip ahead without answering: the target stays unsolved
         await pilot.press("ctrl+n", "ctrl+n")
         await pilot.pause()
@@ -188,10 +175,7 @@ async def test_continue_returns_to_the_step_left_off_not_the_first_unsolved(
 
 
 async def test_preview_and_unreadable_answer_is_not_counted(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        target, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, _, target, screen):
         await type_keys(pilot, screen, str(target.inst.solution))
         await pilot.pause()
         preview = text_of(screen.query_one("#preview", Static))
@@ -210,10 +194,7 @@ async def test_preview_and_unreadable_answer_is_not_counted(data_dir: Path) -> N
 
 
 async def test_the_preview_shows_an_ambiguous_grouping_and_warns(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        target, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, _, target, screen):
         assert "x" in target.inst.variables
         await type_keys(pilot, screen, "x/2x")
         preview = screen.query_one("#preview", Static)
@@ -223,10 +204,7 @@ async def test_the_preview_shows_an_ambiguous_grouping_and_warns(data_dir: Path)
 
 
 async def test_hints_run_out_politely_and_the_verdict_stays_in_view(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        target, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, _, target, screen):
         hints = target.inst.hints
         assert hints, "every exercise has hints"
         for _ in hints:
@@ -251,10 +229,7 @@ async def test_hints_run_out_politely_and_the_verdict_stays_in_view(data_dir: Pa
 
 
 async def test_a_verdict_never_sits_under_a_different_answer(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        target, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, _, target, screen):
         wrong = wrong_answer(target.inst)
         await type_answer(pilot, screen, wrong)
         assert text_of(screen.query_one("#verdict", Static)).startswith("✗")
@@ -268,10 +243,7 @@ async def test_a_verdict_never_sits_under_a_different_answer(data_dir: Path) -> 
 
 
 async def test_solution_on_request_is_marked_revealed(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        target, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, _, target, screen):
         await pilot.press("ctrl+r")  # first press only asks
         await pilot.pause()
         assert "again" in text_of(screen.query_one("#verdict", Static))
@@ -284,10 +256,7 @@ async def test_solution_on_request_is_marked_revealed(data_dir: Path) -> None:
 
 
 async def test_q_types_into_the_answer_but_quits_elsewhere(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        _, screen = await open_target(pilot, app)
+    async with on_step(data_dir) as (pilot, app, _, screen):
         await pilot.press("q", "question_mark")
         await pilot.pause()
         assert screen.query_one("#answer", Input).value == "q?"
@@ -528,17 +497,14 @@ async def test_small_terminal_asks_to_enlarge(data_dir: Path) -> None:
 
 
 async def test_choice_a_letter_chooses_and_enter_confirms(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    target = first_step_of_kind(app.course, "choice")
+    target = first_step_of_kind(course_for(None), "choice")
     if target is None:
         pytest.skip("the course has no multiple-choice step")
     letters = "abcdefghijklmnopqrstuvwxyz"[: len(target.inst.choices)]
     verdicts = {ch: target.inst.check(ch) for ch in letters}  # the engine decides
     right = next(ch for ch, v in verdicts.items() if v.correct)
     wrong = next(ch for ch, v in verdicts.items() if not v.correct)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        _, screen = await open_target(pilot, app, target)
+    async with on_step(data_dir, target) as (pilot, _, _, screen):
         choices = screen.query_one("#choices", OptionList)
         assert choices.option_count == len(letters)
         await pilot.press(wrong)  # a letter only chooses: a slip costs no try
@@ -566,20 +532,8 @@ async def test_choice_a_letter_chooses_and_enter_confirms(data_dir: Path) -> Non
 async def test_a_wrapped_option_never_hides_the_last_one(data_dir: Path) -> None:
     """Lesson 03's "Why step against it?" wraps an option at 80 columns; after the window was
     40×12 and is 80×24 again, every option is still on screen, none scrolled away."""
-    app = make_app(data_dir)
-    lesson_index = [lesson.id for lesson in app.course.lessons].index("gradient")
-    lesson = app.course.lessons[lesson_index]
-    step_index = [step.id for step in lesson.steps].index("why-descent")
-    target = Target(
-        lesson_index,
-        step_index,
-        lesson,
-        lesson.steps[step_index],
-        draw(lesson, lesson.steps[step_index], SEED),
-    )
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        _, screen = await open_target(pilot, app, target)
+    target = step_target(course_for(None), "gradient", "why-descent")
+    async with on_step(data_dir, target) as (pilot, app, _, screen):
         await pilot.resize_terminal(40, 12)
         await pilot.pause()
         await pilot.resize_terminal(*SIZE)
@@ -593,15 +547,12 @@ async def test_a_wrapped_option_never_hides_the_last_one(data_dir: Path) -> None
 
 async def test_a_train_step_is_solved_by_training_to_the_end(data_dir: Path) -> None:
     """Opening the view and leaving at epoch 0 does not solve the step; a finished run does."""
-    app = make_app(data_dir)
-    target = first_step_of_kind(app.course, "train")
+    target = first_step_of_kind(course_for(None), "train")
     assert target is not None, "the course has a train step"
     from bptutor.tui.screens.training import TrainingScreen
     from test_training_screen import press_live, wait_for
 
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        _, screen = await open_target(pilot, app, target)
+    async with on_step(data_dir, target) as (pilot, app, _, screen):
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TrainingScreen)

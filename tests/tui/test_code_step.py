@@ -10,37 +10,32 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from bptutor.engine.course.coderun import live_processes
-from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.progress import ProgressStore
-from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.lesson import LessonScreen, editor_command
 from bptutor.tui.widgets.verdict_view import VerdictView
 from textual.widgets import Markdown
-from tui_helpers import SEED, SIZE, Target, course_for, make_app, open_target
+from tui_helpers import (
+    SIZE,
+    Target,
+    course_for,
+    make_app,
+    on_step,
+    open_target,
+    step_target,
+    wait_for,
+)
 
 
-def backward_target(app: BptutorApp) -> Target:
-    for li, lesson in enumerate(app.course.lessons):
-        for si, step in enumerate(lesson.steps):
-            if lesson.id == "backprop-code" and step.id == "backward":
-                return Target(li, si, lesson, step, draw(lesson, step, SEED))
-    raise AssertionError("no backprop-code/backward step")
+def backward_target() -> Target:
+    """Lesson 13's backward step, drawn for SEED."""
+    return step_target(course_for(None), "backprop-code", "backward")
 
 
 def verdict_text(screen: LessonScreen) -> str:
     return str(screen.query_one("#verdict", VerdictView).render())
-
-
-async def wait_for(pilot: Any, condition: Any, seconds: float = 60.0) -> None:
-    """Pause until `condition()` holds (a deadline, never a fixed wait)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.02)
 
 
 def save(path: Path, sample: Path) -> None:
@@ -57,9 +52,7 @@ def _no_child_left(data_dir: Path) -> Iterator[None]:
 
 
 async def test_a_save_on_disk_is_checked_without_a_key(samples: Path, data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, backward_target(app))
+    async with on_step(data_dir, backward_target()) as (pilot, _, _, screen):
         path = data_dir / "code" / "backprop-code" / "backprop.py"
         assert path.is_file()  # the starter, written when the step opened
         shown = str(screen.query_one("#code-file").render())
@@ -78,9 +71,7 @@ async def test_a_save_on_disk_is_checked_without_a_key(samples: Path, data_dir: 
 
 
 async def test_the_revealed_solution_is_the_reference_function(data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, backward_target(app))
+    async with on_step(data_dir, backward_target()) as (pilot, _, _, screen):
         await pilot.press("ctrl+r", "ctrl+r")
         notes = screen.query_one("#notes", Markdown)
         await wait_for(pilot, lambda: "def backward(W1, W2, X, y):" in (notes.source or ""))
@@ -89,9 +80,7 @@ async def test_the_revealed_solution_is_the_reference_function(data_dir: Path) -
 
 
 async def test_a_file_that_cannot_run_is_not_counted(samples: Path, data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, backward_target(app))
+    async with on_step(data_dir, backward_target()) as (pilot, _, _, screen):
         path = data_dir / "code" / "backprop-code" / "backprop.py"
         save(path, samples / "syntax_error.py")
         await wait_for(pilot, lambda: "Your code could not run" in verdict_text(screen))
@@ -100,9 +89,7 @@ async def test_a_file_that_cannot_run_is_not_counted(samples: Path, data_dir: Pa
 
 
 async def test_enter_checks_on_demand_and_then_moves_on(samples: Path, data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, backward_target(app))
+    async with on_step(data_dir, backward_target()) as (pilot, _, _, screen):
         await pilot.press("enter")  # the fresh starter: wrong, and said so
         await wait_for(pilot, lambda: "✗ Not quite." in verdict_text(screen))
         assert screen.step.id == "backward"
@@ -133,16 +120,14 @@ async def test_e_opens_the_editor_and_its_save_is_checked(
     app = make_app(data_dir)
     monkeypatch.setattr(app, "suspend", suspend)
     async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, backward_target(app))
+        _, screen = await open_target(pilot, app, backward_target())
         await pilot.press("e")
         await wait_for(pilot, lambda: "✓ Right." in verdict_text(screen))
     assert suspended == [True]
 
 
 async def test_quitting_while_code_runs_leaves_no_child(samples: Path, data_dir: Path) -> None:
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_target(pilot, app, backward_target(app))
+    async with on_step(data_dir, backward_target()) as (pilot, _, _, _):
         path = data_dir / "code" / "backprop-code" / "backprop.py"
         save(path, samples / "endless_loop.py")
         await wait_for(pilot, lambda: any(p.loaded is not None for p in live_processes()))
@@ -158,9 +143,7 @@ async def test_a_learner_back_at_a_worked_file_sees_where_it_stands(
     path = data_dir / "code" / "backprop-code" / "backprop.py"
     path.parent.mkdir(parents=True)
     save(path, samples / "no_mean.py")
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, backward_target(app))
+    async with on_step(data_dir, backward_target()) as (pilot, _, _, screen):
         await wait_for(pilot, lambda: "✗ Not quite." in verdict_text(screen))
         assert "sums over the examples" in verdict_text(screen)
         assert path.read_text("utf-8") == (samples / "no_mean.py").read_text("utf-8")

@@ -5,7 +5,6 @@ process outlives the screen or the app."""
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,33 +12,20 @@ from typing import Any
 import pytest
 from bptutor.engine.course.code_train import CodeTraining
 from bptutor.engine.course.coderun import live_processes
-from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.progress import ProgressStore
-from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens import code_training
 from bptutor.tui.screens.code_training import CodeTrainingScreen
 from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.widgets.compare_plot import CompareLossPlot
 from bptutor.tui.widgets.verdict_view import VerdictView
-from tui_helpers import SEED, SIZE, Target, make_app, open_target, screen_lines
+from tui_helpers import Target, course_for, on_step, screen_lines, step_target, wait_for
 
 REFERENCE = Path(__file__).resolve().parents[2] / "lessons" / "solutions" / "backprop.py"
 
 
-def train_target(app: BptutorApp) -> Target:
-    for li, lesson in enumerate(app.course.lessons):
-        for si, step in enumerate(lesson.steps):
-            if lesson.id == "backprop-code" and step.id == "train-xor":
-                return Target(li, si, lesson, step, draw(lesson, step, SEED))
-    raise AssertionError("no backprop-code/train-xor step")
-
-
-async def wait_for(pilot: Any, condition: Any, seconds: float = 90.0) -> None:
-    """Pause until `condition()` holds (a deadline, never a fixed wait)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.05)
+def train_target() -> Target:
+    """Lesson 13's last step, training XOR with the learner's backward, drawn for SEED."""
+    return step_target(course_for(None), "backprop-code", "train-xor")
 
 
 def put(data_dir: Path, source: Path | str) -> Path:
@@ -52,10 +38,10 @@ def put(data_dir: Path, source: Path | str) -> Path:
 
 
 async def open_training(pilot: Any, app: Any) -> CodeTrainingScreen:
-    """From the map to the step, then t: the code-training screen, once it is up."""
-    await open_target(pilot, app, train_target(app))
+    """On the step, t: the code-training screen, once it is up."""
     await pilot.press("t")
     await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
+    assert isinstance(app.screen, CodeTrainingScreen)
     return app.screen
 
 
@@ -67,14 +53,9 @@ def _no_child_left(data_dir: Path) -> Iterator[None]:
 
 async def test_a_matching_run_solves_the_step(data_dir: Path) -> None:
     put(data_dir, REFERENCE)
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, train_target(app))
+    async with on_step(data_dir, train_target()) as (pilot, app, _, screen):
         assert "Train with your code (t)" in "\n".join(screen_lines(app))
-        await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
-        training = app.screen
-        assert isinstance(training, CodeTrainingScreen)
+        training = await open_training(pilot, app)
         await wait_for(pilot, lambda: training.finished)
         assert training.outcome is not None and training.outcome.matched
         await wait_for(pilot, lambda: "✓ Matched." in "\n".join(screen_lines(app)))
@@ -99,12 +80,8 @@ async def test_a_parting_run_names_the_epoch_and_leaves_the_step_unsolved(
     data_dir: Path, short_runs: None, samples: Path
 ) -> None:
     put(data_dir, samples / "no_mean.py")
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
-        _, screen = await open_target(pilot, app, train_target(app))
-        await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, CodeTrainingScreen))
-        training = app.screen
+    async with on_step(data_dir, train_target()) as (pilot, app, _, screen):
+        training = await open_training(pilot, app)
         await wait_for(pilot, lambda: training.finished)
         shown = "\n".join(screen_lines(app))
         assert "✗ They part." in shown and "epoch 2" in shown
@@ -125,8 +102,7 @@ async def test_an_exception_mid_run_says_so_and_r_trains_again(
         "    if calls == 5:\n        raise ValueError('mid-run')\n",
     )
     put(data_dir, text)
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with on_step(data_dir, train_target()) as (pilot, app, _, _):
         training = await open_training(pilot, app)
         await wait_for(pilot, lambda: training.finished)
         assert training.outcome.status == "failed"
@@ -143,8 +119,7 @@ async def test_quitting_mid_run_leaves_no_child(data_dir: Path) -> None:
         "import time\n\n\ndef backward(W1, W2, X, y):\n    time.sleep(0.01)\n",
     )
     put(data_dir, text)
-    app = make_app(data_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with on_step(data_dir, train_target()) as (pilot, app, _, _):
         training = await open_training(pilot, app)
         await wait_for(pilot, lambda: len(training.losses) > 10)
         assert not training.finished and len(live_processes()) >= 1

@@ -3,10 +3,12 @@ review queue on the map (dates from an injected clock) and the learner's summary
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from bptutor.engine.course.exercise import draw, has_variants
+from bptutor.engine.course.model import Lesson, Step
 from bptutor.engine.course.progress import ProgressStore
 from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.course_map import CourseMapScreen
@@ -19,8 +21,10 @@ from tui_helpers import (
     Target,
     course_for,
     first_typed_step,
+    is_typed,
     open_target,
     screen_lines,
+    targets,
     wrong_answer,
 )
 
@@ -46,23 +50,13 @@ async def submit(pilot, screen: LessonScreen, answer: str) -> None:
 
 def typed_steps_with_variants(count: int) -> list[Target]:
     """The first `count` typed exercises whose numbers change from one variant to the next."""
-    course = course_for(None)
-    found = []
-    for li, lesson in enumerate(course.lessons):
-        for si, step in enumerate(lesson.steps):
-            if step.exercise is None or step.exercise.kind not in (
-                "derivative",
-                "expression",
-                "value",
-                "vector",
-                "matrix",
-            ):
-                continue
-            if has_variants(lesson, step, SEED):
-                found.append(Target(li, si, lesson, step, draw(lesson, step, SEED)))
-                if len(found) == count:
-                    return found
-    raise AssertionError("the course has too few typed steps with variants")
+
+    def varies(lesson: Lesson, step: Step) -> bool:
+        return is_typed(lesson, step) and has_variants(lesson, step, SEED)
+
+    found = list(itertools.islice(targets(course_for(None), varies), count))
+    assert len(found) == count, "the course has too few typed steps with variants"
+    return found
 
 
 async def test_a_fresh_variant_solved_after_a_reveal_counts_and_keeps_the_reveal(
@@ -95,14 +89,15 @@ async def test_a_fresh_variant_solved_after_a_reveal_counts_and_keeps_the_reveal
 
 
 async def test_a_step_with_fixed_numbers_says_it_has_no_other_variant(data_dir: Path) -> None:
-    course = course_for(None)
     fixed = next(
-        Target(li, si, lesson, step, draw(lesson, step, SEED))
-        for li, lesson in enumerate(course.lessons)
-        for si, step in enumerate(lesson.steps)
-        if step.exercise is not None
-        and step.exercise.kind == "derivative"
-        and not has_variants(lesson, step, SEED)
+        targets(
+            course_for(None),
+            lambda lesson, step: (
+                step.exercise is not None
+                and step.exercise.kind == "derivative"
+                and not has_variants(lesson, step, SEED)
+            ),
+        )
     )
     app = app_on(data_dir, TODAY)
     async with app.run_test(size=SIZE) as pilot:

@@ -8,6 +8,7 @@ import pygments.lexers
 import pytest
 from bptutor.tui.widgets.prose import PlainFence, Prose
 from textual.app import App, ComposeResult
+from textual.widgets import Label
 
 TEXT = """Indented, as the lessons write formulas:
 
@@ -44,10 +45,11 @@ async def test_plain_blocks_are_never_guessed(monkeypatch: pytest.MonkeyPatch) -
         await pilot.pause()
         fences = list(app.query(PlainFence))
         assert [f.lexer for f in fences] == ["", "", "python"]
-        plain = [f._highlighted_code for f in fences[:2]]
+        shown = [f.query_one(Label).content for f in fences]  # what each block displays
+        plain = shown[:2]
         assert "f′(x) = lim_{h→0}" in plain[0].plain
         assert "x₂ ──┴─ W ─▶ ŷ" in plain[1].plain
         # one colour, the text's: it is not code (Pygments guessed "scdoc" for the formula)
         assert all({span.style for span in content.spans} == {"$text"} for content in plain)
-        code = fences[2]._highlighted_code  # a named language is still highlighted
+        code = shown[2]  # a named language is still highlighted
         assert len({span.style for span in code.spans}) > 1

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +53,7 @@ def course_for(lessons: Path | None) -> Course:
 
 @dataclass
 class Target:
-    """The first step of the course that takes a typed answer, drawn for SEED."""
+    """A step of the course (where the map and the lesson list it), drawn for a seed."""
 
     lesson_index: int
     step_index: int
@@ -59,25 +62,40 @@ class Target:
     inst: DrawnStep
 
 
+def targets(
+    course: Course, wanted: Callable[[Lesson, Step], bool], seed: int = SEED
+) -> Iterator[Target]:
+    """Every step `wanted(lesson, step)` picks, in course order, drawn for `seed`."""
+    for li, lesson in enumerate(course.lessons):
+        for si, step in enumerate(lesson.steps):
+            if wanted(lesson, step):
+                yield Target(li, si, lesson, step, draw(lesson, step, seed))
+
+
+def is_typed(lesson: Lesson, step: Step) -> bool:
+    """A step whose exercise takes a typed answer (a formula, a number, a vector, a matrix)."""
+    return step.exercise is not None and step.exercise.kind in ANSWER_KINDS
+
+
+def step_target(course: Course, lesson_id: str, step_id: str, seed: int = SEED) -> Target:
+    """The step `lesson_id`/`step_id`, drawn for `seed`."""
+    here = (lesson_id, step_id)
+    found = next(targets(course, lambda lesson, step: (lesson.id, step.id) == here, seed), None)
+    assert found is not None, f"no {lesson_id}/{step_id} step"
+    return found
+
+
 _TARGETS: dict[tuple[int, int], Target] = {}
 
 
 def first_typed_step(course: Course, seed: int = SEED) -> Target:
+    """The first step of the course that takes a typed answer (drawn once per course, seed)."""
     key = (id(course), seed)
     if key not in _TARGETS:
-        _TARGETS[key] = _first_typed_step(course, seed)
+        found = next(targets(course, is_typed, seed), None)
+        assert found is not None, "the built-in course has no exercise with a typed answer"
+        _TARGETS[key] = found
     return _TARGETS[key]
-
-
-def _first_typed_step(course: Course, seed: int) -> Target:
-    for li, lesson in enumerate(course.lessons):
-        for si, step in enumerate(lesson.steps):
-            if step.exercise is None:
-                continue
-            inst = draw(lesson, step, seed)
-            if inst.kind in ANSWER_KINDS:
-                return Target(li, si, lesson, step, inst)
-    raise AssertionError("the built-in course has no exercise with a typed answer")
 
 
 def wrong_answer(inst: DrawnStep) -> str:
@@ -97,12 +115,11 @@ def wrong_answer(inst: DrawnStep) -> str:
 
 
 def first_step_of_kind(course: Course, kind: str, seed: int = SEED) -> Target | None:
-    """The first step whose exercise is of `kind` (choice, train, ...), drawn for SEED."""
-    for li, lesson in enumerate(course.lessons):
-        for si, step in enumerate(lesson.steps):
-            if step.exercise is not None and step.exercise.kind == kind:
-                return Target(li, si, lesson, step, draw(lesson, step, seed))
-    return None
+    """The first step whose exercise is of `kind` (choice, train, ...), drawn for `seed`."""
+    return next(
+        targets(course, lambda _, s: s.exercise is not None and s.exercise.kind == kind, seed),
+        None,
+    )
 
 
 async def open_target(
@@ -122,6 +139,28 @@ async def open_target(
         await pilot.pause()
     assert screen.step.id == target.step.id
     return target, screen
+
+
+@asynccontextmanager
+async def on_step(
+    data_dir: Path, target: Target | None = None, **options: Any
+) -> AsyncIterator[tuple[Any, BptutorApp, Target, LessonScreen]]:
+    """The app (`make_app(data_dir, **options)`) running at SIZE with a step opened from the
+    map (default: the first typed exercise); yields (pilot, app, target, screen)."""
+    app = make_app(data_dir, **options)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        target, screen = await open_target(pilot, app, target)
+        yield pilot, app, target, screen
+
+
+async def wait_for(pilot: Any, condition: Callable[[], object], seconds: float = 90.0) -> None:
+    """Pause until `condition()` holds: a deadline, never a fixed wait (generous: a training
+    run in a child process on a loaded machine can take a minute)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the screen"
+        await pilot.pause(0.02)
 
 
 async def answer_wrong(pilot: Any, app: BptutorApp) -> tuple[Target, LessonScreen]:

@@ -22,9 +22,6 @@ from bptutor.engine.answers.parser import (
     tokenize,
 )
 
-V = ["x", "y", "z"]
-PT = {"x": 0.7, "y": -0.4, "z": 1.3}
-
 
 @pytest.mark.parametrize(
     ("text", "reference"),
@@ -60,9 +57,9 @@ PT = {"x": 0.7, "y": -0.4, "z": 1.3}
         (".25 + 2.5e-1", lambda x, y, z: 0.5),
     ],
 )
-def test_forms_evaluate_as_a_person_means_them(text, reference):
-    e = parse(text, V)
-    assert float(e.evaluate(PT)) == pytest.approx(reference(**PT), rel=1e-12)
+def test_forms_evaluate_as_a_person_means_them(text, reference, xyz, point):
+    e = parse(text, xyz)
+    assert float(e.evaluate(point)) == pytest.approx(reference(**point), rel=1e-12)
 
 
 # --- the binding-power table decides every grouping ---------------------------------------------
@@ -312,15 +309,15 @@ def test_superscript_errors(text, message, column):
         ("cosh(x) sinh(y) sech(z)", "cosh(x)*sinh(y)*sech(z)"),
     ],
 )
-def test_absolute_values_and_more_functions(text, same_as):
-    assert parse(text, V) == parse(same_as, V)
+def test_absolute_values_and_more_functions(text, same_as, xyz):
+    assert parse(text, xyz) == parse(same_as, xyz)
 
 
-def test_absolute_value_values():
-    e = parse("|x - y|", V)
+def test_absolute_value_values(xyz):
+    e = parse("|x - y|", xyz)
     assert float(e.evaluate({"x": 0.5, "y": 2.0})) == 1.5
     assert float(e.evaluate({"x": 2.0, "y": 0.5})) == 1.5
-    assert parse("atan(x)", V) == parse("arctan(x)", V)  # one function, one name in the tree
+    assert parse("atan(x)", xyz) == parse("arctan(x)", xyz)  # one function, one name in the tree
 
 
 @pytest.mark.parametrize(

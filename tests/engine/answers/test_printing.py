@@ -23,15 +23,12 @@ from bptutor.engine.answers.parser import parse, parse_array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-V = ["x", "y", "z"]
-PT = {"x": 0.7, "y": -0.4, "z": 1.3}
 
-
-def test_printing():
+def test_printing(xyz):
     e = parse("x e^y", ["x", "y"])
     assert e.to_unicode() == "x·eʸ"
     assert parse("x*exp(y)", ["x", "y"]).to_unicode() == "x·exp(y)"
-    assert parse("x^2 + sigma(z)", V).to_unicode() == "x² + σ(z)"
+    assert parse("x^2 + sigma(z)", xyz).to_unicode() == "x² + σ(z)"
     assert parse("x*exp(y)", ["x", "y"]).to_plain() == "x*exp(y)"
 
 
@@ -114,13 +111,13 @@ texts = st.recursive(_leaf, _combine, max_leaves=12)
 
 
 @settings(max_examples=300, deadline=None)
-@given(texts)
-def test_print_parse_round_trips(text):
-    e = parse(text, V)
-    assert parse(e.to_plain(), V) == e
+@given(text=texts)
+def test_print_parse_round_trips(text, xyz, point):
+    e = parse(text, xyz)
+    assert parse(e.to_plain(), xyz) == e
     # the Unicode form reads back to the same values
-    u = parse(e.to_unicode(), V)
-    a, b = e.evaluate(PT), u.evaluate(PT)
+    u = parse(e.to_unicode(), xyz)
+    a, b = e.evaluate(point), u.evaluate(point)
     if np.isfinite(a):
         assert b == pytest.approx(a, rel=1e-9)
 

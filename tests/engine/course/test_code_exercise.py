@@ -278,32 +278,37 @@ def test_a_right_backward_with_a_wrong_cost(tmp_path: Path, backward: CodeExerci
 # --- the other steps ------------------------------------------------------------------------------
 
 
-def test_forward_with_a_column_y_hat(tmp_path: Path, lesson: Lesson) -> None:
-    inst = drawn(lesson, "forward")
-    body = (
-        "\ndef forward(W1, W2, X):\n"
-        "    Z = X @ W1.T\n"
-        "    A = 1 / (1 + np.exp(-Z))\n"
-        "    return Z, A, A @ W2.T\n"
-    )
+@pytest.mark.parametrize(
+    ("step_id", "body", "mistake", "says"),
+    [
+        pytest.param(
+            "forward",
+            "\ndef forward(W1, W2, X):\n"
+            "    Z = X @ W1.T\n"
+            "    A = 1 / (1 + np.exp(-Z))\n"
+            "    return Z, A, A @ W2.T\n",
+            "shape",
+            "Your y_hat has the right numbers in the wrong shape: (1, 1) where it should be (1,)",
+            id="forward-with-a-column-y-hat",
+        ),
+        pytest.param(
+            "cost",
+            "\ndef cost(W1, W2, X, y):\n"
+            "    A = 1 / (1 + np.exp(-X @ W1.T))\n"
+            "    return 0.5 * np.mean((y - A @ W2.T) ** 2)\n",
+            "broadcast",
+            "L×L matrix",
+            id="cost-with-a-broadcast-column",
+        ),
+    ],
+)
+def test_a_column_where_a_vector_belongs_is_named(
+    tmp_path: Path, lesson: Lesson, step_id: str, body: str, mistake: str, says: str
+) -> None:
+    inst = drawn(lesson, step_id)
     verdict = inst.check(str(learner_file(tmp_path, body, head="import numpy as np\n")))
-    assert verdict.mistake == "shape"
-    assert (
-        "Your y_hat has the right numbers in the wrong shape: (1, 1) where it should be (1,)"
-        in verdict.message
-    )
-
-
-def test_cost_with_a_broadcast_column(tmp_path: Path, lesson: Lesson) -> None:
-    inst = drawn(lesson, "cost")
-    body = (
-        "\ndef cost(W1, W2, X, y):\n"
-        "    A = 1 / (1 + np.exp(-X @ W1.T))\n"
-        "    return 0.5 * np.mean((y - A @ W2.T) ** 2)\n"
-    )
-    verdict = inst.check(str(learner_file(tmp_path, body, head="import numpy as np\n")))
-    assert verdict.mistake == "broadcast", verdict.message
-    assert "L×L matrix" in verdict.message
+    assert verdict.mistake == mistake, verdict.message
+    assert says in verdict.message
 
 
 # --- pure grading ---------------------------------------------------------------------------------

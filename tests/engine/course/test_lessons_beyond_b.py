@@ -62,6 +62,11 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+Answers = tuple[list[object], dict[str, object]]
+"""A step's right answer (in each form a learner may type it) and, by the name of each slip
+the step declares, the answer that slip gives."""
+
+
 # --- lesson 18: the batch in matrix form ---------------------------------------------------------
 
 
@@ -76,6 +81,26 @@ def _batch(p: dict) -> dict[str, np.ndarray]:
             "G1": D.T @ X / L, "G2": (e @ A / L).reshape(1, -1)}  # fmt: skip
 
 
+def _batch_answers(step_id: str, p: dict) -> Answers:
+    b = _batch(p)
+    W1, W2, X, A, e, D, G1, G2 = (b[k] for k in ("W1", "W2", "X", "A", "e", "D", "G1", "G2"))
+    match step_id:
+        case "forward-z":
+            return [b["Z"]], {"transposed": W1 @ X.T, "W1·X": W1 @ X}
+        case "delta":
+            return [D], {"sign": -D, "no f′": np.outer(e, W2), "f for f′": np.outer(e, W2) * A}
+        case "grad-w1":
+            return [G1], {"transposed": X.T @ D / 3, "no 1/L": D.T @ X, "sign": -G1}
+        case "grad-w2":
+            slips = {"sign": -G2, "no 1/L": 3 * G2, "Z for A": (e @ b["Z"] / 3).reshape(1, -1)}
+            return [G2, G2[0]], slips  # the row may be typed as a flat vector
+        case "update":
+            i, j = int(p["i"]) - 1, int(p["j"]) - 1
+            w, g, lr = W1[i, j], G1[i, j], float(p["lr"])
+            return [w - lr * g], {"uphill": w + lr * g, "no lr": w - g}
+    raise AssertionError(step_id)
+
+
 def test_batch_lesson_has_n_not_m() -> None:
     for seed in SEEDS:
         b = _batch(_inst("batch-matrix", "grad-w1", seed).params)
@@ -83,59 +108,20 @@ def test_batch_lesson_has_n_not_m() -> None:
         assert b["G1"].shape != b["G1"].T.shape
 
 
-def test_batch_z() -> None:
+def test_batch_grad_w1_is_the_loop_of_lesson_10() -> None:
     for seed in SEEDS:
-        inst = _inst("batch-matrix", "forward-z", seed)
-        b = _batch(inst.params)
-        _right(inst, b["Z"], seed)
-        _named(inst, b["W1"] @ b["X"].T, "transposed", seed)
-        _named(inst, b["W1"] @ b["X"], "W1·X", seed)
-
-
-def test_batch_delta() -> None:
-    for seed in SEEDS:
-        inst = _inst("batch-matrix", "delta", seed)
-        b = _batch(inst.params)
-        _right(inst, b["D"], seed)
-        _named(inst, -b["D"], "sign", seed)
-        _named(inst, np.outer(b["e"], b["W2"]), "no f′", seed)
-        _named(inst, np.outer(b["e"], b["W2"]) * b["A"], "f for f′", seed)
-
-
-def test_batch_grad_w1_is_delta_transposed_times_x() -> None:
-    for seed in SEEDS:
-        inst = _inst("batch-matrix", "grad-w1", seed)
-        b = _batch(inst.params)
-        # the loop of lesson 10, example by example, is the same matrix
+        b = _batch(_inst("batch-matrix", "grad-w1", seed).params)
+        # the loop of lesson 10, example by example, is the same matrix as ΔᵀX/L
         loop = sum(np.outer(b["D"][k], b["X"][k]) for k in range(3)) / 3
         np.testing.assert_allclose(loop, b["G1"])
-        _right(inst, b["G1"], seed)
-        _named(inst, b["X"].T @ b["D"] / 3, "transposed", seed)
-        _named(inst, b["D"].T @ b["X"], "no 1/L", seed)
-        _named(inst, -b["G1"], "sign", seed)
 
 
-def test_batch_grad_w2() -> None:
-    for seed in SEEDS:
-        inst = _inst("batch-matrix", "grad-w2", seed)
-        b = _batch(inst.params)
-        _right(inst, b["G2"], seed)
-        _right(inst, b["G2"][0], seed)  # a row typed as a flat vector
-        _named(inst, -b["G2"], "sign", seed)
-        _named(inst, 3 * b["G2"], "no 1/L", seed)
-        _named(inst, (b["e"] @ b["Z"] / 3).reshape(1, -1), "Z for A", seed)
-
-
-def test_batch_update_steps_downhill() -> None:
+def test_batch_update_is_for_the_steepest_weight() -> None:
     for seed in SEEDS:
         inst = _inst("batch-matrix", "update", seed)
-        b = _batch(inst.params)
-        i, j = np.unravel_index(np.argmax(np.abs(b["G1"])), b["G1"].shape)
+        G1 = _batch(inst.params)["G1"]
+        i, j = np.unravel_index(np.argmax(np.abs(G1)), G1.shape)
         assert (int(inst.params["i"]), int(inst.params["j"])) == (i + 1, j + 1)
-        w, g, lr = b["W1"][i, j], b["G1"][i, j], float(inst.params["lr"])
-        _right(inst, w - lr * g, seed)
-        _named(inst, w + lr * g, "uphill", seed)
-        _named(inst, w - g, "no lr", seed)
 
 
 def test_batch_hand_worked_gradient() -> None:
@@ -168,78 +154,57 @@ def _multi(p: dict) -> dict[str, np.ndarray]:
     return {"W1": W1, "W2": W2, "x": x, "y": y, "z": z, "a": a, "d": d, "u": u, "dh": dh}
 
 
+def _multi_batch(p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The batch step's two examples: A (L, m), D (L, k) one row of output errors per
+    example, and ∂E/∂W2 = DᵀA/L."""
+    W1, W2 = _arr(p["W1"]), _arr(p["W2"])
+    X = np.stack([_arr(p["x"]), _arr(p["x2"])])
+    Y = np.stack([_arr(p["y"]), _arr(p["y2"])])
+    A = _sigmoid(X @ W1.T)
+    D = A @ W2.T - Y
+    return A, D, D.T @ A / 2
+
+
+def _outputs_answers(step_id: str, p: dict) -> Answers:
+    m = _multi(p)
+    W2, x, z, a, d, u, dh = (m[k] for k in ("W2", "x", "z", "a", "d", "u", "dh"))
+    match step_id:
+        case "error-out":
+            return [d], {"sign": -d, "no target": W2 @ a}
+        case "grad-a":
+            # both outputs' paths into a, added
+            first, second = d[0] * W2[0], d[1] * W2[1]
+            slips = {"first output only": first, "second output only": second, "sign": -u}
+            return [first + second], slips
+        case "hidden-error":
+            return [dh], {"no f′": u, "f for f′": u * a, "sign": -dh}
+        case "grad-w2":
+            g = np.outer(d, a)
+            return [g], {"transposed": np.outer(a, d), "sign": -g, "z for a": np.outer(d, z)}
+        case "grad-w1":
+            first = d[0] * W2[0] * a * (1 - a)
+            slips = {
+                "transposed": np.outer(x, dh),
+                "no f′": np.outer(u, x),
+                "first output only": np.outer(first, x),
+            }
+            return [np.outer(dh, x)], slips
+        case "batch":
+            A, D, G = _multi_batch(p)
+            return [G], {"transposed": A.T @ D / 2, "no 1/L": D.T @ A, "sign": -G}
+    raise AssertionError(step_id)
+
+
 def test_outputs_shapes() -> None:
     for seed in SEEDS:
         m = _multi(_inst("several-outputs", "grad-a", seed).params)
         assert m["W2"].shape == (2, 3) and m["W1"].shape == (3, 2)
 
 
-def test_outputs_error() -> None:
+def test_outputs_batch_gradient_has_the_shape_of_w2() -> None:
     for seed in SEEDS:
-        inst = _inst("several-outputs", "error-out", seed)
-        m = _multi(inst.params)
-        _right(inst, m["d"], seed)
-        _named(inst, -m["d"], "sign", seed)
-        _named(inst, m["W2"] @ m["a"], "no target", seed)
-
-
-def test_outputs_grad_a_adds_both_paths() -> None:
-    for seed in SEEDS:
-        inst = _inst("several-outputs", "grad-a", seed)
-        m = _multi(inst.params)
-        paths = [m["d"][0] * m["W2"][0], m["d"][1] * m["W2"][1]]
-        _right(inst, paths[0] + paths[1], seed)
-        _named(inst, paths[0], "first output only", seed)
-        _named(inst, paths[1], "second output only", seed)
-        _named(inst, -m["u"], "sign", seed)
-
-
-def test_outputs_hidden_error() -> None:
-    for seed in SEEDS:
-        inst = _inst("several-outputs", "hidden-error", seed)
-        m = _multi(inst.params)
-        _right(inst, m["dh"], seed)
-        _named(inst, m["u"], "no f′", seed)
-        _named(inst, m["u"] * m["a"], "f for f′", seed)
-        _named(inst, -m["dh"], "sign", seed)
-
-
-def test_outputs_grad_w2() -> None:
-    for seed in SEEDS:
-        inst = _inst("several-outputs", "grad-w2", seed)
-        m = _multi(inst.params)
-        _right(inst, np.outer(m["d"], m["a"]), seed)
-        _named(inst, np.outer(m["a"], m["d"]), "transposed", seed)
-        _named(inst, -np.outer(m["d"], m["a"]), "sign", seed)
-        _named(inst, np.outer(m["d"], m["z"]), "z for a", seed)
-
-
-def test_outputs_grad_w1() -> None:
-    for seed in SEEDS:
-        inst = _inst("several-outputs", "grad-w1", seed)
-        m = _multi(inst.params)
-        _right(inst, np.outer(m["dh"], m["x"]), seed)
-        _named(inst, np.outer(m["x"], m["dh"]), "transposed", seed)
-        _named(inst, np.outer(m["u"], m["x"]), "no f′", seed)
-        first = m["d"][0] * m["W2"][0] * m["a"] * (1 - m["a"])
-        _named(inst, np.outer(first, m["x"]), "first output only", seed)
-
-
-def test_outputs_batch_grad_w2() -> None:
-    for seed in SEEDS:
-        inst = _inst("several-outputs", "batch", seed)
-        p = inst.params
-        W1, W2 = _arr(p["W1"]), _arr(p["W2"])
-        X = np.stack([_arr(p["x"]), _arr(p["x2"])])
-        Y = np.stack([_arr(p["y"]), _arr(p["y2"])])
-        A = _sigmoid(X @ W1.T)
-        D = A @ W2.T - Y  # (L, k): one row of output errors per example
-        G = D.T @ A / 2
-        assert G.shape == W2.shape == (2, 3)
-        _right(inst, G, seed)
-        _named(inst, A.T @ D / 2, "transposed", seed)
-        _named(inst, D.T @ A, "no 1/L", seed)
-        _named(inst, -G, "sign", seed)
+        p = _inst("several-outputs", "batch", seed).params
+        assert _multi_batch(p)[2].shape == _arr(p["W2"]).shape == (2, 3)
 
 
 def test_outputs_gradients_match_finite_differences() -> None:
@@ -271,12 +236,34 @@ def _soft(z: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
-def test_softmax_value() -> None:
-    for seed in SEEDS:
-        inst = _inst("softmax-ce", "softmax", seed)
-        z = _arr(inst.params["z"])
-        _right(inst, np.exp(z) / np.exp(z).sum(), seed)
-        _named(inst, _sigmoid(z), "sigmoid", seed)
+def _softmax_answers(step_id: str, p: dict) -> Answers:
+    z = _arr(p["z"])
+    s = _soft(z)
+    match step_id:
+        case "softmax":
+            return [np.exp(z) / np.exp(z).sum()], {"sigmoid": _sigmoid(z)}
+        case "jacobian-entry":
+            slips = {
+                "sign": "s1*s3",
+                "diagonal formula": "s1*(1 - s3)",
+                "diagonal entry": "s1 - s1^2",
+            }
+            return ["-s1*s3", "s1*(0 - s3)"], slips
+        case "jacobian":
+            J = np.array([[s[i] * ((i == j) - s[j]) for j in range(3)] for i in range(3)])
+            slips = {
+                "elementwise": np.diag(s * (1 - s)),
+                "no diagonal term": -np.outer(s, s),
+                "sign": -J,
+            }
+            return [J], slips
+        case "delta-out":
+            y = np.eye(3)[int(p["c"]) - 1]
+            return [s - y], {"elementwise": -y * (1 - s), "sign": y - s, "no Jacobian": -y / s}
+        case "two-labels":
+            y2 = _arr(p["y2"])
+            return [2 * s - y2], {"one-hot assumption": s - y2, "sign": y2 - 2 * s}
+    raise AssertionError(step_id)
 
 
 def test_softmax_hand_worked() -> None:
@@ -288,49 +275,61 @@ def test_softmax_hand_worked() -> None:
     np.testing.assert_allclose(g, [1 / 3, -2 / 3, 1 / 3], rtol=1e-12)
 
 
-def test_softmax_jacobian_entry() -> None:
-    inst = _inst("softmax-ce", "jacobian-entry", 0)
-    _right(inst, "-s1*s3", 0)
-    _right(inst, "s1*(0 - s3)", 0)
-    _named(inst, "s1*s3", "sign", 0)
-    _named(inst, "s1*(1 - s3)", "diagonal formula", 0)
-    _named(inst, "s1 - s1^2", "diagonal entry", 0)
-
-
-def test_softmax_jacobian_is_not_elementwise() -> None:
-    for seed in SEEDS:
-        inst = _inst("softmax-ce", "jacobian", seed)
-        s = _soft(_arr(inst.params["z"]))
-        J = np.array([[s[i] * ((i == j) - s[j]) for j in range(3)] for i in range(3)])
-        _right(inst, J, seed)
-        _named(inst, np.diag(s * (1 - s)), "elementwise", seed)
-        _named(inst, -np.outer(s, s), "no diagonal term", seed)
-        _named(inst, -J, "sign", seed)
-
-
 def test_softmax_output_error_is_s_minus_y() -> None:
     for seed in SEEDS:
-        inst = _inst("softmax-ce", "delta-out", seed)
-        z, c = _arr(inst.params["z"]), int(inst.params["c"])
-        s, y = _soft(z), np.eye(3)[c - 1]
+        p = _inst("softmax-ce", "delta-out", seed).params
+        s, y = _soft(_arr(p["z"])), np.eye(3)[int(p["c"]) - 1]
         # the chain rule through the whole Jacobian, ∂E/∂s = −y/s
         J = np.diag(s) - np.outer(s, s)
-        chained = J.T @ (-y / s)
-        np.testing.assert_allclose(chained, s - y, atol=1e-12)
-        _right(inst, s - y, seed)
-        _named(inst, -y * (1 - s), "elementwise", seed)
-        _named(inst, y - s, "sign", seed)
-        _named(inst, -y / s, "no Jacobian", seed)
+        np.testing.assert_allclose(J.T @ (-y / s), s - y, atol=1e-12)
 
 
-def test_softmax_two_labels() -> None:
+def test_softmax_two_labels_are_two_ones() -> None:
     for seed in SEEDS:
-        inst = _inst("softmax-ce", "two-labels", seed)
-        s, y2 = _soft(_arr(inst.params["z"])), _arr(inst.params["y2"])
+        y2 = _arr(_inst("softmax-ce", "two-labels", seed).params["y2"])
         assert y2.sum() == 2 and set(y2.tolist()) == {0.0, 1.0}
-        _right(inst, 2 * s - y2, seed)
-        _named(inst, s - y2, "one-hot assumption", seed)
-        _named(inst, y2 - 2 * s, "sign", seed)
+
+
+# --- every graded step of lessons 18-20: the right answer and each declared slip ----------------
+
+BY_HAND = {
+    "batch-matrix": _batch_answers,
+    "several-outputs": _outputs_answers,
+    "softmax-ce": _softmax_answers,
+}
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "batch-matrix/forward-z",
+        "batch-matrix/delta",
+        "batch-matrix/grad-w1",
+        "batch-matrix/grad-w2",
+        "batch-matrix/update",
+        "several-outputs/error-out",
+        "several-outputs/grad-a",
+        "several-outputs/hidden-error",
+        "several-outputs/grad-w2",
+        "several-outputs/grad-w1",
+        "several-outputs/batch",
+        "softmax-ce/softmax",
+        "softmax-ce/jacobian-entry",
+        "softmax-ce/jacobian",
+        "softmax-ce/delta-out",
+        "softmax-ce/two-labels",
+    ],
+)
+def test_the_right_answer_passes_and_each_declared_slip_is_named(where: str) -> None:
+    lesson_id, step_id = where.split("/")
+    for seed in SEEDS:
+        inst = _inst(lesson_id, step_id, seed)
+        rights, slips = BY_HAND[lesson_id](step_id, inst.params)
+        for answer in rights:
+            _right(inst, answer, seed)
+        for name, answer in slips.items():
+            _named(inst, answer, name, seed)
+        assert {m.name for m in inst.mistakes} == set(slips), (where, seed)
 
 
 def test_softmax_train_step_is_the_spiral() -> None:
@@ -392,24 +391,29 @@ def test_code_reference_and_right_code_pass(tmp_path: Path) -> None:
     assert v.correct, v.message
 
 
-def test_code_softmax_overflow_and_columns(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("body", "mistake", "says"),
+    [
+        pytest.param(
+            "    E = np.exp(Z)\n    return E / E.sum(axis=1, keepdims=True)\n",
+            "not-finite",
+            "NaN",  # the case near 1000 overflows
+            id="overflow",
+        ),
+        pytest.param(
+            "    E = np.exp(Z - Z.max())\n    return E / E.sum(axis=0, keepdims=True)\n",
+            "columns",
+            "normalises the columns",
+            id="columns",
+        ),
+    ],
+)
+def test_code_softmax_slips(tmp_path: Path, body: str, mistake: str, says: str) -> None:
     inst = _inst("softmax-ce", "code-softmax", 5)
-    naive = tmp_path / "naive.py"
-    naive.write_text(
-        "import numpy as np\n\ndef softmax(Z):\n    E = np.exp(Z)\n"
-        "    return E / E.sum(axis=1, keepdims=True)\n",
-        encoding="utf-8",
-    )
-    v = inst.check(str(naive))
-    assert not v.correct and "NaN" in v.message, v.message  # the case near 1000
-    cols = tmp_path / "cols.py"
-    cols.write_text(
-        "import numpy as np\n\ndef softmax(Z):\n    E = np.exp(Z - Z.max())\n"
-        "    return E / E.sum(axis=0, keepdims=True)\n",
-        encoding="utf-8",
-    )
-    v = inst.check(str(cols))
-    assert not v.correct and v.mistake == "columns", v.message
+    path = tmp_path / "softmax.py"
+    path.write_text("import numpy as np\n\ndef softmax(Z):\n" + body, encoding="utf-8")
+    v = inst.check(str(path))
+    assert not v.correct and v.mistake == mistake and says in v.message, v.message
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ checker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -231,18 +232,29 @@ def test_deeper_code_expects_the_true_gradients(course) -> None:
 # --- lesson 22: vanishing gradients ---------------------------------------------------------------
 
 
+def chain_by_hand(
+    p: dict, f: Callable[[float], float], slope: Callable[[float], float]
+) -> tuple[list[float], float, float]:
+    """Lesson 22's chain, one unit a layer (a₁ = f(w1·x), a₂ = f(w2·a₁), a₃ = f(w3·a₂),
+    ŷ = w4·a₃): the weights, δ at the output and δ reaching the first unit."""
+    w = [float(p[f"w{i}"]) for i in range(1, 5)]
+    a, slopes = float(p["x"]), []
+    for wl in w[:3]:
+        z = wl * a
+        a = f(z)
+        slopes.append(slope(z))
+    d4 = w[3] * a - float(p["y"])
+    return w, d4, d4 * w[3] * slopes[2] * w[2] * slopes[1] * w[1] * slopes[0]
+
+
 def test_vanishing_chain_by_hand(course) -> None:
+    def sig(z: float) -> float:
+        return float(sigmoid(np.array(z)))
+
     lesson = lesson_of(course, "vanishing")
     for seed in SEEDS:
         inst = drawn(lesson, "chain", seed)
-        p = inst.params
-        w = [float(p[f"w{i}"]) for i in range(1, 5)]
-        a, slopes = float(p["x"]), []
-        for wl in w[:3]:
-            a = float(sigmoid(np.array(wl * a)))
-            slopes.append(a * (1 - a))
-        d4 = w[3] * a - float(p["y"])
-        d1 = d4 * w[3] * slopes[2] * w[2] * slopes[1] * w[1] * slopes[0]
+        w, d4, d1 = chain_by_hand(inst.params, sig, lambda z: sig(z) * (1 - sig(z)))
         assert abs(d1) < abs(d4) / 16  # three slopes of at most ¼ and weights of at most 1.5
         assert_right_and_named(
             inst,
@@ -255,11 +267,11 @@ def test_vanishing_relu_chain_by_hand(course) -> None:
     lesson = lesson_of(course, "vanishing")
     for seed in SEEDS:
         inst = drawn(lesson, "relu-chain", seed)
-        p = inst.params
-        w = [float(p[f"w{i}"]) for i in range(1, 5)]
-        assert all(v > 0 for v in w) and float(p["x"]) > 0  # every z > 0: relu′ = 1
-        d4 = w[3] * w[2] * w[1] * w[0] * float(p["x"]) - float(p["y"])
-        d1 = d4 * w[3] * w[2] * w[1]
+        w, d4, d1 = chain_by_hand(inst.params, lambda z: max(z, 0.0), lambda z: float(z > 0))
+        x = float(inst.params["x"])
+        assert all(v > 0 for v in w) and x > 0  # every z > 0: relu′ = 1, the weights only
+        assert d4 == pytest.approx(w[3] * w[2] * w[1] * w[0] * x - float(inst.params["y"]))
+        assert d1 == pytest.approx(d4 * w[3] * w[2] * w[1])
         assert_right_and_named(inst, d1, {"sign": -d1, "with w1": d1 * w[0], "no weights": d4})
 
 

@@ -36,6 +36,8 @@ explanation = "{answer}"
 kind = "value"
 answer = "norm(u)"
 """
+BAD = GOOD.replace('id = "good"', 'id = "bad"')  # the broken lessons start from here
+LABEL = "b_broken.toml"
 
 
 @pytest.fixture
@@ -67,108 +69,113 @@ def test_a_good_course_loads_with_its_ids_and_steps(tmp_path: Path, write_course
 def test_bad_toml_gives_the_file_and_line(tmp_path: Path, only_error) -> None:
     broken = 'id = "x"\ntitle = "X"\nsummary = oops\n'
     error = only_error(broken)
-    assert error.startswith(f"{tmp_path.name}/b_broken.toml: invalid TOML:")
+    assert error.startswith(f"{tmp_path.name}/{LABEL}: invalid TOML:")
     assert "line 3" in error
 
 
-def test_unknown_kind_names_step_key_and_choices(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace('kind = "value"', 'kind = "matrx"')
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: step "norm": exercise.kind "matrx" is not one of '
-        "derivative, expression, value, vector, matrix, choice, train, graph, code"
-    )
-
-
-def test_missing_step_id(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace('id = "intro"\n', "")
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: lesson "bad": steps[1]: id is missing '
-        "(every step needs a stable id)"
-    )
-
-
-def test_missing_lesson_id(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"\n', "")
-    assert only_error(broken) == (
-        f"{tmp_path.name}/b_broken.toml: id is missing (every lesson needs a stable id)"
-    )
-
-
-def test_duplicate_step_id(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace('id = "norm"', 'id = "intro"')
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: lesson "bad": step id "intro" is used twice'
-    )
-
-
-def test_duplicate_lesson_id_keeps_the_first(tmp_path: Path, only_error) -> None:
-    assert only_error(GOOD) == (
-        f'{tmp_path.name}/b_broken.toml: lesson id "good" is already used by another lesson'
-    )
-
-
-def test_undefined_parameter_in_prose(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace('text = "u = {u}"', 'text = "{v}"')
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: step "intro": text uses "{{v}}" but no parameter '
-        '"v" is defined'
-    )
-
-
-def test_undefined_parameter_in_a_computation(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace("norm(u)", "norm(w)")
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: step "norm": exercise.answer = "norm(w)": uses '
-        "'w', which is not a parameter defined above it"
-    )
-
-
-def test_unknown_key_is_an_error_not_ignored(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace("hints =", "hintz =")
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: step "norm": unknown key "hintz" (expected one of: '
-        "id, title, text, hints, explanation, params, exercise, require)"
-    )
-
-
-def test_unknown_exercise_key_for_the_kind(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace(
-        'answer = "norm(u)"', 'answer = "norm(u)"\noptions = ["a", "b"]'
-    )
-    assert 'unknown key "exercise.options" for a value exercise' in only_error(broken)
-
-
-def test_kind_and_engine_shape_disagree(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace("norm(u)", "scale(u, 2)")
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: step "norm": exercise.kind is value but the '
-        "engine's answer has shape [3], not a single number"
-    )
-
-
-def test_declared_shape_and_engine_shape_disagree(tmp_path: Path, only_error) -> None:
-    broken = (
-        GOOD.replace('id = "good"', 'id = "bad"')
-        .replace('kind = "value"', 'kind = "matrix"\nshape = [3, 1]')
-        .replace("norm(u)", "outer(u, u)")
-    )
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: step "norm": exercise.shape is [3, 1] but the '
-        'engine\'s answer "outer(u, u)" has shape [3, 3]'
-    )
-
-
-def test_a_typed_number_cannot_be_an_answer(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace('"norm(u)"', '"3.74"')
-    error = only_error(broken)
-    assert 'exercise.answer = "3.74": must name an engine computation' in error
-
-
-def test_a_bad_distribution_is_named(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace("int = [1, 4]", "int = [4, 1]")
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: lesson "bad": params.u.int has low 4 above high 1'
-    )
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        pytest.param(
+            'kind = "value"',
+            'kind = "matrx"',
+            'step "norm": exercise.kind "matrx" is not one of '
+            "derivative, expression, value, vector, matrix, choice, train, graph, code",
+            id="unknown-kind-names-step-key-and-choices",
+        ),
+        pytest.param(
+            'id = "intro"\n',
+            "",
+            'lesson "bad": steps[1]: id is missing (every step needs a stable id)',
+            id="missing-step-id",
+        ),
+        pytest.param(
+            'id = "bad"\n',
+            "",
+            "id is missing (every lesson needs a stable id)",
+            id="missing-lesson-id",
+        ),
+        pytest.param(
+            'id = "norm"',
+            'id = "intro"',
+            'lesson "bad": step id "intro" is used twice',
+            id="duplicate-step-id",
+        ),
+        pytest.param(
+            'id = "bad"',
+            'id = "good"',
+            'lesson id "good" is already used by another lesson',
+            id="duplicate-lesson-id-keeps-the-first",
+        ),
+        pytest.param(
+            'text = "u = {u}"',
+            'text = "{v}"',
+            'step "intro": text uses "{v}" but no parameter "v" is defined',
+            id="undefined-parameter-in-prose",
+        ),
+        pytest.param(
+            "norm(u)",
+            "norm(w)",
+            'step "norm": exercise.answer = "norm(w)": uses '
+            "'w', which is not a parameter defined above it",
+            id="undefined-parameter-in-a-computation",
+        ),
+        pytest.param(
+            "hints =",
+            "hintz =",
+            'step "norm": unknown key "hintz" (expected one of: '
+            "id, title, text, hints, explanation, params, exercise, require)",
+            id="unknown-key-is-an-error-not-ignored",
+        ),
+        pytest.param(
+            'answer = "norm(u)"',
+            'answer = "norm(u)"\noptions = ["a", "b"]',
+            'step "norm": unknown key "exercise.options" for a value exercise '
+            "(expected one of: kind, prompt, answer, integer, rtol, atol, mistakes)",
+            id="unknown-exercise-key-for-the-kind",
+        ),
+        pytest.param(
+            "norm(u)",
+            "scale(u, 2)",
+            'step "norm": exercise.kind is value but the '
+            "engine's answer has shape [3], not a single number",
+            id="kind-and-engine-shape-disagree",
+        ),
+        pytest.param(
+            'kind = "value"\nanswer = "norm(u)"',
+            'kind = "matrix"\nshape = [3, 1]\nanswer = "outer(u, u)"',
+            'step "norm": exercise.shape is [3, 1] but the '
+            'engine\'s answer "outer(u, u)" has shape [3, 3]',
+            id="declared-shape-and-engine-shape-disagree",
+        ),
+        pytest.param(
+            '"norm(u)"',
+            '"3.74"',
+            'step "norm": exercise.answer = "3.74": must name an engine computation such as '
+            "partial(f, 'x', [x0]) or a parameter, not a literal value "
+            "(expected answers are always computed)",
+            id="a-typed-number-cannot-be-an-answer",
+        ),
+        pytest.param(
+            "int = [1, 4]",
+            "int = [4, 1]",
+            'lesson "bad": params.u.int has low 4 above high 1',
+            id="a-bad-distribution-is-named",
+        ),
+        pytest.param(
+            'kind = "value"\nanswer = "norm(u)"',
+            'kind = "choice"\noptions = ["yes", "no"]\ncorrect = "c"',
+            'step "norm": exercise.correct must be the letter of the right option, one of "ab"',
+            id="choice-needs-a-valid-letter",
+        ),
+    ],
+)
+def test_a_broken_key_gives_one_precise_message(
+    tmp_path: Path, only_error, old: str, new: str, said: str
+) -> None:
+    """GOOD renamed "bad" with one change: the message names the file, the place and the key."""
+    assert old in BAD
+    assert only_error(BAD.replace(old, new)) == f"{tmp_path.name}/{LABEL}: {said}"
 
 
 def test_missing_lesson_file_leaves_the_rest(tmp_path: Path, write_course) -> None:
@@ -191,21 +198,7 @@ def test_index_problems(tmp_path: Path) -> None:
     )
 
 
-def test_choice_needs_a_valid_letter(tmp_path: Path, only_error) -> None:
-    broken = GOOD.replace('id = "good"', 'id = "bad"').replace(
-        'kind = "value"\nanswer = "norm(u)"',
-        'kind = "choice"\noptions = ["yes", "no"]\ncorrect = "c"',
-    )
-    assert only_error(broken) == (
-        f'{tmp_path.name}/b_broken.toml: step "norm": exercise.correct must be the letter of '
-        'the right option, one of "ab"'
-    )
-
-
 # --- hostile files (issue 15): each named with its file and key, the rest still loads ---------
-
-BAD = GOOD.replace('id = "good"', 'id = "bad"')
-LABEL = "b_broken.toml"
 
 
 def within(seconds: float, work):
