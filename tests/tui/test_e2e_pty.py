@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from bptutor.engine.course.loader import load_course
-from tui_helpers import SEED, first_typed_step
+from bptutor.engine.course.progress import ProgressStore
+from tui_helpers import SEED, Target, first_typed_step
 
 TMUX = shutil.which("tmux")
 BPTUTOR = shutil.which("bptutor")
@@ -75,16 +77,8 @@ def terminal(tmp_path: Path) -> Iterator[Callable[[str], Terminal]]:
         t.close()
 
 
-def test_bptutor_in_a_real_terminal(tmp_path: Path, terminal: Callable[[str], Terminal]) -> None:
-    data = tmp_path / "data"
-    target = first_typed_step(load_course(None), SEED)
-    command = (
-        f"TERM=xterm-256color {shlex.quote(str(BPTUTOR))} --data-dir {shlex.quote(str(data))} "
-        f"--seed {SEED}; echo EXITED:$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon; "
-        "sleep 60"
-    )
-    term = terminal(command)
-
+def answer_right(term: Terminal, target: Target) -> None:
+    """From the first launch (the welcome), open the target step and answer it right."""
     term.wait_for("Press Enter to start")  # first launch: the welcome
     term.send("Enter")
     term.wait_for("Continue")  # the course map's footer: the first interactive frame
@@ -100,6 +94,43 @@ def test_bptutor_in_a_real_terminal(tmp_path: Path, terminal: Callable[[str], Te
     term.wait_for("read as:")
     term.send("Enter")
     term.wait_for("✓ Right.")
+
+
+def test_kill_9_right_after_the_verdict_loses_nothing(
+    tmp_path: Path, terminal: Callable[[str], Terminal]
+) -> None:
+    data = tmp_path / "data"
+    target = first_typed_step(load_course(None), SEED)
+    term = terminal(
+        f"TERM=xterm-256color {shlex.quote(str(BPTUTOR))} --data-dir {shlex.quote(str(data))} "
+        f"--seed {SEED}; echo EXITED:$?; sleep 60"
+    )
+    answer_right(term, target)
+    wanted = ["--data-dir", str(data)]
+    pids = [
+        int(entry.parent.name)
+        for entry in Path("/proc").glob("[0-9]*/cmdline")
+        if all(arg.encode() in entry.read_bytes().split(b"\0") for arg in wanted)
+        and b"bptutor" in entry.read_bytes()
+    ]
+    assert pids, "the bptutor process was not found"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    term.wait_for("EXITED:137")
+    store = ProgressStore(data)  # the next start
+    assert store.step(target.lesson.id, target.step.id).solved
+
+
+def test_bptutor_in_a_real_terminal(tmp_path: Path, terminal: Callable[[str], Terminal]) -> None:
+    data = tmp_path / "data"
+    target = first_typed_step(load_course(None), SEED)
+    command = (
+        f"TERM=xterm-256color {shlex.quote(str(BPTUTOR))} --data-dir {shlex.quote(str(data))} "
+        f"--seed {SEED}; echo EXITED:$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon; "
+        "sleep 60"
+    )
+    term = terminal(command)
+    answer_right(term, target)
     term.send("C-q")
     after = term.wait_for("EXITED:")
     assert "EXITED:0" in after
