@@ -1,0 +1,125 @@
+"""What the forward and backward passes of a ``Network`` return: every per-layer quantity.
+
+Frozen records, one row per example, that lessons ask about (z, a, f′(z), δ) and the gradients
+shaped like the network's parameters. The network computes them (``network``); they only hold
+them and name the notes' first two layers (``W1``, ``delta_hidden``, ...).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Backward", "Forward", "Gradients"]
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """Everything the forward pass computes, per layer, one row per example.
+
+    ``z``, ``a``, ``fprime`` are the first hidden layer's (the notes' z, a, f′(z)); with one
+    hidden layer they are the only ones.
+    """
+
+    zs: tuple[np.ndarray, ...]  # z⁽ˡ⁾ (L, m_l) for l = 1..D; the last is z_out
+    activations: tuple[np.ndarray, ...]  # a⁽ˡ⁾ = f(z⁽ˡ⁾) (L, m_l); the last is ŷ = g(z_out)
+    fprimes: tuple[np.ndarray, ...]  # f′(z⁽ˡ⁾) (L, m_l) for the hidden layers l = 1..D−1
+
+    @property
+    def z(self) -> np.ndarray:
+        """(L, m) pre-activations of the (first) hidden layer."""
+        return self.zs[0]
+
+    @property
+    def a(self) -> np.ndarray:
+        """(L, m) activations f(z) of the (first) hidden layer."""
+        return self.activations[0]
+
+    @property
+    def fprime(self) -> np.ndarray:
+        """(L, m) f′(z) of the (first) hidden layer."""
+        return self.fprimes[0]
+
+    @property
+    def z_out(self) -> np.ndarray:
+        """(L, k) output pre-activations."""
+        return self.zs[-1]
+
+    @property
+    def y_hat(self) -> np.ndarray:
+        """(L, k) outputs g(z_out)."""
+        return self.activations[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Gradients:
+    """∂E/∂(each parameter), shaped like the parameters: one array per layer.
+
+    ``biases`` is None for a network without biases. ``W1``, ``W2``, ``b1``, ``b2`` are the
+    first two layers' (the notes' network has exactly those).
+    """
+
+    weights: tuple[np.ndarray, ...]  # ∂E/∂W⁽ˡ⁾, (m_l, m_{l−1})
+    biases: tuple[np.ndarray, ...] | None = None  # ∂E/∂b⁽ˡ⁾, (m_l,)
+
+    @property
+    def W1(self) -> np.ndarray:
+        return self.weights[0]
+
+    @property
+    def W2(self) -> np.ndarray:
+        return self.weights[1]
+
+    @property
+    def b1(self) -> np.ndarray | None:
+        return None if self.biases is None else self.biases[0]
+
+    @property
+    def b2(self) -> np.ndarray | None:
+        return None if self.biases is None else self.biases[1]
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """The gradients, keyed by parameter name: W1, W2, ..., then b1, b2, ... if present."""
+        out = {f"W{i}": g for i, g in enumerate(self.weights, 1)}
+        if self.biases is not None:
+            out.update({f"b{i}": g for i, g in enumerate(self.biases, 1)})
+        return out
+
+    def norm(self) -> float:
+        """Euclidean norm of all the gradients together."""
+        return math.sqrt(sum(float(np.vdot(g, g)) for g in self.as_dict().values()))
+
+    def layer_norms(self) -> tuple[float, ...]:
+        """Per layer l, the norm of (∂E/∂W⁽ˡ⁾, ∂E/∂b⁽ˡ⁾): where gradients vanish or explode."""
+        out = []
+        for i, g in enumerate(self.weights):
+            sq = float(np.vdot(g, g))
+            if self.biases is not None:
+                sq += float(np.vdot(self.biases[i], self.biases[i]))
+            out.append(math.sqrt(sq))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Backward:
+    """The per-example quantities of backprop a lesson may ask about, and the gradients.
+
+    ``delta_hidden`` is the first hidden layer's δ (the only one with one hidden layer).
+    """
+
+    forward: Forward
+    error: np.ndarray  # (L, k) ŷ − y
+    deltas: tuple[np.ndarray, ...]  # δ⁽ˡ⁾ (L, m_l) for l = 1..D; the last is delta_out
+    grads: Gradients
+
+    @property
+    def delta_out(self) -> np.ndarray:
+        """(L, k) output error: (ŷ − y) ∘ g′(z_out), or ŷ − y for the cross-entropies."""
+        return self.deltas[-1]
+
+    @property
+    def delta_hidden(self) -> np.ndarray:
+        """(L, m) hidden error of the (first) hidden layer: (δ⁽²⁾·W⁽²⁾) ∘ f′(z⁽¹⁾)."""
+        return self.deltas[0]
