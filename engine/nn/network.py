@@ -39,7 +39,7 @@ from bptutor.engine.nn.losses import (
     get_output,
     natural_output,
 )
-from bptutor.engine.nn.passes import Backward, Forward, Gradients
+from bptutor.engine.nn.passes import Backward, Forward, Gradients, by_name
 
 # Forward, Backward and Gradients (``passes``) are re-exported: what the network's methods return
 __all__ = ["Backward", "Forward", "Gradients", "Network"]
@@ -324,10 +324,7 @@ class Network:
         """Name of the output function g: identity (the notes), sigmoid, tanh, relu, softmax."""
         return self._out.name
 
-    @property
-    def output_activation(self) -> str:
-        """The output's name, like ``output`` (its older name)."""
-        return self._out.name
+    output_activation = output  # the output's older name
 
     @property
     def loss(self) -> str:
@@ -352,10 +349,7 @@ class Network:
     def parameters(self) -> dict[str, np.ndarray]:
         """The parameter arrays (views: editing them edits the network), keyed by name:
         W1, W2, ..., then b1, b2, ... when the network has biases."""
-        out = {f"W{i}": w for i, w in enumerate(self._weights, 1)}
-        if self._biases is not None:
-            out.update({f"b{i}": b for i, b in enumerate(self._biases, 1)})
-        return out
+        return by_name(self._weights, self._biases)
 
     def __repr__(self) -> str:
         bias = ", biases" if self.has_biases else ""

@@ -12,7 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Backward", "Forward", "Gradients"]
+__all__ = ["Backward", "Forward", "Gradients", "by_name"]
+
+
+def by_name(
+    weights: tuple[np.ndarray, ...], biases: tuple[np.ndarray, ...] | None
+) -> dict[str, np.ndarray]:
+    """Per-layer arrays keyed by the notes' names: W1, W2, ..., then b1, b2, ... if present
+    (a network's parameters, or their gradients)."""
+    out = {f"W{i}": w for i, w in enumerate(weights, 1)}
+    if biases is not None:
+        out.update({f"b{i}": b for i, b in enumerate(biases, 1)})
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +93,7 @@ class Gradients:
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """The gradients, keyed by parameter name: W1, W2, ..., then b1, b2, ... if present."""
-        out = {f"W{i}": g for i, g in enumerate(self.weights, 1)}
-        if self.biases is not None:
-            out.update({f"b{i}": g for i, g in enumerate(self.biases, 1)})
-        return out
+        return by_name(self.weights, self.biases)
 
     def norm(self) -> float:
         """Euclidean norm of all the gradients together."""
