@@ -1,7 +1,7 @@
 """Gradient descent on a network of any depth, one immutable ``Epoch`` record per epoch.
 
 ``train`` checks its arguments once, then returns a generator; the caller can stop it between
-any two epochs (stop iterating, or ``.close()``). The hot loop makes no copies: every
+any two epochs (stop iterating, or ``.close()``). The hot loop (``kernel``) makes no copies: every
 intermediate lives in a buffer made before the first epoch, every numpy call writes ``out=``
 (numpy itself may use its ufunc buffer, at most 64 kB, for a broadcast bias or row maximum),
 all the weights are updated by one subtraction on the network's flat parameter buffer, and the
