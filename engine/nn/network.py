@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from bptutor.engine.nn import checks
@@ -39,10 +39,27 @@ from bptutor.engine.nn.losses import (
     get_output,
     natural_output,
 )
-from bptutor.engine.nn.passes import Backward, Forward, Gradients, by_name
+from bptutor.engine.nn.passes import Backward, Forward, Gradients, LayerArray, by_name
 
 # Forward, Backward and Gradients (``passes``) are re-exported: what the network's methods return
 __all__ = ["Backward", "Forward", "Gradients", "Network"]
+
+T = TypeVar("T")
+
+
+class _Parameter(LayerArray[T]):
+    """A layer's weights or biases under the notes' name (``net.W1``): a view of the network's
+    flat buffer. Assigning (``net.W1 = A``) copies A in after checking its shape."""
+
+    def __set__(self, net: Network, value: Any) -> None:
+        target = self.__get__(net)
+        if target is None:
+            raise ValueError(f"{self.name} cannot be set: this network has no biases")
+        arr = checks.float_array(value, self.name)
+        if arr.shape != target.shape:
+            raise ValueError(f"{self.name} must have shape {target.shape}; got shape {arr.shape}")
+        checks.finite(arr, self.name)
+        target[...] = arr
 
 
 class Network:
@@ -233,51 +250,18 @@ class Network:
         """b⁽¹⁾..b⁽ᴰ⁾, shapes (m_l,), or None without biases (the notes' case)."""
         return self._biases
 
-    @property
-    def W1(self) -> np.ndarray:
-        """(m, n) input-to-hidden weights, the notes' W(1)."""
-        return self._weights[0]
-
-    @W1.setter
-    def W1(self, value: Any) -> None:
-        self._assign(self._weights[0], value, "W1")
-
-    @property
-    def W2(self) -> np.ndarray:
-        """(k, m) hidden-to-output weights, the notes' W(2) (the second layer's, if deeper)."""
-        return self._weights[1]
-
-    @W2.setter
-    def W2(self, value: Any) -> None:
-        self._assign(self._weights[1], value, "W2")
-
-    @property
-    def b1(self) -> np.ndarray | None:
-        """(m,) hidden biases, or None when the network has no biases (the notes' case)."""
-        return None if self._biases is None else self._biases[0]
-
-    @b1.setter
-    def b1(self, value: Any) -> None:
-        self._assign(self.b1, value, "b1")
-
-    @property
-    def b2(self) -> np.ndarray | None:
-        """(k,) output biases (the second layer's, if deeper), or None without biases."""
-        return None if self._biases is None else self._biases[1]
-
-    @b2.setter
-    def b2(self, value: Any) -> None:
-        self._assign(self.b2, value, "b2")
-
-    @staticmethod
-    def _assign(target: np.ndarray | None, value: Any, name: str) -> None:
-        if target is None:
-            raise ValueError(f"{name} cannot be set: this network has no biases")
-        arr = checks.float_array(value, name)
-        if arr.shape != target.shape:
-            raise ValueError(f"{name} must have shape {target.shape}; got shape {arr.shape}")
-        checks.finite(arr, name)
-        target[...] = arr
+    W1 = _Parameter[np.ndarray]("weights", 0, "(m, n) input-to-hidden weights, the notes' W(1).")
+    W2 = _Parameter[np.ndarray](
+        "weights",
+        1,
+        "(k, m) hidden-to-output weights, the notes' W(2) (the second layer's, if deeper).",
+    )
+    b1 = _Parameter[np.ndarray | None](
+        "biases", 0, "(m,) hidden biases, or None when the network has no biases (the notes' case)."
+    )
+    b2 = _Parameter[np.ndarray | None](
+        "biases", 1, "(k,) output biases (the second layer's, if deeper), or None without biases."
+    )
 
     @property
     def params(self) -> np.ndarray:

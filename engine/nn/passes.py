@@ -9,10 +9,43 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
-__all__ = ["Backward", "Forward", "Gradients", "by_name"]
+__all__ = ["Backward", "Forward", "Gradients", "LayerArray", "by_name"]
+
+T = TypeVar("T")
+
+
+class LayerArray(Generic[T]):
+    """One layer's array under the notes' name: entry ``index`` of the per-layer tuple
+    ``field`` (None where that tuple is None: a network without biases).
+
+    The table of names the records and the network give lessons (``out.z`` is ``zs[0]``,
+    ``g.W2`` is ``weights[1]``, ``b.delta_out`` is ``deltas[-1]``), stated once per name.
+    """
+
+    def __init__(self, field: str, index: int, doc: str) -> None:
+        self.field = field
+        self.index = index
+        self.__doc__ = doc
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> LayerArray[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        arrays = getattr(obj, self.field)
+        return None if arrays is None else arrays[self.index]
 
 
 def by_name(
@@ -38,30 +71,11 @@ class Forward:
     activations: tuple[np.ndarray, ...]  # a⁽ˡ⁾ = f(z⁽ˡ⁾) (L, m_l); the last is ŷ = g(z_out)
     fprimes: tuple[np.ndarray, ...]  # f′(z⁽ˡ⁾) (L, m_l) for the hidden layers l = 1..D−1
 
-    @property
-    def z(self) -> np.ndarray:
-        """(L, m) pre-activations of the (first) hidden layer."""
-        return self.zs[0]
-
-    @property
-    def a(self) -> np.ndarray:
-        """(L, m) activations f(z) of the (first) hidden layer."""
-        return self.activations[0]
-
-    @property
-    def fprime(self) -> np.ndarray:
-        """(L, m) f′(z) of the (first) hidden layer."""
-        return self.fprimes[0]
-
-    @property
-    def z_out(self) -> np.ndarray:
-        """(L, k) output pre-activations."""
-        return self.zs[-1]
-
-    @property
-    def y_hat(self) -> np.ndarray:
-        """(L, k) outputs g(z_out)."""
-        return self.activations[-1]
+    z = LayerArray[np.ndarray]("zs", 0, "(L, m) pre-activations of the (first) hidden layer.")
+    a = LayerArray[np.ndarray]("activations", 0, "(L, m) activations f(z) of that layer.")
+    fprime = LayerArray[np.ndarray]("fprimes", 0, "(L, m) f′(z) of that layer.")
+    z_out = LayerArray[np.ndarray]("zs", -1, "(L, k) output pre-activations.")
+    y_hat = LayerArray[np.ndarray]("activations", -1, "(L, k) outputs g(z_out).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +89,10 @@ class Gradients:
     weights: tuple[np.ndarray, ...]  # ∂E/∂W⁽ˡ⁾, (m_l, m_{l−1})
     biases: tuple[np.ndarray, ...] | None = None  # ∂E/∂b⁽ˡ⁾, (m_l,)
 
-    @property
-    def W1(self) -> np.ndarray:
-        return self.weights[0]
-
-    @property
-    def W2(self) -> np.ndarray:
-        return self.weights[1]
-
-    @property
-    def b1(self) -> np.ndarray | None:
-        return None if self.biases is None else self.biases[0]
-
-    @property
-    def b2(self) -> np.ndarray | None:
-        return None if self.biases is None else self.biases[1]
+    W1 = LayerArray[np.ndarray]("weights", 0, "∂E/∂W⁽¹⁾.")
+    W2 = LayerArray[np.ndarray]("weights", 1, "∂E/∂W⁽²⁾.")
+    b1 = LayerArray[np.ndarray | None]("biases", 0, "∂E/∂b⁽¹⁾, or None without biases.")
+    b2 = LayerArray[np.ndarray | None]("biases", 1, "∂E/∂b⁽²⁾, or None without biases.")
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """The gradients, keyed by parameter name: W1, W2, ..., then b1, b2, ... if present."""
@@ -122,12 +125,9 @@ class Backward:
     deltas: tuple[np.ndarray, ...]  # δ⁽ˡ⁾ (L, m_l) for l = 1..D; the last is delta_out
     grads: Gradients
 
-    @property
-    def delta_out(self) -> np.ndarray:
-        """(L, k) output error: (ŷ − y) ∘ g′(z_out), or ŷ − y for the cross-entropies."""
-        return self.deltas[-1]
-
-    @property
-    def delta_hidden(self) -> np.ndarray:
-        """(L, m) hidden error of the (first) hidden layer: (δ⁽²⁾·W⁽²⁾) ∘ f′(z⁽¹⁾)."""
-        return self.deltas[0]
+    delta_out = LayerArray[np.ndarray](
+        "deltas", -1, "(L, k) output error: (ŷ − y) ∘ g′(z_out), or ŷ − y for the cross-entropies."
+    )
+    delta_hidden = LayerArray[np.ndarray](
+        "deltas", 0, "(L, m) hidden error of the (first) hidden layer: (δ⁽²⁾·W⁽²⁾) ∘ f′(z⁽¹⁾)."
+    )
