@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from bptutor.engine.nn import checks
 
 __all__ = ["DATASET_NAMES", "Dataset", "load_dataset"]
 
@@ -64,11 +64,26 @@ def _frozen(name: str, X: np.ndarray, y: np.ndarray, task: str, description: str
     return Dataset(name=name, X=X, y=y, task=task, description=description)
 
 
-def _xor(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
-    if n_samples not in (None, 4):
-        raise ValueError(f"n_samples must be 4 (or None) for xor; got {n_samples!r}")
-    if noise not in (None, 0, 0.0):
-        raise ValueError(f"noise must be None for xor (its four points are exact); got {noise!r}")
+def _classes(
+    rng: np.random.Generator, name: str, X: np.ndarray, y: np.ndarray, description: str
+) -> Dataset:
+    """A classification set whose examples were made class by class, in a shuffled order."""
+    order = rng.permutation(len(X))
+    return _frozen(name, X[order], y[order], "classification", description)
+
+
+def _two_classes(L: int) -> tuple[int, int, np.ndarray]:
+    """The sizes of two classes of L examples (the first gets the odd one) and their 0/1
+    targets, class by class."""
+    first = (L + 1) // 2
+    return first, L - first, np.concatenate([np.zeros(first), np.ones(L - first)])
+
+
+def _xor(rng: np.random.Generator, L: int, sd: float) -> Dataset:
+    if L != 4:
+        raise ValueError(f"n_samples must be 4 (or None) for xor; got {L!r}")
+    if sd != 0:
+        raise ValueError(f"noise must be None for xor (its four points are exact); got {sd!r}")
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([[0.0], [1.0], [1.0], [0.0]])
     return _frozen(
@@ -81,9 +96,7 @@ def _xor(rng: np.random.Generator, n_samples: int | None, noise: float | None) -
     )
 
 
-def _sine(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
-    L = 64 if n_samples is None else n_samples
-    sd = 0.1 if noise is None else noise
+def _sine(rng: np.random.Generator, L: int, sd: float) -> Dataset:
     x = np.sort(rng.uniform(-math.pi, math.pi, size=L))
     y = np.sin(x) + sd * rng.standard_normal(L)
     return _frozen(
@@ -96,57 +109,45 @@ def _sine(rng: np.random.Generator, n_samples: int | None, noise: float | None) 
     )
 
 
-def _moons(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
-    L = 200 if n_samples is None else n_samples
-    sd = 0.1 if noise is None else noise
-    n_top = (L + 1) // 2
-    n_bottom = L - n_top
+def _moons(rng: np.random.Generator, L: int, sd: float) -> Dataset:
+    n_top, n_bottom, y = _two_classes(L)
     t_top = rng.uniform(0.0, math.pi, size=n_top)
     t_bottom = rng.uniform(0.0, math.pi, size=n_bottom)
     top = np.column_stack([np.cos(t_top), np.sin(t_top)])
     bottom = np.column_stack([1.0 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)])
     X = np.vstack([top, bottom]) + sd * rng.standard_normal((L, 2))
     X -= np.array([0.5, 0.25])  # centre the pair of moons on the origin
-    y = np.concatenate([np.zeros(n_top), np.ones(n_bottom)])
-    order = rng.permutation(L)
-    return _frozen(
+    return _classes(
+        rng,
         "moons",
-        X[order],
-        y[order],
-        "classification",
+        X,
+        y,
         f"Two moons: {L} points on two interleaved half circles (noise sd {sd:g}); the target "
         "is 1 on the lower moon. A curved boundary separates them.",
     )
 
 
-def _circles(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
-    L = 200 if n_samples is None else n_samples
-    sd = 0.08 if noise is None else noise
-    n_outer = (L + 1) // 2
-    n_inner = L - n_outer
+def _circles(rng: np.random.Generator, L: int, sd: float) -> Dataset:
+    n_outer, n_inner, y = _two_classes(L)
     t = rng.uniform(0.0, 2.0 * math.pi, size=L)
     radius = np.concatenate([np.full(n_outer, 1.0), np.full(n_inner, 0.5)])
     X = np.column_stack([radius * np.cos(t), radius * np.sin(t)])
     X += sd * rng.standard_normal((L, 2))
-    y = np.concatenate([np.zeros(n_outer), np.ones(n_inner)])
-    order = rng.permutation(L)
-    return _frozen(
+    return _classes(
+        rng,
         "circles",
-        X[order],
-        y[order],
-        "classification",
+        X,
+        y,
         f"Circles: {L} points on two rings, radius 1 and 1/2 (noise sd {sd:g}); the target is "
         "1 on the inner ring. The boundary is a circle.",
     )
 
 
-def _spiral(rng: np.random.Generator, n_samples: int | None, noise: float | None) -> Dataset:
+def _spiral(rng: np.random.Generator, L: int, sd: float) -> Dataset:
     # CS231n's spiral: K = 3 arms; arm j has radius 0..1 and angle 4j..4(j+1) plus noise.
     K = 3
-    L = 300 if n_samples is None else n_samples
     if L < K:
         raise ValueError(f"n_samples must be at least {K} for spiral (one point per arm); got {L}")
-    sd = 0.2 if noise is None else noise
     counts = [L // K + (1 if j < L % K else 0) for j in range(K)]
     X = np.empty((L, 2))
     y = np.zeros((L, K))
@@ -157,25 +158,25 @@ def _spiral(rng: np.random.Generator, n_samples: int | None, noise: float | None
         X[lo : lo + N] = np.column_stack([r * np.sin(t), r * np.cos(t)])
         y[lo : lo + N, j] = 1.0
         lo += N
-    order = rng.permutation(L)
-    return _frozen(
+    return _classes(
+        rng,
         "spiral",
-        X[order],
-        y[order],
-        "classification",
+        X,
+        y,
         f"Spiral: {L} points on three arms winding out from the centre (angle noise sd "
         f"{sd:g}); the target is the arm, one-hot over 3 classes. No straight line separates "
         "any arm from the others.",
     )
 
 
-# New sets go at the end: views cycle through this order.
-_MAKERS: dict[str, Callable[[np.random.Generator, Any, Any], Dataset]] = {
-    "xor": _xor,
-    "sine": _sine,
-    "moons": _moons,
-    "circles": _circles,
-    "spiral": _spiral,
+# name -> (maker, default n_samples, default noise). New sets go at the end: views cycle
+# through this order.
+_MAKERS: dict[str, tuple[Callable[[np.random.Generator, int, float], Dataset], int, float]] = {
+    "xor": (_xor, 4, 0.0),
+    "sine": (_sine, 64, 0.1),
+    "moons": (_moons, 200, 0.1),
+    "circles": (_circles, 200, 0.08),
+    "spiral": (_spiral, 300, 0.2),  # the noise is on the angle
 }
 DATASET_NAMES: tuple[str, ...] = tuple(_MAKERS)
 
@@ -192,17 +193,16 @@ def load_dataset(
     key = name.strip().lower() if isinstance(name, str) else None
     if key not in _MAKERS:
         raise ValueError(f"dataset must be one of {', '.join(DATASET_NAMES)}; got {name!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
-    if n_samples is not None and (
-        isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 2
-    ):
-        raise ValueError(f"n_samples must be an integer >= 2; got {n_samples!r}")
+    seed = checks.integer(seed, "seed", 0)
+    if n_samples is not None:
+        n_samples = checks.integer(n_samples, "n_samples", 2)
     if noise is not None and (
         not isinstance(noise, int | float | np.floating)
         or isinstance(noise, bool)
         or not (0.0 <= float(noise) < math.inf)
     ):
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
-    rng = np.random.default_rng(seed)
-    return _MAKERS[key](rng, n_samples, noise)
+    make, default_samples, default_noise = _MAKERS[key]
+    L = default_samples if n_samples is None else n_samples
+    sd = default_noise if noise is None else float(noise)
+    return make(np.random.default_rng(seed), L, sd)

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from bptutor.engine.nn import checks
 from bptutor.engine.nn.activations import Activation, get_activation
 from bptutor.engine.nn.losses import (
     Loss,
@@ -39,168 +39,27 @@ from bptutor.engine.nn.losses import (
     get_output,
     natural_output,
 )
+from bptutor.engine.nn.passes import Backward, Forward, Gradients, LayerArray, by_name
 
+# Forward, Backward and Gradients (``passes``) are re-exported: what the network's methods return
 __all__ = ["Backward", "Forward", "Gradients", "Network"]
 
-
-@dataclass(frozen=True, slots=True)
-class Forward:
-    """Everything the forward pass computes, per layer, one row per example.
-
-    ``z``, ``a``, ``fprime`` are the first hidden layer's (the notes' z, a, f′(z)); with one
-    hidden layer they are the only ones.
-    """
-
-    zs: tuple[np.ndarray, ...]  # z⁽ˡ⁾ (L, m_l) for l = 1..D; the last is z_out
-    activations: tuple[np.ndarray, ...]  # a⁽ˡ⁾ = f(z⁽ˡ⁾) (L, m_l); the last is ŷ = g(z_out)
-    fprimes: tuple[np.ndarray, ...]  # f′(z⁽ˡ⁾) (L, m_l) for the hidden layers l = 1..D−1
-
-    @property
-    def z(self) -> np.ndarray:
-        """(L, m) pre-activations of the (first) hidden layer."""
-        return self.zs[0]
-
-    @property
-    def a(self) -> np.ndarray:
-        """(L, m) activations f(z) of the (first) hidden layer."""
-        return self.activations[0]
-
-    @property
-    def fprime(self) -> np.ndarray:
-        """(L, m) f′(z) of the (first) hidden layer."""
-        return self.fprimes[0]
-
-    @property
-    def z_out(self) -> np.ndarray:
-        """(L, k) output pre-activations."""
-        return self.zs[-1]
-
-    @property
-    def y_hat(self) -> np.ndarray:
-        """(L, k) outputs g(z_out)."""
-        return self.activations[-1]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Gradients:
-    """∂E/∂(each parameter), shaped like the parameters: one array per layer.
+class _Parameter(LayerArray[T]):
+    """A layer's weights or biases under the notes' name (``net.W1``): a view of the network's
+    flat buffer. Assigning (``net.W1 = A``) copies A in after checking its shape."""
 
-    ``biases`` is None for a network without biases. ``W1``, ``W2``, ``b1``, ``b2`` are the
-    first two layers' (the notes' network has exactly those).
-    """
-
-    weights: tuple[np.ndarray, ...]  # ∂E/∂W⁽ˡ⁾, (m_l, m_{l−1})
-    biases: tuple[np.ndarray, ...] | None = None  # ∂E/∂b⁽ˡ⁾, (m_l,)
-
-    @property
-    def W1(self) -> np.ndarray:
-        return self.weights[0]
-
-    @property
-    def W2(self) -> np.ndarray:
-        return self.weights[1]
-
-    @property
-    def b1(self) -> np.ndarray | None:
-        return None if self.biases is None else self.biases[0]
-
-    @property
-    def b2(self) -> np.ndarray | None:
-        return None if self.biases is None else self.biases[1]
-
-    def as_dict(self) -> dict[str, np.ndarray]:
-        """The gradients, keyed by parameter name: W1, W2, ..., then b1, b2, ... if present."""
-        out = {f"W{i}": g for i, g in enumerate(self.weights, 1)}
-        if self.biases is not None:
-            out.update({f"b{i}": g for i, g in enumerate(self.biases, 1)})
-        return out
-
-    def norm(self) -> float:
-        """Euclidean norm of all the gradients together."""
-        return math.sqrt(sum(float(np.vdot(g, g)) for g in self.as_dict().values()))
-
-    def layer_norms(self) -> tuple[float, ...]:
-        """Per layer l, the norm of (∂E/∂W⁽ˡ⁾, ∂E/∂b⁽ˡ⁾): where gradients vanish or explode."""
-        out = []
-        for i, g in enumerate(self.weights):
-            sq = float(np.vdot(g, g))
-            if self.biases is not None:
-                sq += float(np.vdot(self.biases[i], self.biases[i]))
-            out.append(math.sqrt(sq))
-        return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class Backward:
-    """The per-example quantities of backprop a lesson may ask about, and the gradients.
-
-    ``delta_hidden`` is the first hidden layer's δ (the only one with one hidden layer).
-    """
-
-    forward: Forward
-    error: np.ndarray  # (L, k) ŷ − y
-    deltas: tuple[np.ndarray, ...]  # δ⁽ˡ⁾ (L, m_l) for l = 1..D; the last is delta_out
-    grads: Gradients
-
-    @property
-    def delta_out(self) -> np.ndarray:
-        """(L, k) output error: (ŷ − y) ∘ g′(z_out), or ŷ − y for the cross-entropies."""
-        return self.deltas[-1]
-
-    @property
-    def delta_hidden(self) -> np.ndarray:
-        """(L, m) hidden error of the (first) hidden layer: (δ⁽²⁾·W⁽²⁾) ∘ f′(z⁽¹⁾)."""
-        return self.deltas[0]
-
-
-def _int_param(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
-    return int(value)
-
-
-def hidden_sizes(value: Any, name: str = "hidden") -> tuple[int, ...]:
-    """``value`` (an int, or a non-empty sequence of ints, each >= 1) as a tuple of sizes."""
-    what = (
-        f"{name} must be an integer >= 1 or a non-empty list of them (one size per hidden "
-        f"layer); got {value!r}"
-    )
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
-        if value < 1:
-            raise ValueError(what)
-        return (int(value),)
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
-        raise ValueError(what)
-    sizes = list(value)
-    ok = sizes and all(
-        isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 1 for s in sizes
-    )
-    if not ok:
-        raise ValueError(what)
-    return tuple(int(s) for s in sizes)
-
-
-def _float_array(value: Any, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers; got {value!r}") from None
-    return arr
-
-
-def _check_finite(arr: np.ndarray, name: str) -> None:
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
-
-
-def _seed(seed: Any) -> int | None:
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
-    ):
-        raise ValueError(f"seed must be an integer >= 0 or None; got {seed!r}")
-    return seed
+    def __set__(self, net: Network, value: Any) -> None:
+        target = self.__get__(net)
+        if target is None:
+            raise ValueError(f"{self.name} cannot be set: this network has no biases")
+        arr = checks.float_array(value, self.name)
+        if arr.shape != target.shape:
+            raise ValueError(f"{self.name} must have shape {target.shape}; got shape {arr.shape}")
+        checks.finite(arr, self.name)
+        target[...] = arr
 
 
 class Network:
@@ -238,7 +97,7 @@ class Network:
                 f"weights must hold at least 2 matrices (W1 into the hidden layer, W2 out of "
                 f"it); got {len(weights)}"
             )
-        mats = self._check_weights(weights)
+        mats = checks.weight_matrices(weights)
         D = len(mats)
         sizes = (mats[0].shape[1], *(w.shape[0] for w in mats))
         k = sizes[-1]
@@ -249,7 +108,9 @@ class Network:
                 raise ValueError("biases must be None or a list of bias vectors, one per layer")
             if len(biases) != D:
                 raise ValueError(f"biases must hold {D} vectors (one per layer); got {len(biases)}")
-            bias_vals = [self._bias(b, sizes[i + 1], f"b{i + 1}") for i, b in enumerate(biases)]
+            bias_vals = [
+                checks.bias_vector(b, sizes[i + 1], f"b{i + 1}") for i, b in enumerate(biases)
+            ]
 
         self.n_inputs, self.hidden, self.n_outputs = sizes[0], tuple(sizes[1:-1]), k
         self._act, self._out, self._loss = act, out, loss_fn
@@ -265,46 +126,6 @@ class Network:
             w[...] = mats[i]
             if b is not None and bias_vals is not None:
                 b[...] = bias_vals[i]
-
-    @staticmethod
-    def _check_weights(weights: Sequence[Any]) -> list[np.ndarray]:
-        D = len(weights)
-        w1 = _float_array(weights[0], "W1")
-        if w1.ndim != 2 or w1.shape[0] < 1 or w1.shape[1] < 1:
-            raise ValueError(
-                f"W1 must have shape (m, n) with m >= 1 hidden units and n >= 1 inputs; "
-                f"got shape {w1.shape}"
-            )
-        _check_finite(w1, "W1")
-        mats = [w1]
-        for i in range(1, D):
-            name = f"W{i + 1}"
-            w = _float_array(weights[i], name)
-            m = mats[-1].shape[0]
-            last = i == D - 1
-            if last and w.ndim == 1:  # the notes' row vector, given flat
-                w = w.reshape(1, -1)
-            if w.ndim != 2 or w.shape[1] != m or w.shape[0] < 1:
-                if last:
-                    want = f"(k, {m}) (k >= 1 outputs, one column per hidden unit)"
-                else:
-                    want = (
-                        f"(m{i + 1}, {m}) (m{i + 1} >= 1 units, one column per unit of layer {i})"
-                    )
-                raise ValueError(f"{name} must have shape {want}; got shape {np.shape(weights[i])}")
-            _check_finite(w, name)
-            mats.append(w)
-        return mats
-
-    @staticmethod
-    def _bias(value: Any, size: int, name: str) -> np.ndarray:
-        if value is None:
-            return np.zeros(size)
-        b = _float_array(value, name)
-        if b.shape != (size,):
-            raise ValueError(f"{name} must have shape ({size},); got shape {b.shape}")
-        _check_finite(b, name)
-        return b
 
     def _layer_views(
         self, flat: np.ndarray, biases: bool | None = None
@@ -344,17 +165,20 @@ class Network:
         one hidden layer. ``output`` defaults to the loss's own: identity for mse, softmax for
         cross_entropy, sigmoid for binary_cross_entropy (``output_activation`` is its old name).
         """
-        n = _int_param(n_inputs, "n_inputs", 1)
+        n = checks.integer(n_inputs, "n_inputs", 1)
         if (n_hidden is None) == (hidden is None):
             raise ValueError(
                 "give the hidden layer sizes once: hidden=(m1, m2, ...) or n_hidden=m; "
                 f"got n_hidden={n_hidden!r}, hidden={hidden!r}"
             )
-        sizes = (_int_param(n_hidden, "n_hidden", 1),) if hidden is None else hidden_sizes(hidden)
-        k = _int_param(n_outputs, "n_outputs", 1)
-        if not isinstance(biases, bool | np.bool_):
-            raise ValueError(f"biases must be True or False; got {biases!r}")
-        rng = np.random.default_rng(_seed(seed))
+        sizes = (
+            (checks.integer(n_hidden, "n_hidden", 1),)
+            if hidden is None
+            else checks.hidden_sizes(hidden)
+        )
+        k = checks.integer(n_outputs, "n_outputs", 1)
+        biases = checks.flag(biases, "biases")
+        rng = np.random.default_rng(checks.seed_or_none(seed))
         widths = (n, *sizes, k)
         weights = [
             rng.standard_normal((widths[i + 1], widths[i])) / math.sqrt(widths[i])
@@ -426,51 +250,18 @@ class Network:
         """b⁽¹⁾..b⁽ᴰ⁾, shapes (m_l,), or None without biases (the notes' case)."""
         return self._biases
 
-    @property
-    def W1(self) -> np.ndarray:
-        """(m, n) input-to-hidden weights, the notes' W(1)."""
-        return self._weights[0]
-
-    @W1.setter
-    def W1(self, value: Any) -> None:
-        self._assign(self._weights[0], value, "W1")
-
-    @property
-    def W2(self) -> np.ndarray:
-        """(k, m) hidden-to-output weights, the notes' W(2) (the second layer's, if deeper)."""
-        return self._weights[1]
-
-    @W2.setter
-    def W2(self, value: Any) -> None:
-        self._assign(self._weights[1], value, "W2")
-
-    @property
-    def b1(self) -> np.ndarray | None:
-        """(m,) hidden biases, or None when the network has no biases (the notes' case)."""
-        return None if self._biases is None else self._biases[0]
-
-    @b1.setter
-    def b1(self, value: Any) -> None:
-        self._assign(self.b1, value, "b1")
-
-    @property
-    def b2(self) -> np.ndarray | None:
-        """(k,) output biases (the second layer's, if deeper), or None without biases."""
-        return None if self._biases is None else self._biases[1]
-
-    @b2.setter
-    def b2(self, value: Any) -> None:
-        self._assign(self.b2, value, "b2")
-
-    @staticmethod
-    def _assign(target: np.ndarray | None, value: Any, name: str) -> None:
-        if target is None:
-            raise ValueError(f"{name} cannot be set: this network has no biases")
-        arr = _float_array(value, name)
-        if arr.shape != target.shape:
-            raise ValueError(f"{name} must have shape {target.shape}; got shape {arr.shape}")
-        _check_finite(arr, name)
-        target[...] = arr
+    W1 = _Parameter[np.ndarray]("weights", 0, "(m, n) input-to-hidden weights, the notes' W(1).")
+    W2 = _Parameter[np.ndarray](
+        "weights",
+        1,
+        "(k, m) hidden-to-output weights, the notes' W(2) (the second layer's, if deeper).",
+    )
+    b1 = _Parameter[np.ndarray | None](
+        "biases", 0, "(m,) hidden biases, or None when the network has no biases (the notes' case)."
+    )
+    b2 = _Parameter[np.ndarray | None](
+        "biases", 1, "(k,) output biases (the second layer's, if deeper), or None without biases."
+    )
 
     @property
     def params(self) -> np.ndarray:
@@ -517,10 +308,7 @@ class Network:
         """Name of the output function g: identity (the notes), sigmoid, tanh, relu, softmax."""
         return self._out.name
 
-    @property
-    def output_activation(self) -> str:
-        """The output's name, like ``output`` (its older name)."""
-        return self._out.name
+    output_activation = output  # the output's older name
 
     @property
     def loss(self) -> str:
@@ -545,10 +333,7 @@ class Network:
     def parameters(self) -> dict[str, np.ndarray]:
         """The parameter arrays (views: editing them edits the network), keyed by name:
         W1, W2, ..., then b1, b2, ... when the network has biases."""
-        out = {f"W{i}": w for i, w in enumerate(self._weights, 1)}
-        if self._biases is not None:
-            out.update({f"b{i}": b for i, b in enumerate(self._biases, 1)})
-        return out
+        return by_name(self._weights, self._biases)
 
     def __repr__(self) -> str:
         bias = ", biases" if self.has_biases else ""
@@ -560,72 +345,16 @@ class Network:
 
     def check_inputs(self, X: Any, name: str = "X") -> np.ndarray:
         """X as a float64 (L, n) array; ValueError naming ``name`` and the expected shape."""
-        arr = _float_array(X, name)
-        n = self.n_inputs
-        if arr.ndim != 2 or arr.shape[1] != n or arr.shape[0] < 1:
-            raise ValueError(
-                f"{name} must have shape (L, {n}): one row of {n} inputs per example, L >= 1; "
-                f"got shape {arr.shape}"
-            )
-        _check_finite(arr, name)
-        return arr
+        return checks.inputs(X, self.n_inputs, name)
 
     def check_targets(self, y: Any, n_examples: int, name: str = "y") -> np.ndarray:
-        """y as a float64 (L, k) array, whatever form the loss accepts.
+        """y as a float64 (L, k) array, whatever form the loss accepts (``checks.targets``).
 
         Squared error: (L, k), or (L,) when k == 1. Binary cross-entropy: the same, with values
         in [0, 1]. Cross-entropy: class indices (L,) (returned one-hot) or rows (L, k) that are
         one-hot (or probabilities: non-negative, summing to 1).
         """
-        if self._loss.name == "cross_entropy":
-            return self._class_targets(y, n_examples, name)
-        arr = _float_array(y, name)
-        L, k = n_examples, self.n_outputs
-        if arr.ndim == 1 and k == 1 and arr.shape[0] == L:
-            arr = arr.reshape(L, 1)
-        if arr.shape != (L, k):
-            also = f" or ({L},)" if k == 1 else ""
-            raise ValueError(
-                f"{name} must have shape ({L}, {k}){also}: one row of {k} targets per example "
-                f"of X; got shape {arr.shape}"
-            )
-        _check_finite(arr, name)
-        if self._loss.name == "binary_cross_entropy" and (arr.min() < 0.0 or arr.max() > 1.0):
-            raise ValueError(
-                f"{name} must hold targets between 0 and 1 for loss='binary_cross_entropy'; "
-                f"got values from {arr.min():g} to {arr.max():g}"
-            )
-        return arr
-
-    def _class_targets(self, y: Any, n_examples: int, name: str) -> np.ndarray:
-        arr = _float_array(y, name)
-        L, k = n_examples, self.n_outputs
-        if arr.shape not in ((L,), (L, k)):
-            raise ValueError(
-                f"{name} must have shape ({L},) (class indices 0..{k - 1}) or ({L}, {k}) "
-                f"(one-hot rows) for loss='cross_entropy'; got shape {arr.shape}"
-            )
-        _check_finite(arr, name)
-        if arr.ndim == 1:
-            bad = (arr != np.round(arr)) | (arr < 0) | (arr > k - 1)
-            if bad.any():
-                i = int(np.argmax(bad))
-                raise ValueError(
-                    f"{name} must hold class indices 0..{k - 1} (integers) for "
-                    f"loss='cross_entropy'; entry {i} is {arr[i]:g}"
-                )
-            onehot = np.zeros((L, k))
-            onehot[np.arange(L), arr.astype(int)] = 1.0
-            return onehot
-        sums = arr.sum(axis=1)
-        bad_rows = (arr.min(axis=1) < 0.0) | (np.abs(sums - 1.0) > 1e-9)
-        if bad_rows.any():
-            i = int(np.argmax(bad_rows))
-            raise ValueError(
-                f"{name}'s rows must be one-hot (or probabilities >= 0 summing to 1) for "
-                f"loss='cross_entropy'; row {i} is {arr[i].tolist()} (sum {sums[i]:g})"
-            )
-        return arr
+        return checks.targets(y, n_examples, self.n_outputs, self._loss.name, name)
 
     # -- the maths ----------------------------------------------------------------------------
 

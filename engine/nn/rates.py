@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from bptutor.engine.nn.training import MAX_LEARNING_RATE
+from bptutor.engine.nn.checks import MAX_LEARNING_RATE
 
 __all__ = ["LEARNING_RATES", "ladder_presses", "rate_after"]
 

@@ -16,15 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
+from bptutor.engine.nn.kernel import Kernel
 from bptutor.engine.nn.network import Network
-from bptutor.engine.nn.training import (
-    DIVERGENCE_LIMIT,
-    Epoch,
-    _diverged_message,
-    _int,
-    _Kernel,
-    _learning_rate,
-)
+from bptutor.engine.nn.training import DIVERGENCE_LIMIT, Epoch, checked_arguments, diverged_epoch
 
 __all__ = ["GradientFn", "SuppliedGradientError", "train_with_gradients"]
 
@@ -72,19 +66,11 @@ def train_with_gradients(
     biases is refused, the callable answers for the weight matrices), yielding one Epoch per
     epoch like ``train``. ``gradients(weights)`` is called once per epoch with copies of the
     current weights."""
-    if not isinstance(net, Network):
-        raise ValueError(f"net must be a Network; got {type(net).__name__}")
+    Xa, Ya, lr, n_epochs, start = checked_arguments(net, X, y, learning_rate, epochs, start_epoch)
     if net.has_biases:
         raise ValueError("train_with_gradients trains weights only: use a network without biases")
     if not callable(gradients):
         raise ValueError("gradients must be callable: weights -> one gradient per weight matrix")
-    Xa = np.ascontiguousarray(net.check_inputs(X))
-    Ya = np.ascontiguousarray(net.check_targets(y, Xa.shape[0]))
-    lr = _learning_rate(learning_rate)
-    n_epochs = _int(epochs, "epochs", 0)
-    start = _int(start_epoch, "start_epoch", 0)
-    if not np.all(np.isfinite(net.params)):
-        raise ValueError("net must have finite weights (no NaN or inf) to train")
     return _run(net, Xa, Ya, gradients, lr, n_epochs, start)
 
 
@@ -101,7 +87,7 @@ def _run(
     limit = DIVERGENCE_LIMIT
     # the engine's own forward pass over preallocated buffers (it reads the weights in place):
     # ~10x cheaper than Network.cost, which checks and allocates on every call
-    kernel = _Kernel(net, X, Y, np.empty_like(net.params), lr)
+    kernel = Kernel(net, X, Y, np.empty_like(net.params), lr)
     loss_only, scale = kernel.loss_only, kernel.loss_scale
     for epoch in range(start + 1, start + epochs + 1):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -112,8 +98,7 @@ def _run(
         grad_norm = math.sqrt(sum(squares))
         norms = tuple(map(math.sqrt, squares))
         if not (loss < limit and grad_norm < limit):  # also catches NaN
-            message = _diverged_message(epoch, loss, grad_norm, lr)
-            yield Epoch(epoch, loss, grad_norm, True, message, norms)
+            yield diverged_epoch(epoch, loss, grad_norm, lr, norms)
             return
         for w, g in zip(weights, grads, strict=True):
             w -= lr * g

@@ -40,6 +40,7 @@ from bptutor.engine.nn.training import TrainConfig
 from bptutor.tui.screens.help import HelpScreen
 from bptutor.tui.widgets.fit_plot import DataView, DataViewValues
 from bptutor.tui.widgets.gradient_bars import GradientBars
+from bptutor.tui.widgets.key_labels import key_rows
 from bptutor.tui.widgets.loss_plot import LossPlot
 from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram
 from bptutor.tui.widgets.training_snapshot import Snapshot, layer_norms, snapshots
@@ -48,6 +49,7 @@ from bptutor.tui.widgets.training_text import (
     advice_text,
     config_text,
     format_lr,
+    network_note,
     status_text,
 )
 from textual import events, on, work
@@ -474,10 +476,11 @@ class TrainingScreen(Screen[None]):
         if was_running:
             self._start_run()
 
-    def _new_network(self, change: Callable[[], Any], what: Callable[[], str]) -> None:
-        """A change that makes a new network (epoch 0): the status line says so."""
+    def _new_network(self, change: Callable[[], Any], what: str) -> None:
+        """A change that makes a new network (epoch 0): the status line says so (``what``: see
+        ``network_note``)."""
         self._apply(change, resets=True)
-        self._note = f"new network: {what()}"
+        self._note = network_note(self.session, what)
         self._update_status()
 
     def action_toggle_run(self) -> None:
@@ -530,8 +533,7 @@ class TrainingScreen(Screen[None]):
     def _set_hidden(self, delta: int) -> None:
         new = self.session.hidden_after(delta)
         if new is not None:
-            units = new if isinstance(new, int) else ",".join(map(str, new))
-            self._new_network(lambda: self.session.set_hidden(new), lambda: f"{units} hidden units")
+            self._new_network(lambda: self.session.set_hidden(new), "hidden")
 
     def action_hidden_up(self) -> None:
         self._set_hidden(+1)
@@ -540,21 +542,17 @@ class TrainingScreen(Screen[None]):
         self._set_hidden(-1)
 
     def action_next_depth(self) -> None:
-        def depth() -> str:
-            n = len(self.session.config.hidden_sizes)
-            return f"{n} hidden layer{'s' if n > 1 else ''}"
-
-        self._new_network(self.session.next_depth, depth)
+        self._new_network(self.session.next_depth, "depth")
 
     def action_cycle_activation(self) -> None:
-        self._new_network(self.session.next_activation, lambda: self.session.config.activation)
+        self._new_network(self.session.next_activation, "activation")
 
     def action_cycle_dataset(self) -> None:
         def change() -> None:
             self.session.next_dataset()
             self._example %= len(self.session.X)
 
-        self._new_network(change, lambda: self.session.config.dataset)
+        self._new_network(change, "dataset")
 
     def action_toggle_batch(self) -> None:
         self._apply(self.session.toggle_batch, resets=False)
@@ -580,27 +578,5 @@ class TrainingScreen(Screen[None]):
         self.dismiss(None)
 
 
-_KEY_NAMES = {
-    "space": "space",
-    "plus": "+",
-    "minus": "-",
-    "equals_sign": "=",
-    "escape": "esc",
-    "question_mark": "?",
-}
-
-
-def _training_keys() -> tuple[tuple[str, str], ...]:
-    """(key label, what it does) per action of ``TrainingScreen.BINDINGS``, in their order;
-    keys bound to the same action share a row ("+ / =")."""
-    rows: dict[str, tuple[list[str], str]] = {}
-    for binding in TrainingScreen.BINDINGS:
-        assert isinstance(binding, Binding)
-        label = _KEY_NAMES.get(binding.key) or binding.key_display or binding.key
-        keys, _ = rows.setdefault(binding.action, ([], binding.tooltip or binding.description))
-        keys.append(label)
-    return tuple((" / ".join(keys), what) for keys, what in rows.values())
-
-
-TRAINING_KEYS: tuple[tuple[str, str], ...] = _training_keys()
+TRAINING_KEYS: tuple[tuple[str, str], ...] = key_rows(TrainingScreen.BINDINGS)
 """Every key of the training view and what it does, for the app's help screen."""

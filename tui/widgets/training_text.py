@@ -17,6 +17,7 @@ __all__ = [
     "format_count",
     "format_loss",
     "format_lr",
+    "network_note",
     "status_text",
 ]
 
@@ -74,6 +75,21 @@ def status_text(
         state = {Phase.FINISHED: "finished", Phase.IDLE: "paused"}.get(phase, phase.value)
     text = f"epoch {epoch:,}/{session.target_epochs:,} · loss {format_loss(loss)} · {state}"
     return f"{text} · {note}" if note else text
+
+
+def network_note(session: TrainingSession, change: str) -> str:
+    """The status line's note after a change that made a new network, saying what is new:
+    ``change`` is "hidden" (units), "depth", "activation" or "dataset"."""
+    config = session.config
+    sizes = config.hidden_sizes
+    layers = f"{len(sizes)} hidden layer{'s' if len(sizes) > 1 else ''}"
+    what = {
+        "hidden": f"{','.join(map(str, sizes))} hidden units",
+        "depth": layers,
+        "activation": config.activation,
+        "dataset": config.dataset,
+    }[change]
+    return f"new network: {what}"
 
 
 def _from(epoch: int) -> str:
