@@ -8,7 +8,7 @@ them with. The quantities themselves live in the topic modules beside this one.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "describe",
     "describe_all",
     "evaluate_at",
+    "gradient_per_layer",
     "number_or_array",
     "one_var",
     "quantity",
@@ -100,6 +101,15 @@ def quantity(
         return func
 
     return register
+
+
+def gradient_per_layer(
+    name: str, docs: Sequence[str], gradient: Callable[[int, bool], Callable[..., Any]]
+) -> None:
+    """Register a gradient quantity per layer (grad_W1, grad_W2): `name` with {} for the 1-based
+    layer number, docs[i], gradient(i, False); gradient(i, True) is its finite-difference twin."""
+    for i, doc in enumerate(docs):
+        quantity(name.format(i + 1), doc, numeric=gradient(i, True))(gradient(i, False))
 
 
 # --- argument helpers ---------------------------------------------------------------------------
