@@ -9,11 +9,9 @@ reference function shown once the step is solved.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-from bptutor.engine.course.calls import CallError, OnCall, evaluate_call
+from bptutor.engine.course.calls import OnCall
 from bptutor.engine.course.code_format import function_source, reference_path
 from bptutor.engine.course.code_grading import (
     CODE_ATOL,
@@ -26,8 +24,8 @@ from bptutor.engine.course.code_grading import (
 )
 from bptutor.engine.course.coderun import Limits
 from bptutor.engine.course.model import CodeSpec, ExerciseError, Lesson, Step
-from bptutor.engine.course.params import draw_params, rng_for
-from bptutor.engine.course.quantities import QUANTITIES, Function
+from bptutor.engine.course.params import compute, computed_numbers, draw_params, rng_for
+from bptutor.engine.course.quantities.registry import float_array_or_none
 from bptutor.engine.course.templates import interpolate
 
 __all__ = [
@@ -46,30 +44,11 @@ __all__ = [
 # --- drawing ------------------------------------------------------------------------------------
 
 
-def _numbers_of(value: Any, key: str, source: str) -> np.ndarray:
-    if isinstance(value, bool | str | Function) or value is None:
-        raise ExerciseError(f'{key} = "{source}" must compute numbers, not {type(value).__name__}')
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ExerciseError(f'{key} = "{source}" must compute numbers') from None
-    if not np.all(np.isfinite(arr)):
-        raise ExerciseError(f'{key} = "{source}" is not finite for these parameters')
-    return arr
-
-
-def _evaluate(call: Any, env: Mapping[str, Any], key: str, source: str, on_call: OnCall | None):
-    try:
-        return evaluate_call(call, env, QUANTITIES, on_call)
-    except CallError as exc:
-        raise ExerciseError(f'{key} = "{source}": {exc}') from None
-
-
 def _argument(value: Any, name: str, key: str) -> Any:
     """A parameter as the learner's function receives it: a float or a float64 array."""
-    if isinstance(value, bool | str | Function) or value is None:
+    arr = float_array_or_none(value)
+    if arr is None:
         raise ExerciseError(f'{key}: "{name}" must be a number or an array to pass to the code')
-    arr = np.asarray(value, dtype=float)
     return float(arr) if arr.ndim == 0 else arr.copy()
 
 
@@ -119,8 +98,8 @@ def draw_code(
                     "value differently"
                 )
         expected = tuple(
-            _numbers_of(
-                _evaluate(o.call, case_env, f"exercise.answer.{o.name}", o.source, on_call),
+            computed_numbers(
+                compute(o.call, case_env, f"exercise.answer.{o.name}", o.source, on_call),
                 f"exercise.answer.{o.name} ({prefix})",
                 o.source,
             )
@@ -135,7 +114,7 @@ def draw_code(
                 values.append(
                     (
                         outputs.index(o.name),
-                        _numbers_of(_evaluate(o.call, menv, key, o.source, None), key, o.source),
+                        computed_numbers(compute(o.call, menv, key, o.source, None), key, o.source),
                     )
                 )
             mistakes.append(CaseMistake(m.name, messages[i - 1], tuple(values)))

@@ -26,7 +26,7 @@ from bptutor.engine.answers.grading import (
     check_number,
     preview,
 )
-from bptutor.engine.course.calls import CallError, Node, OnCall, evaluate_call
+from bptutor.engine.course.calls import OnCall
 from bptutor.engine.course.code_exercise import CodeExercise, draw_code, reference_solution
 from bptutor.engine.course.code_train import notes_network_problem
 from bptutor.engine.course.graph import Graph, GraphNode, grade_backward, graph_listing, graph_slips
@@ -40,12 +40,14 @@ from bptutor.engine.course.model import (
 )
 from bptutor.engine.course.params import (
     canonical_names,
+    compute,
+    computed_numbers,
     parse_expr,
     rng_for,
     step_env,
     variant_parts,
 )
-from bptutor.engine.course.quantities import QUANTITIES, Function, Value
+from bptutor.engine.course.quantities import Value
 from bptutor.engine.course.templates import (
     interpolate,
     interpolate_expr,
@@ -376,7 +378,7 @@ def _graph_fields(ex: ExerciseSpec, env: dict[str, Value]) -> tuple[dict[str, An
     for name in ex.inputs:
         if name not in env:
             raise ExerciseError(f'exercise.inputs: "{name}" is not a parameter defined above')
-        value = _as_numbers(env[name], "exercise.inputs", name)
+        value = computed_numbers(env[name], "exercise.inputs", name)
         if value.size != 1:
             raise ExerciseError(f'exercise.inputs: "{name}" must be a single number')
         inputs[name] = float(value.reshape(()))
@@ -417,7 +419,7 @@ def _numeric_fields(
 ) -> tuple[dict[str, Any], float | np.ndarray]:
     """value / vector / matrix: the engine's numbers, checked for kind and shape."""
     assert ex.call is not None
-    expected = _numeric(_evaluate(ex.call, env, "exercise.answer", ex.answer, on_call), ex.kind)
+    expected = _numeric(compute(ex.call, env, "exercise.answer", ex.answer, on_call), ex.kind)
     if ex.integer and (not isinstance(expected, float) or expected != round(expected)):
         raise ExerciseError(
             f'exercise.integer is true but the engine\'s answer "{ex.answer}" is '
@@ -433,8 +435,8 @@ def _numeric_fields(
     for i, (m, message) in enumerate(zip(ex.mistakes, _mistake_messages(ex, env), strict=True), 1):
         key = f"exercise.mistakes[{i}].answer"
         assert m.call is not None
-        value: float | np.ndarray = _as_numbers(
-            _evaluate(m.call, menv, key, m.answer, None), key, m.answer
+        value: float | np.ndarray = computed_numbers(
+            compute(m.call, menv, key, m.answer, None), key, m.answer
         )
         if ex.kind == "value":
             if value.size != 1:
@@ -454,31 +456,8 @@ def _numeric_fields(
     return fields, expected
 
 
-def _evaluate(
-    call: Node, env: Mapping[str, Value], key: str, source: str | None, on_call: OnCall | None
-) -> Value:
-    try:
-        return evaluate_call(call, env, QUANTITIES, on_call)
-    except CallError as exc:
-        raise ExerciseError(f'{key} = "{source}": {exc}') from None
-
-
-def _as_numbers(value: Value, key: str, source: str | None) -> np.ndarray:
-    if isinstance(value, bool | str | Function) or value is None:
-        raise ExerciseError(f'{key} = "{source}" must compute numbers, not {type(value).__name__}')
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ExerciseError(
-            f'{key} = "{source}" must compute numbers, not {type(value).__name__}'
-        ) from None
-    if not np.all(np.isfinite(arr)):
-        raise ExerciseError(f'{key} = "{source}" is not finite for these parameters')
-    return arr
-
-
 def _numeric(value: Value, kind: str) -> float | np.ndarray:
-    arr = _as_numbers(value, "exercise.answer", "")
+    arr = computed_numbers(value, "exercise.answer", "")
     want = {"value": 0, "vector": 1, "matrix": 2}[kind]
     if kind == "value" and arr.size == 1:
         return float(arr.reshape(()))

@@ -4,18 +4,20 @@ Lesson parameters are drawn from sha256(seed, lesson id), so every step of a les
 same numbers; step parameters from sha256(seed, lesson id, step id). Python's randomised
 hash() is never used. A parameter is drawn (int, uniform, normal, choice), fixed (value), an
 expression (expr) or computed from those above it (a call into the quantity registry).
+`compute` evaluates any computation a lesson file writes (a parameter, an answer, a mistake)
+with errors that name the key; `computed_numbers` insists on finite numbers.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 from bptutor.engine.answers.expr import Expr
 from bptutor.engine.answers.parser import ParseError, canonical_name, parse
-from bptutor.engine.course.calls import CallError, evaluate_call, holds
+from bptutor.engine.course.calls import CallError, Node, OnCall, evaluate_call, holds
 from bptutor.engine.course.model import (
     MAX_ENTRIES,
     Constraint,
@@ -26,10 +28,13 @@ from bptutor.engine.course.model import (
     excerpt,
 )
 from bptutor.engine.course.quantities import QUANTITIES, Function
+from bptutor.engine.course.quantities.registry import float_array_or_none
 from bptutor.engine.course.templates import interpolate_expr
 
 __all__ = [
     "canonical_names",
+    "compute",
+    "computed_numbers",
     "draw_params",
     "draws_needed",
     "lesson_env",
@@ -119,6 +124,31 @@ def _draw_random(
     return values.reshape(shape)
 
 
+def compute(
+    call: Node,
+    env: Mapping[str, Any],
+    key: str,
+    source: str | None,
+    on_call: OnCall | None = None,
+) -> Any:
+    """A lesson file's computation (a parameter, an answer, a mistake) for these parameters; an
+    error names the key and the text it was written as."""
+    try:
+        return evaluate_call(call, env, QUANTITIES, on_call)
+    except CallError as exc:
+        raise ExerciseError(f'{key} = "{source}": {exc}') from None
+
+
+def computed_numbers(value: Any, key: str, source: str | None) -> np.ndarray:
+    """What a computation gave, as finite numbers (an answer must be numbers)."""
+    arr = float_array_or_none(value)
+    if arr is None:
+        raise ExerciseError(f'{key} = "{source}" must compute numbers, not {type(value).__name__}')
+    if not np.all(np.isfinite(arr)):
+        raise ExerciseError(f'{key} = "{source}" is not finite for these parameters')
+    return arr
+
+
 def draw_params(
     specs: tuple[ParamSpec, ...],
     rng: np.random.Generator,
@@ -130,10 +160,7 @@ def draw_params(
         key = f"{prefix}.{spec.name}"
         if spec.kind == "compute":
             assert spec.call is not None
-            try:
-                env[spec.name] = evaluate_call(spec.call, env, QUANTITIES)
-            except CallError as exc:
-                raise ExerciseError(f'{key} = "{excerpt(spec.source)}": {exc}') from None
+            env[spec.name] = compute(spec.call, env, key, excerpt(spec.source))
         elif spec.kind == "value":
             arr = np.array(spec.args[0], dtype=float)
             env[spec.name] = float(arr) if arr.ndim == 0 else arr

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,25 +106,22 @@ def repair_strings(data: Any) -> bool:
     while todo:
         node = todo.pop()
         if isinstance(node, dict):
-            for key in list(node):
-                value = node[key]
-                if isinstance(value, str):
-                    clean = clean_text(value)
-                    if clean != value:
-                        node[key], found = clean, True
-                elif isinstance(value, dict | list):
-                    todo.append(value)
-                if isinstance(key, str) and clean_text(key) != key:
-                    node[clean_text(key)] = node.pop(key)
-                    found = True
+            slots: Iterable[Any] = list(node)
         elif isinstance(node, list):
-            for i, value in enumerate(node):
-                if isinstance(value, str):
-                    clean = clean_text(value)
-                    if clean != value:
-                        node[i], found = clean, True
-                elif isinstance(value, dict | list):
-                    todo.append(value)
+            slots = range(len(node))
+        else:
+            continue
+        for key in slots:
+            value = node[key]
+            if isinstance(value, str):
+                clean = clean_text(value)
+                if clean != value:
+                    node[key], found = clean, True
+            elif isinstance(value, dict | list):
+                todo.append(value)
+            if isinstance(key, str) and clean_text(key) != key:  # a dict's key
+                node[clean_text(key)] = node.pop(key)
+                found = True
     return found
 
 
@@ -209,23 +207,30 @@ def _merge_variants(a: Any, b: Any) -> dict[str, list[int]]:
     return out
 
 
-def _merge_tables(disk: dict[str, Any], mine: dict[str, Any], merge_value: Any) -> dict[str, Any]:
-    out = {**disk, **mine}
-    for key in disk.keys() & mine.keys():
-        a, b = disk[key], mine[key]
-        # equal sides (most steps, most saves) need no merge: comparing is ~100x cheaper
-        if isinstance(a, dict) and isinstance(b, dict) and a != b:
-            out[key] = merge_value(a, b)
-    return out
+def _merge_tables_at(
+    out: dict[str, Any],
+    disk: dict[str, Any],
+    mine: dict[str, Any],
+    key: str,
+    merge_value: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+) -> None:
+    """out[key]: the tables of both sides under key, merged entry by entry with merge_value
+    (an entry only one side has is kept); the file's table if only the file has one."""
+    a, b = disk.get(key), mine.get(key)
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = {**a, **b}
+        for k in a.keys() & b.keys():
+            # equal sides (most steps, most saves) need no merge: comparing is ~100x cheaper
+            if isinstance(a[k], dict) and isinstance(b[k], dict) and a[k] != b[k]:
+                merged[k] = merge_value(a[k], b[k])
+        out[key] = merged
+    elif isinstance(a, dict):
+        out[key] = a
 
 
 def _merge_lesson(disk: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
     out = {**disk, **mine}
-    a, b = disk.get("steps"), mine.get("steps")
-    if isinstance(a, dict) and isinstance(b, dict):
-        out["steps"] = _merge_tables(a, b, _merge_step)
-    elif isinstance(a, dict):
-        out["steps"] = a
+    _merge_tables_at(out, disk, mine, "steps", _merge_step)
     return out
 
 
@@ -246,9 +251,5 @@ def merge(disk: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
     lasts = [x for x in (disk.get("last"), mine.get("last")) if isinstance(x, dict)]
     if lasts:
         out["last"] = max(reversed(lasts), key=lambda x: time_key(x.get("time")))
-    a, b = disk.get("lessons"), mine.get("lessons")
-    if isinstance(a, dict) and isinstance(b, dict):
-        out["lessons"] = _merge_tables(a, b, _merge_lesson)
-    elif isinstance(a, dict):
-        out["lessons"] = a
+    _merge_tables_at(out, disk, mine, "lessons", _merge_lesson)
     return out

@@ -8,6 +8,7 @@ from bptutor.engine.course.model import MAX_ENTRIES
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
+    as_entry,
     as_index,
     as_matrix,
     as_scalar,
@@ -154,7 +155,7 @@ def _identity(n: Value) -> np.ndarray:
 )
 def _with_entry(A: Value, i: Value, j: Value, v: Value) -> np.ndarray:
     a = as_matrix(A).copy()
-    a[as_index(i, a.shape[0], "i"), as_index(j, a.shape[1], "j")] = as_scalar(v, "v")
+    a[as_entry(a, i, j)] = as_scalar(v, "v")
     return a
 
 

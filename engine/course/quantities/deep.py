@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from bptutor.engine.course.quantities.network import _batch as _notes_batch
-from bptutor.engine.course.quantities.network import _net, _per_example, _targets
+from bptutor.engine.course.quantities.network import _gradients, _net, _per_example, _targets
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
@@ -23,7 +23,7 @@ from bptutor.engine.course.quantities.registry import (
 )
 from bptutor.engine.nn.datasets import load_dataset
 from bptutor.engine.nn.gradcheck import numerical_gradients
-from bptutor.engine.nn.network import Network
+from bptutor.engine.nn.network import Gradients, Network
 from bptutor.engine.nn.training import TrainConfig
 
 _H = 1e-5
@@ -139,15 +139,20 @@ def _layer_delta(net: Value, X: Value, y: Value, layer: Value) -> Value:
     return _per_example(np.asarray(deltas[k - 1], dtype=float), single)
 
 
-def _numeric_grads(net: Value, X: Value, y: Value) -> Any:
+def _grads(net: Value, X: Value, y: Value, numeric: bool) -> Gradients:
     n = _net(net)
     XX, _ = _batch(X)
-    return numerical_gradients(n.copy(), XX, _targets(y, XX.shape[0]))
+    return _gradients(n, XX, _targets(y, XX.shape[0]), numeric)
+
+
+def _grad_of_layer(net: Value, X: Value, y: Value, layer: Value, numeric: bool) -> np.ndarray:
+    n = _net(net)
+    k = _layer(n, layer, 1, n.n_layers, "grad_layer")
+    return np.asarray(_grads(n, X, y, numeric).weights[k - 1], dtype=float)
 
 
 def _numeric_grad_layer(net: Value, X: Value, y: Value, layer: Value) -> np.ndarray:
-    k = _layer(_net(net), layer, 1, _net(net).n_layers, "grad_layer")
-    return np.asarray(_numeric_grads(net, X, y).weights[k - 1], dtype=float)
+    return _grad_of_layer(net, X, y, layer, numeric=True)
 
 
 @quantity(
@@ -156,14 +161,11 @@ def _numeric_grad_layer(net: Value, X: Value, y: Value, layer: Value) -> np.ndar
     numeric=_numeric_grad_layer,
 )
 def _grad_layer(net: Value, X: Value, y: Value, layer: Value) -> np.ndarray:
-    n = _net(net)
-    k = _layer(n, layer, 1, n.n_layers, "grad_layer")
-    XX, _ = _batch(X)
-    return np.asarray(n.gradients(XX, _targets(y, XX.shape[0])).weights[k - 1], dtype=float)
+    return _grad_of_layer(net, X, y, layer, numeric=False)
 
 
 def _numeric_layer_grad_norms(net: Value, X: Value, y: Value) -> np.ndarray:
-    return np.asarray(_numeric_grads(net, X, y).layer_norms(), dtype=float)
+    return np.asarray(_grads(net, X, y, numeric=True).layer_norms(), dtype=float)
 
 
 @quantity(
@@ -173,9 +175,7 @@ def _numeric_layer_grad_norms(net: Value, X: Value, y: Value) -> np.ndarray:
     numeric=_numeric_layer_grad_norms,
 )
 def _layer_grad_norms(net: Value, X: Value, y: Value) -> np.ndarray:
-    n = _net(net)
-    XX, _ = _batch(X)
-    return np.asarray(n.gradients(XX, _targets(y, XX.shape[0])).layer_norms(), dtype=float)
+    return np.asarray(_grads(net, X, y, numeric=False).layer_norms(), dtype=float)
 
 
 def _train_start(dataset: Value, hidden: Value, activation: Value, seed: Value) -> Any:

@@ -4,19 +4,20 @@ of an elementwise layer's Jacobian."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from bptutor.engine.course.model import MAX_ENTRIES
-from bptutor.engine.course.quantities.network import _batch, _net, _targets
+from bptutor.engine.course.quantities.network import _batch, _gradients, _net, _targets
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
     as_matrix,
+    gradient_per_layer,
     number_or_array,
     quantity,
 )
-from bptutor.engine.nn.gradcheck import numerical_gradients
 from bptutor.engine.nn.network import Network
 
 # --- the network with biases --------------------------------------------------------------------
@@ -53,45 +54,30 @@ def _with_biases(net: Value) -> Network:
     return n
 
 
-def _bias_grads(net: Value, X: Value, y: Value, numeric: bool) -> tuple[np.ndarray, ...]:
-    n = _with_biases(net)
-    XX, _ = _batch(X)
-    t = _targets(y, XX.shape[0])
-    grads = numerical_gradients(n.copy(), XX, t) if numeric else n.gradients(XX, t)
-    assert grads.biases is not None
-    return grads.biases
+def _bias_gradient(layer: int, numeric: bool) -> Callable[[Value, Value, Value], Value]:
+    """∂E/∂b1 (layer 0: a vector of m entries) or ∂E/∂b2 (layer 1: a number for one output
+    unit, like ŷ; a vector for several) as a quantity."""
+
+    def gradient(net: Value, X: Value, y: Value) -> Value:
+        n = _with_biases(net)
+        XX, _ = _batch(X)
+        grads = _gradients(n, XX, _targets(y, XX.shape[0]), numeric)
+        assert grads.biases is not None
+        b = np.asarray(grads.biases[layer], dtype=float)
+        return float(b[0]) if layer == 1 and b.size == 1 else b.copy()
+
+    return gradient
 
 
-def _one_output(b: np.ndarray) -> Value:
-    """A bias gradient of one output unit as a number (like ŷ), of several as a vector."""
-    return float(b[0]) if b.size == 1 else b.copy()
-
-
-def _numgrad_b1(net: Value, X: Value, y: Value) -> np.ndarray:
-    return np.asarray(_bias_grads(net, X, y, True)[0], dtype=float)
-
-
-def _numgrad_b2(net: Value, X: Value, y: Value) -> Value:
-    return _one_output(np.asarray(_bias_grads(net, X, y, True)[1], dtype=float))
-
-
-@quantity(
-    "grad_b1",
-    "grad_b1(net, X, y): the true ∂E/∂b1 (m entries) = (1/L)·Σₗ δ⁽ˡ⁾, the hidden errors "
-    "summed over the batch.",
-    numeric=_numgrad_b1,
+gradient_per_layer(
+    "grad_b{}",
+    (
+        "grad_b1(net, X, y): the true ∂E/∂b1 (m entries) = (1/L)·Σₗ δ⁽ˡ⁾, the hidden errors "
+        "summed over the batch.",
+        "grad_b2(net, X, y): the true ∂E/∂b2 = (1/L)·Σₗ (ŷ⁽ˡ⁾ − y⁽ˡ⁾), a number for one output.",
+    ),
+    _bias_gradient,
 )
-def _grad_b1(net: Value, X: Value, y: Value) -> np.ndarray:
-    return np.asarray(_bias_grads(net, X, y, False)[0], dtype=float).copy()
-
-
-@quantity(
-    "grad_b2",
-    "grad_b2(net, X, y): the true ∂E/∂b2 = (1/L)·Σₗ (ŷ⁽ˡ⁾ − y⁽ˡ⁾), a number for one output.",
-    numeric=_numgrad_b2,
-)
-def _grad_b2(net: Value, X: Value, y: Value) -> Value:
-    return _one_output(np.asarray(_bias_grads(net, X, y, False)[1], dtype=float))
 
 
 # --- sums over one axis -------------------------------------------------------------------------

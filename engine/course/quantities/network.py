@@ -3,6 +3,7 @@ of gradient descent, activations."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,12 +12,13 @@ from bptutor.engine.course.quantities.registry import (
     as_array,
     as_scalar,
     describe,
+    gradient_per_layer,
     number_or_array,
     quantity,
 )
 from bptutor.engine.nn.activations import get_activation
 from bptutor.engine.nn.gradcheck import numerical_gradients
-from bptutor.engine.nn.network import Network
+from bptutor.engine.nn.network import Gradients, Network
 
 # --- the notes' network -------------------------------------------------------------------------
 
@@ -100,46 +102,38 @@ def _cost(net: Value, X: Value, y: Value) -> float:
     return float(n.cost(XX, _targets(y, XX.shape[0])))
 
 
-def _numgrads(net: Value, X: Value, y: Value) -> Any:
-    n = _net(net)
-    XX, _ = _batch(X)
-    return numerical_gradients(n.copy(), XX, _targets(y, XX.shape[0]))
+def _gradients(n: Network, XX: np.ndarray, t: np.ndarray, numeric: bool) -> Gradients:
+    """The network's gradients on a batch: by backpropagation, or by central differences on a
+    copy (the twin `lessons check` compares with; the learner's network is never nudged)."""
+    return numerical_gradients(n.copy(), XX, t) if numeric else n.gradients(XX, t)
 
 
-def _numgrad_W1(net: Value, X: Value, y: Value) -> np.ndarray:
-    return np.asarray(_numgrads(net, X, y).W1, dtype=float)
+def _weight_gradient(layer: int, numeric: bool) -> Callable[[Value, Value, Value], np.ndarray]:
+    """∂E/∂W1 (layer 0) or ∂E/∂W2 (layer 1) of the notes' network as a quantity."""
+
+    def gradient(net: Value, X: Value, y: Value) -> np.ndarray:
+        n = _net(net)
+        XX, _ = _batch(X)
+        grads = _gradients(n, XX, _targets(y, XX.shape[0]), numeric)
+        return np.asarray(grads.weights[layer], dtype=float)
+
+    return gradient
 
 
-def _numgrad_W2(net: Value, X: Value, y: Value) -> np.ndarray:
-    return np.asarray(_numgrads(net, X, y).W2, dtype=float)
-
-
-def _grads(net: Value, X: Value, y: Value) -> Any:
-    n = _net(net)
-    XX, _ = _batch(X)
-    return n.gradients(XX, _targets(y, XX.shape[0]))
-
-
-@quantity(
-    "grad_W1",
-    "grad_W1(net, X, y): the true ∂E/∂W1, an m×n matrix.",
-    numeric=_numgrad_W1,
+gradient_per_layer(
+    "grad_W{}",
+    (
+        "grad_W1(net, X, y): the true ∂E/∂W1, an m×n matrix.",
+        "grad_W2(net, X, y): the true ∂E/∂W2, a 1×m matrix (the notes' (20) is its negative).",
+    ),
+    _weight_gradient,
 )
-def _grad_W1(net: Value, X: Value, y: Value) -> np.ndarray:
-    return np.asarray(_grads(net, X, y).W1, dtype=float)
-
-
-@quantity(
-    "grad_W2",
-    "grad_W2(net, X, y): the true ∂E/∂W2, a 1×m matrix (the notes' (20) is its negative).",
-    numeric=_numgrad_W2,
+quantity("numgrad_W1", "numgrad_W1(net, X, y): ∂E/∂W1 by central differences.")(
+    _weight_gradient(0, numeric=True)
 )
-def _grad_W2(net: Value, X: Value, y: Value) -> np.ndarray:
-    return np.asarray(_grads(net, X, y).W2, dtype=float)
-
-
-quantity("numgrad_W1", "numgrad_W1(net, X, y): ∂E/∂W1 by central differences.")(_numgrad_W1)
-quantity("numgrad_W2", "numgrad_W2(net, X, y): ∂E/∂W2 by central differences.")(_numgrad_W2)
+quantity("numgrad_W2", "numgrad_W2(net, X, y): ∂E/∂W2 by central differences.")(
+    _weight_gradient(1, numeric=True)
+)
 
 
 @quantity("delta_out", "delta_out(net, X, y): the output error ŷ − y, per example.")
@@ -160,14 +154,19 @@ def _delta_hidden(net: Value, X: Value, y: Value) -> Value:
     return number_or_array(out[0] if single else out)
 
 
-@quantity("gd_step_W1", "gd_step_W1(net, X, y, lr): W1 − lr·∂E/∂W1 after one step.")
-def _gd_step_W1(net: Value, X: Value, y: Value, lr: Value) -> np.ndarray:
-    return np.asarray(_net(net).W1, dtype=float) - as_scalar(lr, "lr") * _grad_W1(net, X, y)
+def _gd_step(layer: int) -> Callable[[Value, Value, Value, Value], np.ndarray]:
+    """W1 or W2 after one step of gradient descent, as a quantity."""
+    grad = _weight_gradient(layer, numeric=False)
+
+    def gd_step(net: Value, X: Value, y: Value, lr: Value) -> np.ndarray:
+        weights = np.asarray(_net(net).weights[layer], dtype=float)
+        return weights - as_scalar(lr, "lr") * grad(net, X, y)
+
+    return gd_step
 
 
-@quantity("gd_step_W2", "gd_step_W2(net, X, y, lr): W2 − lr·∂E/∂W2 after one step.")
-def _gd_step_W2(net: Value, X: Value, y: Value, lr: Value) -> np.ndarray:
-    return np.asarray(_net(net).W2, dtype=float) - as_scalar(lr, "lr") * _grad_W2(net, X, y)
+quantity("gd_step_W1", "gd_step_W1(net, X, y, lr): W1 − lr·∂E/∂W1 after one step.")(_gd_step(0))
+quantity("gd_step_W2", "gd_step_W2(net, X, y, lr): W2 − lr·∂E/∂W2 after one step.")(_gd_step(1))
 
 
 def _act(name: Value) -> Any:

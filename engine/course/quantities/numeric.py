@@ -7,7 +7,7 @@ import numpy as np
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
-    as_index,
+    as_entry,
     as_matrix,
     as_scalar,
     evaluate_at,
@@ -69,5 +69,5 @@ def _relative_error(a: Value, b: Value) -> float:
 )
 def _perturb(A: Value, i: Value, j: Value, h: Value) -> np.ndarray:
     a = as_matrix(A).copy()
-    a[as_index(i, a.shape[0], "i"), as_index(j, a.shape[1], "j")] += as_scalar(h, "h")
+    a[as_entry(a, i, j)] += as_scalar(h, "h")
     return a

@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from bptutor.engine.course.quantities.network import _batch, _net
+from bptutor.engine.course.quantities.network import _batch, _gradients, _net
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
     as_whole,
+    gradient_per_layer,
     number_or_array,
     quantity,
 )
-from bptutor.engine.nn.gradcheck import numerical_gradients
 from bptutor.engine.nn.losses import log_softmax, softmax
 from bptutor.engine.nn.network import Network
 
@@ -177,10 +177,18 @@ def _net_delta_out(net: Value, X: Value, Y: Value) -> Value:
     return _rows(n.backward(XX, T).delta_out, single)
 
 
-def _delta_hidden_fd(net: Value, X: Value, Y: Value) -> Value:
-    n, XX, T, single = _net_data(net, X, Y)
-    if n.n_layers != 2:
+def _one_hidden_layer(
+    net: Value, X: Value, Y: Value
+) -> tuple[Network, np.ndarray, np.ndarray, bool]:
+    """As _net_data, for a network with exactly one hidden layer (the notes' shape)."""
+    data = _net_data(net, X, Y)
+    if data[0].n_layers != 2:
         raise ValueError("net_delta_hidden needs a network with one hidden layer")
+    return data
+
+
+def _delta_hidden_fd(net: Value, X: Value, Y: Value) -> Value:
+    n, XX, T, single = _one_hidden_layer(net, X, Y)
     W2, f = n.W2, n.hidden_activation.f
     z = n.forward(XX).z
     out = []
@@ -197,38 +205,28 @@ def _delta_hidden_fd(net: Value, X: Value, Y: Value) -> Value:
     numeric=_delta_hidden_fd,
 )
 def _net_delta_hidden(net: Value, X: Value, Y: Value) -> Value:
-    n, XX, T, single = _net_data(net, X, Y)
-    if n.n_layers != 2:
-        raise ValueError("net_delta_hidden needs a network with one hidden layer")
+    n, XX, T, single = _one_hidden_layer(net, X, Y)
     return _rows(n.backward(XX, T).delta_hidden, single)
 
 
-def _numgrad(net: Value, X: Value, Y: Value, layer: int) -> np.ndarray:
-    n, XX, T, _ = _net_data(net, X, Y)
-    return np.asarray(numerical_gradients(n.copy(), XX, T).weights[layer], dtype=float)
+def _weight_gradient(layer: int, numeric: bool) -> Callable[[Value, Value, Value], np.ndarray]:
+    """∂E/∂W1 (layer 0) or ∂E/∂W2 (layer 1) of a network with k outputs as a quantity."""
+
+    def gradient(net: Value, X: Value, y: Value) -> np.ndarray:
+        n, XX, T, _ = _net_data(net, X, y)
+        return np.asarray(_gradients(n, XX, T, numeric).weights[layer], dtype=float)
+
+    return gradient
 
 
-def _grad(net: Value, X: Value, Y: Value, layer: int) -> np.ndarray:
-    n, XX, T, _ = _net_data(net, X, Y)
-    return np.asarray(n.gradients(XX, T).weights[layer], dtype=float)
-
-
-@quantity(
-    "net_grad_W1",
-    "net_grad_W1(net, X, y): the true ∂E/∂W1 (m×n) of a network with k outputs.",
-    numeric=lambda net, X, y: _numgrad(net, X, y, 0),
+gradient_per_layer(
+    "net_grad_W{}",
+    (
+        "net_grad_W1(net, X, y): the true ∂E/∂W1 (m×n) of a network with k outputs.",
+        "net_grad_W2(net, X, y): the true ∂E/∂W2 (k×m) of a network with k outputs.",
+    ),
+    _weight_gradient,
 )
-def _net_grad_W1(net: Value, X: Value, y: Value) -> np.ndarray:
-    return _grad(net, X, y, 0)
-
-
-@quantity(
-    "net_grad_W2",
-    "net_grad_W2(net, X, y): the true ∂E/∂W2 (k×m) of a network with k outputs.",
-    numeric=lambda net, X, y: _numgrad(net, X, y, 1),
-)
-def _net_grad_W2(net: Value, X: Value, y: Value) -> np.ndarray:
-    return _grad(net, X, y, 1)
 
 
 @quantity(

@@ -8,7 +8,7 @@ them with. The quantities themselves live in the topic modules beside this one.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "Quantity",
     "Value",
     "as_array",
+    "as_entry",
     "as_function",
     "as_index",
     "as_matrix",
@@ -31,6 +32,8 @@ __all__ = [
     "describe",
     "describe_all",
     "evaluate_at",
+    "float_array_or_none",
+    "gradient_per_layer",
     "number_or_array",
     "one_var",
     "quantity",
@@ -102,17 +105,34 @@ def quantity(
     return register
 
 
+def gradient_per_layer(
+    name: str, docs: Sequence[str], gradient: Callable[[int, bool], Callable[..., Any]]
+) -> None:
+    """Register a gradient quantity per layer (grad_W1, grad_W2): `name` with {} for the 1-based
+    layer number, docs[i], gradient(i, False); gradient(i, True) is its finite-difference twin."""
+    for i, doc in enumerate(docs):
+        quantity(name.format(i + 1), doc, numeric=gradient(i, True))(gradient(i, False))
+
+
 # --- argument helpers ---------------------------------------------------------------------------
+
+
+def float_array_or_none(value: Value) -> np.ndarray | None:
+    """The value as a float array; None when it is not numbers (a string, an expression, a bool,
+    None, or what numpy cannot read as floats, such as a ragged list)."""
+    if isinstance(value, bool | str | Function) or value is None:
+        return None
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
 
 
 def as_array(value: Value, what: str = "argument") -> np.ndarray:
     """A float array, or a ValueError naming the argument."""
-    if isinstance(value, bool | str | Function) or value is None:
+    arr = float_array_or_none(value)
+    if arr is None:
         raise ValueError(f"{what} must be a number or an array, got {describe(value)}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number or an array, got {describe(value)}") from None
     return arr
 
 
@@ -143,6 +163,11 @@ def as_index(i: Value, n: int, what: str) -> int:
     if k != int(k) or not 1 <= k <= n:
         raise ValueError(f"{what} must be a whole number from 1 to {n} (indices are 1-based)")
     return int(k) - 1
+
+
+def as_entry(a: np.ndarray, i: Value, j: Value) -> tuple[int, int]:
+    """Where the 1-based entry (i, j) of the matrix a is, 0-based (the maths counts from 1)."""
+    return as_index(i, a.shape[0], "i"), as_index(j, a.shape[1], "j")
 
 
 def describe(value: Value) -> str:
