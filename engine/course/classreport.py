@@ -24,6 +24,7 @@ from typing import Any
 
 from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.model import Course, ExerciseError, Lesson, Step
+from bptutor.engine.course.posix import pwd
 from bptutor.engine.course.progress_file import FILE_NAME, MAX_FILE_BYTES, pending_changes
 from bptutor.engine.course.progress_format import (
     bounded_int,
@@ -33,11 +34,6 @@ from bptutor.engine.course.progress_format import (
     time_key,
 )
 from bptutor.engine.course.safefile import read_regular
-
-try:  # POSIX: a data directory's owner names the learner
-    import pwd
-except ImportError:  # pragma: no cover - Windows
-    pwd = None  # type: ignore[assignment]
 
 __all__ = [
     "ClassReport",

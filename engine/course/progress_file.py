@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bptutor.engine.course.posix import fcntl
 from bptutor.engine.course.progress_format import (
     FORMAT_VERSION,
     Damaged,
@@ -41,11 +42,6 @@ from bptutor.engine.course.progress_format import (
 )
 from bptutor.engine.course.progress_journal import Journal, Leftover, leftovers
 from bptutor.engine.course.safefile import NotRegular, TooLarge, read_regular
-
-try:  # POSIX; elsewhere saves merge without a lock (docs/api.md)
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["FILE_NAME", "LOCK_NAME", "ProgressFile", "fresh_record", "pending_changes"]
 

@@ -30,10 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-try:  # POSIX; elsewhere there is no journal (saves stay synchronous)
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from bptutor.engine.course.posix import fcntl  # None: no journal, saves stay synchronous
 
 __all__ = [
     "JOURNAL_PREFIX",

@@ -116,7 +116,7 @@ def test_two_real_processes_lose_nothing(tmp_path: Path) -> None:
 
 
 def test_without_fcntl_saves_still_merge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(progress_module, "fcntl", None)
+    monkeypatch.setattr(progress_module, "fcntl", None)  # as on Windows
     one, two = ProgressStore(tmp_path), ProgressStore(tmp_path)
     one.record_attempt("l1", "a", "1", "correct")
     two.record_attempt("l2", "b", "2", "correct")
