@@ -429,4 +429,11 @@ def load_course(path: Path | str | None = None, *, validate: bool | None = None)
             continue
         lessons.append(lesson)
         warnings.extend(lesson.warnings)
-    return Course(index.title, tuple(lessons), tuple(errors), index.folder, tuple(warnings))
+    return Course(
+        index.title,
+        tuple(lessons),
+        tuple(errors),
+        index.folder,
+        tuple(warnings),
+        parts=index.parts,
+    )

@@ -225,6 +225,14 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class CoursePart:
+    """A run of lessons with a heading on the course map (index.toml's `parts`)."""
+
+    title: str
+    files: tuple[Path, ...]  # the part's lesson files, as index.toml lists them
+
+
+@dataclass(frozen=True)
 class Course:
     title: str
     lessons: tuple[Lesson, ...]
@@ -232,6 +240,19 @@ class Course:
     source: Path | None = None
     warnings: tuple[str, ...] = ()
     """The index's and every loaded lesson's warnings; `lessons check` reports them."""
+    parts: tuple[CoursePart, ...] = ()
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+    def part_headings(self) -> dict[int, str]:
+        """Lesson index → the title of the part that starts there: the map's dividers. By
+        file, so a part whose first lesson could not be loaded still starts at its next one."""
+        headings: dict[int, str] = {}
+        previous = None
+        for index, lesson in enumerate(self.lessons):
+            part = next((p for p in self.parts if lesson.source in p.files), None)
+            if part is not None and part is not previous:
+                headings[index] = part.title
+            previous = part
+        return headings

@@ -27,6 +27,7 @@ from bptutor.engine.course.model import (
     MAX_FILE_BYTES,
     MAX_NESTING,
     Course,
+    CoursePart,
     ExerciseSpec,
     Lesson,
     LessonError,
@@ -197,7 +198,7 @@ def _control_warning(label: str, top: Any, path: tuple[str | int, ...], value: s
 
 @dataclass(frozen=True)
 class CourseIndex:
-    """What index.toml says: the course's title and its lesson files in order."""
+    """What index.toml says: the course's title, its lesson files in order and its parts."""
 
     folder: Path
     title: str = ""
@@ -205,6 +206,7 @@ class CourseIndex:
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # control characters shown as ^X
     version: int = FORMAT_VERSION  # the lesson format its files are written in
+    parts: tuple[CoursePart, ...] = ()
 
 
 def read_index(path: Path | str | None = None) -> CourseIndex:
@@ -223,13 +225,13 @@ def read_index(path: Path | str | None = None) -> CourseIndex:
             message += " (a course needs an index.toml)"
         return CourseIndex(folder, errors=(message,))
     warnings = tuple(show_controls(data, where, data))
-    unknown = [key for key in data if key not in ("format_version", "title", "lessons")]
+    unknown = [key for key in data if key not in ("format_version", "title", "lessons", "parts")]
     if unknown:
         return CourseIndex(
             folder,
             errors=(
                 f'{where}: unknown key "{unknown[0]}" (expected one of: format_version, title, '
-                "lessons)",
+                "lessons, parts)",
             ),
         )
     version = data.get("format_version")
@@ -267,7 +269,44 @@ def read_index(path: Path | str | None = None) -> CourseIndex:
             errors.append(f'{where}: lessons lists "{name}" twice')
         else:
             found.append(folder / file_name)
-    return CourseIndex(folder, title, tuple(found), tuple(errors), warnings, version)
+    parts: tuple[CoursePart, ...] = ()
+    try:
+        parts = _read_parts(data.get("parts", []), folder, found, where)
+    except ValueError as exc:  # the lessons still load, without headings on the map
+        errors.append(str(exc))
+    return CourseIndex(folder, title, tuple(found), tuple(errors), warnings, version, parts)
+
+
+def _read_parts(raw: Any, folder: Path, files: list[Path], where: str) -> tuple[CoursePart, ...]:
+    """index.toml's optional `parts`: a heading before a run of lessons, each part running
+    from its `first` lesson to the next part's. Lessons before the first part have none."""
+    example = '[{ title = "Beyond the notes", first = "14_activations" }]'
+    if not isinstance(raw, list) or not all(isinstance(p, dict) for p in raw):
+        raise ValueError(f"{where}: parts must be a list of tables like {example}")
+    starts: list[int] = []
+    titles: list[str] = []
+    for i, part in enumerate(raw, 1):
+        key = f"{where}: parts[{i}]"
+        unknown = [k for k in part if k not in ("title", "first")]
+        if unknown:
+            raise ValueError(f'{key}: unknown key "{unknown[0]}" (expected title, first)')
+        title, first = part.get("title"), part.get("first")
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError(f"{key}.title must be a non-empty string (the map's heading)")
+        if not isinstance(first, str):
+            raise ValueError(f"{key}.first must be a string: the file name of its first lesson")
+        path = folder / (first if first.endswith(".toml") else f"{first}.toml")
+        if path not in files:
+            raise ValueError(f'{key}.first "{excerpt(first)}" is not one of the lessons')
+        start = files.index(path)
+        if starts and start <= starts[-1]:
+            raise ValueError(f'{key}.first "{excerpt(first)}" must come after the part before')
+        starts.append(start)
+        titles.append(title.strip())
+    bounds = [*starts, len(files)]  # part i runs from bounds[i] up to the next part's first
+    return tuple(
+        CoursePart(title, tuple(files[bounds[i] : bounds[i + 1]])) for i, title in enumerate(titles)
+    )
 
 
 def read_outline(path: Path | str | None = None) -> Course:
@@ -278,7 +317,7 @@ def read_outline(path: Path | str | None = None) -> Course:
     stamp = _stamp(index)
     cached = _cached_outline(index, stamp)
     if cached is not None:
-        return Course(index.title, cached, (), index.folder)
+        return Course(index.title, cached, (), index.folder, parts=index.parts)
     lessons: list[Lesson] = []
     for lesson_file in index.files:
         try:
@@ -290,7 +329,7 @@ def read_outline(path: Path | str | None = None) -> Course:
         if lesson is not None and all(other.id != lesson.id for other in lessons):
             lessons.append(lesson)
     _store_outline(index, stamp, lessons)
-    return Course(index.title, tuple(lessons), (), index.folder)
+    return Course(index.title, tuple(lessons), (), index.folder, parts=index.parts)
 
 
 # --- the outline cache ---------------------------------------------------------------------

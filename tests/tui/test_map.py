@@ -74,3 +74,87 @@ async def test_the_current_lesson_is_in_view_in_a_long_course(
         await pilot.press("end")
         await pilot.pause()
         assert in_the_list(app, LESSONS)
+
+
+# --- parts: the heading between the notes and "beyond the notes" -------------------------------
+
+
+def highlighted_id(app: BptutorApp) -> str | None:
+    option = app.screen.query_one("#lessons", OptionList).highlighted_option
+    return option.id if option is not None else None
+
+
+def heading_lines(app: BptutorApp) -> list[int]:
+    """The rows of the screen that show the part heading inside the list's box."""
+    return [
+        i
+        for i, line in enumerate(screen_lines(app))
+        if line.startswith("│") and "── Beyond the notes ──" in line
+    ]
+
+
+async def test_the_part_heading_sits_between_the_notes_and_beyond(data_dir: Path) -> None:
+    course = course_for(None)
+    ids = [lesson.id for lesson in course.lessons]
+    first = ids.index("activations")  # index.toml's part starts there
+    store = ProgressStore(data_dir)
+    store.mark_welcomed()
+    app = BptutorApp(course, store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        lines = screen_lines(app)
+        [at] = heading_lines(app)  # on the first frame at 80×24, once
+        assert f"{first}. {course.lessons[first - 1].title}" in lines[at - 1]
+        assert f"{first + 1}. {course.lessons[first].title}" in lines[at + 1]
+        assert max(len(line) for line in lines) <= SIZE[0]
+        # the cursor keys pass over the heading, both ways
+        for _ in range(first - 1):
+            await pilot.press("down")
+        await pilot.pause()
+        assert highlighted_id(app) == ids[first - 1]
+        await pilot.press("down")
+        await pilot.pause()
+        assert highlighted_id(app) == "activations"
+        assert "Activation derivatives" in str(app.screen.query_one("#lesson-info").render())
+        await pilot.press("up")
+        await pilot.pause()
+        assert highlighted_id(app) == ids[first - 1]
+        for key in ("pagedown", "pagedown", "pageup", "end", "home"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert highlighted_id(app) is not None, key  # never resting on the heading
+        assert highlighted_id(app) == ids[0]
+        await pilot.press("end")
+        await pilot.pause()
+        assert highlighted_id(app) == ids[-1] and heading_lines(app)  # scrolled: still shown
+        # Enter opens the highlighted lesson, not the one a heading shifted it to
+        await pilot.press("up")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == ids[-2]
+
+
+async def test_continue_past_the_heading_highlights_and_opens_its_lesson(data_dir: Path) -> None:
+    course = course_for(None)
+    ids = [lesson.id for lesson in course.lessons]
+    lesson = course.lessons[ids.index("graphs")]  # two lessons into the second part
+    store = ProgressStore(data_dir)
+    store.mark_welcomed()
+    store.mark_seen(lesson.id, lesson.steps[1].id)
+    app = BptutorApp(course, store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert highlighted_id(app) == "graphs"
+        row = f"{ids.index('graphs') + 1}. {lesson.title}"
+        assert any(line.startswith("│") and row in line for line in screen_lines(app))
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == "graphs" and app.screen.step_index == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CourseMapScreen)
+        assert highlighted_id(app) == "graphs"

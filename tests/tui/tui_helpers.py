@@ -128,7 +128,8 @@ async def open_target(
     """From the map, open the target's lesson (default: the first typed exercise) and walk
     to its step with ctrl+n."""
     target = target or first_typed_step(app.course)
-    app.screen.query_one("#lessons", OptionList).highlighted = target.lesson_index
+    options = app.screen.query_one("#lessons", OptionList)
+    options.highlighted = options.get_option_index(target.lesson.id)  # headings sit between
     await pilot.press("enter")
     await pilot.pause()
     screen = app.screen

@@ -40,6 +40,15 @@ def lesson_row(number: int, summary: LessonSummary, title_width: int = 42) -> Te
     return row
 
 
+def part_row(title: str, width: int) -> Text:
+    """The heading before a part's first lesson, a rule across the list's width."""
+    row = Text()
+    row.append("── ", style="dim")
+    row.append(title, style="bold")
+    row.append(" " + "─" * max(2, width - len(title) - 4), style="dim")
+    return row
+
+
 class CourseMapScreen(Screen[None]):
     """Lessons with their state; Enter opens one at its first unsolved step."""
 
@@ -59,6 +68,10 @@ class CourseMapScreen(Screen[None]):
 
     _pending: tuple[str, int] | None = None
     """A lesson (id, step) the learner opened while the full course was still loading."""
+
+    _rows: tuple[int | None, ...] = ()
+    """The list's options in order: a lesson's index in the course, or None for a part's
+    heading (a disabled option, which the cursor keys pass over)."""
 
     def compose(self) -> ComposeResult:
         title = self.tutor.course.title or "bptutor"
@@ -96,22 +109,34 @@ class CourseMapScreen(Screen[None]):
 
     # ------------------------------------------------------------------------- content
     def refresh_lessons(self, highlight: int | None = None) -> None:
+        """List the lessons, with a heading before each part; `highlight` is a lesson index
+        (None: the lesson highlighted now stays so)."""
         lessons = self.tutor.course.lessons
         options = self.query_one("#lessons", OptionList)
-        keep = options.highlighted if highlight is None else highlight
+        keep = self._lesson_at(options.highlighted) if highlight is None else highlight
         options.clear_options()
         if not lessons:
             loading = not self.tutor.course_loaded
             note = "Loading the lessons…" if loading else "No lessons could be loaded."
+            self._rows = (None,)
             options.add_option(Option(note, disabled=True))
         else:
             store = self.tutor.store
             width = max(12, self.app.size.width - ROW_FIXED - ROW_CHROME)
-            options.add_options(
-                Option(lesson_row(i + 1, store.summarize(lesson), width), id=lesson.id)
-                for i, lesson in enumerate(lessons)
-            )
-            options.highlighted = min(keep or 0, len(lessons) - 1)
+            headings = self.tutor.course.part_headings()
+            rows: list[int | None] = []
+            items: list[Option] = []
+            for i, lesson in enumerate(lessons):
+                if i in headings:
+                    rows.append(None)
+                    items.append(Option(part_row(headings[i], width + ROW_FIXED), disabled=True))
+                rows.append(i)
+                items.append(
+                    Option(lesson_row(i + 1, store.summarize(lesson), width), id=lesson.id)
+                )
+            self._rows = tuple(rows)
+            options.add_options(items)
+            options.highlighted = self._option_of(min(keep or 0, len(lessons) - 1))
         # what the last column counts, on the list's bottom border under that column
         options.border_subtitle = "exercises solved" if lessons else ""
         options.focus()
@@ -121,6 +146,14 @@ class CourseMapScreen(Screen[None]):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._update_info()
 
+    def _lesson_at(self, option: int | None) -> int | None:
+        """The lesson index of the list's option `option` (None for a heading or nothing)."""
+        return self._rows[option] if option is not None and option < len(self._rows) else None
+
+    def _option_of(self, lesson: int) -> int:
+        """The list's option that shows lesson `lesson` (a lesson index in the course)."""
+        return self._rows.index(lesson)
+
     @property
     def _highlighted_id(self) -> str | None:
         """The id of the lesson the list highlights (its options carry the lesson ids)."""
@@ -129,7 +162,7 @@ class CourseMapScreen(Screen[None]):
         return options.get_option_at_index(index).id if index is not None else None
 
     def _highlighted_lesson(self) -> Lesson | None:
-        index = self.query_one("#lessons", OptionList).highlighted
+        index = self._lesson_at(self.query_one("#lessons", OptionList).highlighted)
         lessons = self.tutor.course.lessons
         if index is None or not lessons or index >= len(lessons):
             return None
@@ -219,14 +252,15 @@ class CourseMapScreen(Screen[None]):
         self.app.push_screen(LessonScreen(lesson, step))
 
     def action_open_lesson(self) -> None:
-        index = self.query_one("#lessons", OptionList).highlighted
+        index = self._lesson_at(self.query_one("#lessons", OptionList).highlighted)
         if index is not None and self.tutor.course.lessons:
             self.open_lesson(index)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Mouse clicks select too."""
-        if self.tutor.course.lessons:
-            self.open_lesson(event.option_index)
+        index = self._lesson_at(event.option_index)
+        if index is not None and self.tutor.course.lessons:
+            self.open_lesson(index)
 
     def action_continue(self) -> None:
         if self._course_done():  # nothing left to continue: say so instead of reopening one
@@ -239,7 +273,7 @@ class CourseMapScreen(Screen[None]):
             return
         index, step = self._continue_target()
         if index is not None:
-            self.query_one("#lessons", OptionList).highlighted = index
+            self.query_one("#lessons", OptionList).highlighted = self._option_of(index)
             self.open_lesson(index, step)
 
     def action_review(self) -> None:

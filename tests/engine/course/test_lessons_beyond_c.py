@@ -280,8 +280,16 @@ def test_vanishing_bound_is_a_power_of_four(course) -> None:
     for seed in SEEDS:
         inst = drawn(lesson, "bound", seed)
         k = int(inst.params["k"])
-        assert inst.integer
-        assert_right_and_named(inst, 4**k, {"added": 4 * k, "one half": 2**k})
+        assert not inst.integer  # a factor, not a count: 1/4ᵏ is named, not "not whole"
+        assert_right_and_named(
+            inst, 4**k, {"added": 4 * k, "one half": 2**k, "reciprocal": 0.25**k}
+        )
+        # as a learner types it: the multiplier (¼)ᵏ instead of top ÷ bottom
+        for typed in (f"1/{4**k}", f"(1/4)^{k}"):
+            verdict = inst.check(typed)
+            assert verdict.mistake == "reciprocal", (seed, typed, verdict.message)
+            assert "count" not in verdict.message and "reciprocal" in verdict.message
+        assert inst.check("0").mistake != "reciprocal"  # 0 is no reciprocal of 4ᵏ
 
 
 def test_vanishing_norms_are_the_first_gradient_of_the_train_step_network(course) -> None:
