@@ -129,7 +129,13 @@ class DrawnStep:
         if self.kind == "graph":
             assert self.graph is not None
             return grade_backward(
-                answer, self.graph, self.asked, self.graph_values, rtol=self.rtol, atol=self.atol
+                answer,
+                self.graph,
+                self.asked,
+                self.graph_values,
+                rtol=self.rtol,
+                atol=self.atol,
+                mistakes=self.mistakes,
             )
         if self.kind == "code":
             assert self.code is not None
@@ -404,7 +410,9 @@ def _graph_fields(ex: ExerciseSpec, env: dict[str, Value]) -> tuple[dict[str, An
         "asked": tuple(asked),
         "expected": expected,
         "expected_shape": expected.shape,
-        "mistakes": graph_slips(graph, tuple(asked), values, rtol, atol),
+        # the lesson's own, then the slips the graph implies (one node off each)
+        "mistakes": _declared_mistakes(ex, env, expected)
+        + graph_slips(graph, tuple(asked), values, rtol, atol),
         "solution": plain_array(expected),
         "rtol": rtol,
         "atol": atol,
@@ -430,6 +438,23 @@ def _numeric_fields(
             f"exercise.shape is {list(ex.shape)} but the engine's answer "
             f'"{ex.answer}" has shape {list(expected.shape)}'
         )
+    is_array = isinstance(expected, np.ndarray)
+    fields = {
+        "expected": expected,
+        "expected_shape": expected.shape if is_array else None,
+        "mistakes": _declared_mistakes(ex, env, expected),
+        "solution": plain_array(expected) if is_array else plain_number(expected),
+        "rtol": DEFAULT_RTOL if ex.rtol is None else ex.rtol,
+        "atol": DEFAULT_ATOL if ex.atol is None else ex.atol,
+        "integer": ex.integer,
+    }
+    return fields, expected
+
+
+def _declared_mistakes(
+    ex: ExerciseSpec, env: dict[str, Value], expected: float | np.ndarray
+) -> tuple[Mistake, ...]:
+    """The lesson's declared mistakes, computed (`answer` names the engine's answer)."""
     mistakes = []
     menv = {**env, "answer": expected}
     for i, (m, message) in enumerate(zip(ex.mistakes, _mistake_messages(ex, env), strict=True), 1):
@@ -442,18 +467,13 @@ def _numeric_fields(
             if value.size != 1:
                 raise ExerciseError(f'{key} = "{m.answer}" must be a single number')
             value = float(value.reshape(()))
+        elif ex.kind == "graph" and value.shape != np.shape(expected):
+            raise ExerciseError(
+                f'{key} = "{m.answer}" must be a vector of {np.size(expected)} numbers, one per '
+                "asked node, like the answer"
+            )
         mistakes.append(Mistake(name=m.name, expected=value, message=message))
-    is_array = isinstance(expected, np.ndarray)
-    fields = {
-        "expected": expected,
-        "expected_shape": expected.shape if is_array else None,
-        "mistakes": tuple(mistakes),
-        "solution": plain_array(expected) if is_array else plain_number(expected),
-        "rtol": DEFAULT_RTOL if ex.rtol is None else ex.rtol,
-        "atol": DEFAULT_ATOL if ex.atol is None else ex.atol,
-        "integer": ex.integer,
-    }
-    return fields, expected
+    return tuple(mistakes)
 
 
 def _numeric(value: Value, kind: str) -> float | np.ndarray:

@@ -11,7 +11,7 @@ gradient without the local one, or a value used twice whose paths were not added
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,13 +172,16 @@ def grade_backward(
     *,
     rtol: float,
     atol: float,
+    mistakes: Sequence[Mistake] = (),
 ) -> Verdict:
-    """Grade the learner's ∂out/∂node for the asked nodes (a vector in that order)."""
+    """Grade the learner's ∂out/∂node for the asked nodes (a vector in that order). A whole
+    answer that is one of `mistakes` (the lesson's declared ones, graph_slips) is named as
+    such; otherwise the first entry off is explained from the graph."""
     grads = graph.backward(values)
     expected = np.array([grads[n] for n in asked])
-    verdict = check_array(answer, expected, rtol=rtol, atol=atol)
-    if verdict.status != "incorrect" or not verdict.wrong_entries:
-        return verdict  # right, unreadable, or the wrong number of entries: said already
+    verdict = check_array(answer, expected, rtol=rtol, atol=atol, mistakes=mistakes)
+    if verdict.status != "incorrect" or not verdict.wrong_entries or verdict.mistake:
+        return verdict  # right, unreadable, the wrong length, or a known slip: said already
     try:
         got = np.asarray(parse_array(answer, variables=()).evaluate({}), dtype=float).reshape(-1)
     except (ParseError, ValueError):  # pragma: no cover - check_array read it just now

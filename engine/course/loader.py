@@ -58,7 +58,7 @@ _KIND_KEYS: dict[str, tuple[str, ...]] = {
     "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
     "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
     "choice": ("options", "correct", "feedback", "shuffle"),
-    "graph": ("inputs", "nodes", "ask", "rtol", "atol"),
+    "graph": ("inputs", "nodes", "ask", "rtol", "atol", "mistakes"),
     "train": (
         "dataset",
         "hidden",
@@ -289,6 +289,7 @@ def _read_graph(r: Reader, table: dict[str, Any], prompt: str | None) -> Exercis
         inputs=inputs,
         nodes=tuple(nodes),
         ask=ask,
+        mistakes=_read_mistakes(r, table.get("mistakes", []), "graph"),
         **_read_tolerances(r, table),
     )
 
@@ -303,7 +304,7 @@ def _read_mistakes(r: Reader, table: Any, kind: str) -> tuple[MistakeSpec, ...]:
         answer = r.string(m, "answer", f"{key}.")
         assert answer is not None
         call = None
-        if kind in ("value", "vector", "matrix"):
+        if kind in ("value", "vector", "matrix", "graph"):
             call = r.computation(answer, f"{key}.answer")
         out.append(MistakeSpec(name, answer, message, call))
     return tuple(out)

@@ -177,7 +177,10 @@ def _outputs_answers(step_id: str, p: dict) -> Answers:
             slips = {"first output only": first, "second output only": second, "sign": -u}
             return [first + second], slips
         case "hidden-error":
-            return [dh], {"no f′": u, "f for f′": u * a, "sign": -dh}
+            dot = float(u @ (a * (1 - a)))  # a dot product where ∘ belongs
+            slips = {"no f′": u, "f for f′": u * a, "sign": -dh}
+            slips |= {"dot product": np.full(len(dh), dot), "dot product, one number": [dot]}
+            return [dh], slips
         case "grad-w2":
             g = np.outer(d, a)
             return [g], {"transposed": np.outer(a, d), "sign": -g, "z for a": np.outer(d, z)}
@@ -255,6 +258,7 @@ def _softmax_answers(step_id: str, p: dict) -> Answers:
                 "elementwise": np.diag(s * (1 - s)),
                 "no diagonal term": -np.outer(s, s),
                 "sign": -J,
+                "off-diagonal sign": np.where(np.eye(3) == 1, J, -J),
             }
             return [J], slips
         case "delta-out":

@@ -83,6 +83,19 @@ def test_15_forward_with_w1_transposed(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_17_linear_graph_with_w_for_w_transposed(seed: int) -> None:
+    """A graph step with a declared mistake: ∂f/∂x computed as W·g instead of Wᵀ·g (the
+    asked order is z2, z1, x2, x1)."""
+    inst = drawn("vjp", "linear-graph", seed)
+    p = {k: float(inst.params[k]) for k in ("w11", "w12", "w21", "w22", "g1", "g2")}
+    W = np.array([[p["w11"], p["w12"]], [p["w21"], p["w22"]]])
+    g = np.array([p["g1"], p["g2"]])
+    right, slip = W.T @ g, W @ g
+    assert inst.check(typed([g[1], g[0], right[1], right[0]])).correct
+    assert_named(inst, [g[1], g[0], slip[1], slip[0]], "W·g for Wᵀg", "Wᵀ")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_17_elementwise_vjp_without_the_slope(seed: int) -> None:
     """∂E/∂z = g ∘ f′(z) with the f′ forgotten: g as it arrived."""
     inst = drawn("vjp", "elementwise-vjp", seed)
