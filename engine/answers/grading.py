@@ -127,8 +127,20 @@ class _Reading:
         return f"{message} Note: this was read as {_and(reads)}; {self.warning}."
 
 
-def _shown(tree: Expr | ArrayExpr, notes: list[Ambiguity]) -> _Reading:
-    return _Reading(tree.to_unicode([a.grouped for a in notes]), tuple(notes))
+_Tree = TypeVar("_Tree", Expr, ArrayExpr)
+
+
+def _read(
+    parser: Callable[..., _Tree], answer: str, variables: Iterable[str]
+) -> tuple[_Tree, _Reading] | str:
+    """The answer read by `parser` (parse or parse_array) and how it was read (shown with the
+    groupings it chose), or why it cannot be read, as a sentence."""
+    notes: list[Ambiguity] = []
+    try:
+        tree = parser(answer, variables, notes=notes)
+    except ParseError as exc:
+        return _unreadable(exc)
+    return tree, _Reading(tree.to_unicode([a.grouped for a in notes]), tuple(notes))
 
 
 def _close(a: ArrayLike, b: ArrayLike, rtol: float, atol: float) -> NDArray[np.bool_]:
@@ -209,12 +221,11 @@ def _read_number(answer: str) -> tuple[float, _Reading] | str:
     """(value, how it was read), or why it is not a number."""
     if not isinstance(answer, str):
         return "Type a number."
-    notes: list[Ambiguity] = []
-    try:
-        e = parse(answer, variables=(), notes=notes)
-    except ParseError as exc:
-        return _unreadable(exc)
-    return float(e.evaluate({})), _shown(e, notes)
+    parsed = _read(parse, answer, ())
+    if isinstance(parsed, str):
+        return parsed
+    e, reading = parsed
+    return float(e.evaluate({})), reading
 
 
 @_checked
@@ -308,13 +319,11 @@ def check_array(
     """Grade a vector or matrix: shape first, then entry by entry (wrong_entries 0-based)."""
     if not isinstance(answer, str):
         return _invalid("Type a vector or matrix, like [1, 2; 3, 4].")
-    notes: list[Ambiguity] = []
-    try:
-        arr = parse_array(answer, variables=(), notes=notes)
-    except ParseError as exc:
-        return _invalid(_unreadable(exc))
+    parsed = _read(parse_array, answer, ())
+    if isinstance(parsed, str):
+        return _invalid(parsed)
+    arr, reading = parsed
     got = arr.evaluate({})
-    reading = _shown(arr, notes)
     read = reading.shown
     if not np.all(np.isfinite(got)):
         return _invalid("Some entries are not finite numbers.", read)
@@ -431,12 +440,10 @@ def check_expression(
     names = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
     if not isinstance(answer, str):
         return _invalid("Type an expression.")
-    notes: list[Ambiguity] = []
-    try:
-        e = parse(answer, variables=names, notes=notes)
-    except ParseError as exc:
-        return _invalid(_unreadable(exc))
-    reading = _shown(e, notes)
+    parsed = _read(parse, answer, names)
+    if isinstance(parsed, str):
+        return _invalid(parsed)
+    e, reading = parsed
     read = reading.shown
     ref = expected if isinstance(expected, Expr) else parse(expected, variables=names)
     env = _points(names, point)
@@ -546,21 +553,19 @@ def preview(
     """How the answer is read so far (never graded): Preview(read_as=…) or Preview(problem=…)."""
     if not isinstance(answer, str) or not answer.strip():
         return Preview(problem="Type an answer.")
-    notes: list[Ambiguity] = []
     if kind == "number":
-        got = _read_number(answer)
-        if isinstance(got, str):
-            return Preview(problem=got)
-        value, reading = got
+        number = _read_number(answer)
+        if isinstance(number, str):
+            return Preview(problem=number)
+        value, reading = number
         if not np.isfinite(value):
             return Preview(problem=f"{reading.shown} is not a finite number.")
         return Preview(read_as=reading.shown, warning=reading.warning)
-    try:
-        if kind == "array":
-            arr = parse_array(answer, variables=(), notes=notes)
-            reading = _shown(arr, notes)
-        else:
-            reading = _shown(parse(answer, variables=list(variables), notes=notes), notes)
-    except ParseError as exc:
-        return Preview(problem=_unreadable(exc))
+    if kind == "array":
+        parsed: tuple[Expr | ArrayExpr, _Reading] | str = _read(parse_array, answer, ())
+    else:  # list(): None is refused, not read as "any name is a variable"
+        parsed = _read(parse, answer, list(variables))
+    if isinstance(parsed, str):
+        return Preview(problem=parsed)
+    reading = parsed[1]
     return Preview(read_as=reading.shown, warning=reading.warning)
