@@ -8,10 +8,14 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from bptutor.engine.answers.grading import check_array, check_expression, check_number, preview
 from bptutor.engine.answers.parser import parse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "engine" / "answers"))
+from hostile_answers import HOSTILE  # the corpus the tests check too
 
 ORDINARY = [
     "x*e^y",
@@ -37,23 +41,6 @@ ORDINARY = [
     "[1, 2; 3, 4]",
     "[[1,2],[3,4]]",
     "[1 2; 3 4]",
-]
-HOSTILE = [
-    "9^9^9^9",
-    "(" * 10000 + "x" + ")" * 10000,
-    "x" * 100_000,
-    "(" * 55 + "x" + ")" * 55,
-    "-" * 1900 + "x",
-    "+".join(["x"] * 999),
-    "*".join(["exp(x)"] * 280),
-    "x\x00y",
-    "😀" * 500,
-    "__import__('os').system('echo pwned')",
-    "exp(exp(exp(exp(exp(x)))))",
-    "[" * 1000,
-    "[" + ", ".join(["1e308"] * 300) + "]",
-    "x^x^x^x^x^x^x^x^x^x",
-    "xy" * 900,
 ]
 EXPECTED = parse("x*exp(y)", ["x", "y"])  # the engine's tree, parsed once as the course does
 CHECKERS = {

@@ -87,6 +87,13 @@ class TrainDefault:
         return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _output_option(
+    command: argparse.ArgumentParser, help: str = "write to FILE (default: stdout)"
+) -> None:
+    """--output/-o FILE: where a command that writes a report or an export puts it."""
+    command.add_argument("--output", "-o", type=Path, metavar="FILE", help=help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bptutor",
@@ -243,13 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="the learner's name in an export (default: your user name)",
     )
-    progress.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        metavar="FILE",
-        help="write the export to FILE (default: stdout)",
-    )
+    _output_option(progress, "write the export to FILE (default: stdout)")
 
     train = sub.add_parser(
         "train", help="train the notes' network on a small data set and watch the loss fall"
@@ -281,9 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--format", choices=["text", "csv", "json"], default="text", help="default: text"
     )
-    report.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="write to FILE (default: stdout)"
-    )
+    _output_option(report)
     serve = sub.add_parser(
         "serve",
         help="serve bptutor to web browsers on this machine (each tab its own bptutor, "

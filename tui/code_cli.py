@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -24,12 +25,22 @@ from bptutor.engine.course.code_format import (
     write_starter,
 )
 from bptutor.engine.course.code_train import CodeTraining
-from bptutor.engine.course.exercise import draw
+from bptutor.engine.course.exercise import DrawnStep, draw
 from bptutor.engine.course.loader import load_course
-from bptutor.engine.course.model import Course, ExerciseError, Lesson, Step
+from bptutor.engine.course.model import Course, ExerciseError, ExerciseSpec, Lesson, Step
 from bptutor.engine.course.progress import ProgressStore
 
 EXIT_RIGHT, EXIT_WRONG, EXIT_CANNOT_RUN = 0, 1, 2
+# how a check (a Verdict's status) or a training run (a TrainOutcome's) ends: the words before
+# its message, and the exit status
+_ENDINGS = {
+    "correct": ("✓ Right.", EXIT_RIGHT),
+    "incorrect": ("✗ Not quite.", EXIT_WRONG),
+    "invalid": ("? Your code could not run.", EXIT_CANNOT_RUN),
+    "matched": ("✓ Matched.", EXIT_RIGHT),
+    "failed": ("? Your code could not train.", EXIT_CANNOT_RUN),
+}
+_THEY_PART = ("✗ They part.", EXIT_WRONG)  # a run that parted, diverged or was stopped
 
 
 def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -59,13 +70,28 @@ def _work_dir(args: argparse.Namespace) -> Path:
     return Path(given) if given is not None else default_work_dir(getattr(args, "data_dir", None))
 
 
-def code_steps(course: Course) -> list[tuple[Lesson, Step]]:
+def steps_with(course: Course, part: Callable[[ExerciseSpec], object]) -> list[tuple[Lesson, Step]]:
+    """The steps whose exercise has `part`: its code (a code exercise) or its gradients (a step
+    that trains with the learner's own backward)."""
     return [
         (lesson, step)
         for lesson in course.lessons
         for step in lesson.steps
-        if step.exercise is not None and step.exercise.code is not None
+        if step.exercise is not None and part(step.exercise) is not None
     ]
+
+
+def code_steps(course: Course) -> list[tuple[Lesson, Step]]:
+    return steps_with(course, lambda exercise: exercise.code)
+
+
+def _drawn(lesson: Lesson, step: Step, seed: int, command: str, err: TextIO) -> DrawnStep | None:
+    """The step drawn for `seed`, or None once err says why it cannot be."""
+    try:
+        return draw(lesson, step, seed)
+    except ExerciseError as exc:
+        print(f"bptutor code {command}: the step cannot be drawn: {exc}", file=err)
+        return None
 
 
 def find_step(course: Course, ident: str) -> tuple[Lesson, Step] | str:
@@ -134,35 +160,23 @@ def start(
 
 
 def check(lesson: Lesson, step: Step, file: Path, seed: int, out: TextIO, err: TextIO) -> int:
-    try:
-        inst = draw(lesson, step, seed)
-    except ExerciseError as exc:
-        print(f"bptutor code check: the step cannot be drawn: {exc}", file=err)
+    inst = _drawn(lesson, step, seed, "check", err)
+    if inst is None:
         return EXIT_CANNOT_RUN
     assert inst.code is not None
     verdict = inst.code.check(Path(file).expanduser().absolute())
-    if verdict.status == "correct":
-        print(f"✓ Right. {verdict.message}".rstrip(), file=out)
-        return EXIT_RIGHT
-    if verdict.status == "incorrect":
-        print(f"✗ Not quite. {verdict.message}", file=out)
-        return EXIT_WRONG
-    print(f"? Your code could not run. {verdict.message}", file=out)
-    return EXIT_CANNOT_RUN
+    return _end(verdict.status, verdict.message, out)
 
 
-def train_steps(course: Course) -> list[tuple[Lesson, Step]]:
-    """The steps that train with the learner's own backward."""
-    return [
-        (lesson, step)
-        for lesson in course.lessons
-        for step in lesson.steps
-        if step.exercise is not None and step.exercise.gradients is not None
-    ]
+def _end(status: str, message: str, out: TextIO) -> int:
+    """Print how a check or a run ended, and give its exit status."""
+    words, exit_status = _ENDINGS.get(status, _THEY_PART)
+    print(f"{words} {message}".rstrip(), file=out)  # a right answer may have no message
+    return exit_status
 
 
 def train(course: Course, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    steps = train_steps(course)
+    steps = steps_with(course, lambda exercise: exercise.gradients)
     ident = getattr(args, "train_step", None)
     found = [(les, s) for les, s in steps if ident is None or f"{les.id}/{s.id}" == ident]
     if not found:
@@ -179,10 +193,8 @@ def train(course: Course, args: argparse.Namespace, out: TextIO, err: TextIO) ->
         if value is not None and value < 1:
             print(f"bptutor code train: {name} must be at least 1; got {value}", file=err)
             return EXIT_CANNOT_RUN
-    try:
-        inst = draw(lesson, step, 0)  # the run does not depend on the learner's seed
-    except ExerciseError as exc:
-        print(f"bptutor code train: the step cannot be drawn: {exc}", file=err)
+    inst = _drawn(lesson, step, 0, "train", err)  # the run does not depend on the learner's seed
+    if inst is None:
         return EXIT_CANNOT_RUN
     gradients, config = inst.gradients, inst.train_config
     assert gradients is not None and config is not None
@@ -212,11 +224,4 @@ def train(course: Course, args: argparse.Namespace, out: TextIO, err: TextIO) ->
         print(
             f"{k:>{width},}  {run.history.view()[-1]:>14.8g}  {reference[k - 1]:>14.8g}", file=out
         )
-    if outcome.status == "matched":
-        print(f"✓ Matched. {outcome.message}", file=out)
-        return EXIT_RIGHT
-    if outcome.status == "failed":
-        print(f"? Your code could not train. {outcome.message}", file=out)
-        return EXIT_CANNOT_RUN
-    print(f"✗ They part. {outcome.message}", file=out)
-    return EXIT_WRONG
+    return _end(outcome.status, outcome.message, out)

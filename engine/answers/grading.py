@@ -8,8 +8,10 @@ in `verdict` and are importable from here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 from bptutor.engine.answers.parser import (
@@ -19,7 +21,7 @@ from bptutor.engine.answers.parser import (
     parse,
     parse_array,
 )
-from bptutor.engine.answers.tree import Expr, Var
+from bptutor.engine.answers.tree import ArrayExpr, Expr, Var
 from bptutor.engine.answers.verdict import (
     Mistake,
     Preview,
@@ -58,6 +60,31 @@ def _unreadable(exc: ParseError) -> str:
 def _failed(exc: Exception, what: str = "checked") -> str:
     """The one guard's message: a bug in grading reaches the learner as an uncounted answer."""
     return f"This answer could not be {what} ({type(exc).__name__})."
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _never_raises(on_error: Callable[[Exception], R]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The one guard of `check_*` and `preview`: numpy stays silent (nan/inf, no warnings), and
+    any exception, whatever the input, becomes `on_error(exc)`, so callers need no guard."""
+
+    def guard(grade: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(grade)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                with np.errstate(all="ignore"):
+                    return grade(*args, **kwargs)
+            except Exception as exc:  # never crash on any input
+                return on_error(exc)
+
+        return guarded
+
+    return guard
+
+
+_checked = _never_raises(lambda exc: _invalid(_failed(exc)))
 
 
 def _fmt(v: float) -> str:
@@ -100,8 +127,20 @@ class _Reading:
         return f"{message} Note: this was read as {_and(reads)}; {self.warning}."
 
 
-def _shown(tree: Expr, notes: list[Ambiguity]) -> _Reading:
-    return _Reading(tree.to_unicode([a.grouped for a in notes]), tuple(notes))
+_Tree = TypeVar("_Tree", Expr, ArrayExpr)
+
+
+def _read(
+    parser: Callable[..., _Tree], answer: str, variables: Iterable[str]
+) -> tuple[_Tree, _Reading] | str:
+    """The answer read by `parser` (parse or parse_array) and how it was read (shown with the
+    groupings it chose), or why it cannot be read, as a sentence."""
+    notes: list[Ambiguity] = []
+    try:
+        tree = parser(answer, variables, notes=notes)
+    except ParseError as exc:
+        return _unreadable(exc)
+    return tree, _Reading(tree.to_unicode([a.grouped for a in notes]), tuple(notes))
 
 
 def _close(a: ArrayLike, b: ArrayLike, rtol: float, atol: float) -> NDArray[np.bool_]:
@@ -182,14 +221,14 @@ def _read_number(answer: str) -> tuple[float, _Reading] | str:
     """(value, how it was read), or why it is not a number."""
     if not isinstance(answer, str):
         return "Type a number."
-    notes: list[Ambiguity] = []
-    try:
-        e = parse(answer, variables=(), notes=notes)
-    except ParseError as exc:
-        return _unreadable(exc)
-    return float(e.evaluate({})), _shown(e, notes)
+    parsed = _read(parse, answer, ())
+    if isinstance(parsed, str):
+        return parsed
+    e, reading = parsed
+    return float(e.evaluate({})), reading
 
 
+@_checked
 def check_number(
     answer: str,
     expected: float,
@@ -203,21 +242,6 @@ def check_number(
 
     `integer`: the answer is a count, so only the exact whole number is right (tolerances do
     not apply; `expected` must be whole): 60.25 for 60 is wrong, and says a count is whole."""
-    try:
-        with np.errstate(all="ignore"):
-            return _check_number(answer, expected, rtol, atol, mistakes, integer)
-    except Exception as exc:  # the one guard: never crash on any input
-        return _invalid(_failed(exc))
-
-
-def _check_number(
-    answer: str,
-    expected: float,
-    rtol: float,
-    atol: float,
-    mistakes: Sequence[Mistake],
-    integer: bool,
-) -> Verdict:
     got = _read_number(answer)
     if isinstance(got, str):
         return _invalid(got)
@@ -283,6 +307,7 @@ def _indices(mask: NDArray[np.bool_]) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(int(i) for i in t) for t in np.argwhere(mask))
 
 
+@_checked
 def check_array(
     answer: str,
     expected: ArrayLike,
@@ -292,25 +317,13 @@ def check_array(
     mistakes: Sequence[Mistake] = (),
 ) -> Verdict:
     """Grade a vector or matrix: shape first, then entry by entry (wrong_entries 0-based)."""
-    try:
-        with np.errstate(all="ignore"):
-            return _check_array(answer, expected, rtol, atol, mistakes)
-    except Exception as exc:  # the one guard: never crash on any input
-        return _invalid(_failed(exc))
-
-
-def _check_array(
-    answer: str, expected: ArrayLike, rtol: float, atol: float, mistakes: Sequence[Mistake]
-) -> Verdict:
     if not isinstance(answer, str):
         return _invalid("Type a vector or matrix, like [1, 2; 3, 4].")
-    notes: list[Ambiguity] = []
-    try:
-        arr = parse_array(answer, variables=(), notes=notes)
-    except ParseError as exc:
-        return _invalid(_unreadable(exc))
+    parsed = _read(parse_array, answer, ())
+    if isinstance(parsed, str):
+        return _invalid(parsed)
+    arr, reading = parsed
     got = arr.evaluate({})
-    reading = _Reading(arr.to_unicode([a.grouped for a in notes]), tuple(notes))
     read = reading.shown
     if not np.all(np.isfinite(got)):
         return _invalid("Some entries are not finite numbers.", read)
@@ -408,6 +421,7 @@ def _values(e: Expr, env: Mapping[str, NDArray[np.float64]], n: int) -> NDArray[
     return np.broadcast_to(out, (n,)).astype(float)
 
 
+@_checked
 def check_expression(
     answer: str,
     expected: Expr | str,
@@ -423,31 +437,13 @@ def check_expression(
     `expected` is the engine's tree (a str is parsed with `variables`, for convenience);
     declared mistakes are trees (or numbers) in the same variables. A wrong answer's message
     names the point where the two differ most, or the variables the answer leaves out."""
-    try:
-        with np.errstate(all="ignore"):
-            return _check_expression(answer, expected, variables, point, mistakes, rtol, atol)
-    except Exception as exc:  # the one guard: never crash on any input
-        return _invalid(_failed(exc))
-
-
-def _check_expression(
-    answer: str,
-    expected: Expr | str,
-    variables: Iterable[str],
-    point: Mapping[str, float] | Sequence[float] | None,
-    mistakes: Sequence[Mistake],
-    rtol: float,
-    atol: float,
-) -> Verdict:
     names = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
     if not isinstance(answer, str):
         return _invalid("Type an expression.")
-    notes: list[Ambiguity] = []
-    try:
-        e = parse(answer, variables=names, notes=notes)
-    except ParseError as exc:
-        return _invalid(_unreadable(exc))
-    reading = _shown(e, notes)
+    parsed = _read(parse, answer, names)
+    if isinstance(parsed, str):
+        return _invalid(parsed)
+    e, reading = parsed
     read = reading.shown
     ref = expected if isinstance(expected, Expr) else parse(expected, variables=names)
     env = _points(names, point)
@@ -550,31 +546,26 @@ def _where_they_differ(
 # --- the live preview ---------------------------------------------------------------------------
 
 
+@_never_raises(lambda exc: Preview(problem=_failed(exc, "read")))
 def preview(
     answer: str, kind: PreviewKind = "expression", variables: Iterable[str] = ()
 ) -> Preview:
     """How the answer is read so far (never graded): Preview(read_as=…) or Preview(problem=…)."""
-    try:
-        if not isinstance(answer, str) or not answer.strip():
-            return Preview(problem="Type an answer.")
-        notes: list[Ambiguity] = []
-        if kind == "number":
-            with np.errstate(all="ignore"):
-                got = _read_number(answer)
-            if isinstance(got, str):
-                return Preview(problem=got)
-            value, reading = got
-            if not np.isfinite(value):
-                return Preview(problem=f"{reading.shown} is not a finite number.")
-            return Preview(read_as=reading.shown, warning=reading.warning)
-        try:
-            if kind == "array":
-                arr = parse_array(answer, variables=(), notes=notes)
-                reading = _Reading(arr.to_unicode([a.grouped for a in notes]), tuple(notes))
-            else:
-                reading = _shown(parse(answer, variables=list(variables), notes=notes), notes)
-        except ParseError as exc:
-            return Preview(problem=_unreadable(exc))
+    if not isinstance(answer, str) or not answer.strip():
+        return Preview(problem="Type an answer.")
+    if kind == "number":
+        number = _read_number(answer)
+        if isinstance(number, str):
+            return Preview(problem=number)
+        value, reading = number
+        if not np.isfinite(value):
+            return Preview(problem=f"{reading.shown} is not a finite number.")
         return Preview(read_as=reading.shown, warning=reading.warning)
-    except Exception as exc:  # the one guard: never crash on any input
-        return Preview(problem=_failed(exc, "read"))
+    if kind == "array":
+        parsed: tuple[Expr | ArrayExpr, _Reading] | str = _read(parse_array, answer, ())
+    else:  # list(): None is refused, not read as "any name is a variable"
+        parsed = _read(parse, answer, list(variables))
+    if isinstance(parsed, str):
+        return Preview(problem=parsed)
+    reading = parsed[1]
+    return Preview(read_as=reading.shown, warning=reading.warning)

@@ -1,10 +1,11 @@
 """The notation of the answer language: its function names and what numpy computes for each,
-its constants, the binding powers that parsing and printing share, the superscript alphabet,
-and how a number is spelled in plain ASCII and in Unicode.
+its constants, the binding powers that parsing and printing share, the other spellings a learner
+may type (symbols, Unicode operators, superscripts, subscripts), and how a number is spelled in
+plain ASCII and in Unicode.
 
-Tables only, no tree: the parser (`parser`, `tokens`), the tree and its printers (`tree`) and
-the lesson files' call language (`course.calls`) all read precedence and names from here, so
-each is stated once.
+Tables only, no tree: the parser, the tree and its printers (`tree`) and the lesson files'
+call language (`course.calls`) all read precedence, names and spellings from here, so each is
+stated once.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ BINDING_POWER: dict[str, tuple[int, int]] = {
 SIGN = 5
 ATOM = 100  # numbers, names and calls: nothing binds tighter
 
+# How a learner may spell what the tokenizer reads in ASCII: names by their symbols, operators
+# in Unicode, subscript digits (part of a name, as the app shows them: y₁ and W1₂₃ are y1 and
+# W1_23) and the whitespace that separates.
+ALIASES = {"σ": "sigma", "π": "pi", "√": "sqrt", "ŷ": "y_hat"}
+OPERATOR_CHARS = {"−": "-", "–": "-", "·": "*", "×": "*", "⋅": "*", "∗": "*", "÷": "/", "∣": "|"}
+SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+SPACES = " \t\n\r\u00a0\u2009\u202f"
+
 # Superscripts read as an exponent (x², eʸ, xⁿ⁻¹) and short exponents print raised.
 SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁽⁾", "0123456789-+()", strict=True))
 # every small Latin letter Unicode has as a superscript (there is no superscript q)
@@ -87,7 +96,7 @@ NUMPY_FUNCTION: dict[str, Callable[[NDArray[np.float64]], NDArray[np.float64]]] 
 
 # --- spelling numbers ---------------------------------------------------------------------------
 
-UNICODE_FUNCTION = {"sigma": "σ", "sqrt": "√"}
+UNICODE_FUNCTION = {fn: symbol for symbol, fn in ALIASES.items() if fn in FUNCTIONS}  # σ, √
 
 
 def number_plain(v: float) -> str:

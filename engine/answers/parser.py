@@ -1,58 +1,67 @@
-"""Text to tree: a Pratt parser for the answers learners type, over the tokens of `tokens`.
+"""Text to tree: the answers learners type, read by a tokenizer and a Pratt parser.
 
 Answers are untrusted, so we read them with a grammar we control (no eval/exec/compile/sympy)
-and bound every dimension: length and tokens (`tokens`), nesting and the depth of the built tree
-(here). Precedence comes from `notation.BINDING_POWER`, the table the printers use too. Every
-ParseError has a message for the learner that quotes the token it names, and the column when
-there is one. `ParseError`, `canonical_name`, `tokenize` and the limits are importable from
-here too.
+and bound every dimension: length, tokens, nesting and the depth of the built tree. Reading
+goes in three steps: `tokenize` maps Unicode operators, superscripts (x² is x^(2)) and aliases
+(σ, π, √, ŷ) to one ASCII token stream; `resolve_names` reads each name as the exercise declares
+it (its subscripted spellings, or split into declared names: `xy` is x·y); the Pratt parser
+builds the tree, its precedence from `notation.BINDING_POWER`, the table the printers use too.
+Every ParseError has a message for the learner that quotes the token it names, and the column
+when there is one.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
-from bptutor.engine.answers.notation import BINDING_POWER, CONSTANTS, FUNCTIONS, SIGN
-from bptutor.engine.answers.tokens import (
-    MAX_LENGTH,
-    MAX_TOKENS,
-    ParseError,
-    Token,
-    canonical_name,
-    resolve_names,
-    tokenize,
+from bptutor.engine.answers.notation import (
+    ALIASES,
+    BINDING_POWER,
+    CONSTANTS,
+    FUNCTIONS,
+    OPERATOR_CHARS,
+    SIGN,
+    SPACES,
+    SUBSCRIPT_DIGITS,
+    SUPERSCRIPTS,
 )
-from bptutor.engine.answers.tree import (
-    ArrayExpr,
-    BinOp,
-    Const,
-    Expr,
-    Neg,
-    Num,
-    Var,
-    call,
-)
+from bptutor.engine.answers.tree import ArrayExpr, BinOp, Const, Expr, Neg, Num, Var, call
 
+MAX_LENGTH = 2000  # characters of learner input
+MAX_TOKENS = 1200
 MAX_DEPTH = 60  # parenthesis / bracket / sign / exponent nesting
 MAX_TREE_DEPTH = 400  # depth of the built tree (long chains), keeps recursion safe
 _NOT_A_LIST = "a single expression is expected here, not a list"
 _IMPLICIT = "*"  # juxtaposition (2x, x e^y) is read with this row of BINDING_POWER
+_T = TypeVar("_T")
 
-__all__ = [
-    "MAX_DEPTH",
-    "MAX_LENGTH",
-    "MAX_TOKENS",
-    "MAX_TREE_DEPTH",
-    "Ambiguity",
-    "ParseError",
-    "Token",
-    "canonical_name",
-    "parse",
-    "parse_array",
-    "tokenize",
-]
+
+class ParseError(ValueError):
+    """Unreadable learner input: `message` for the learner, `column` 1-based (or None)."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.message = message
+        self.column = column
+        super().__init__(f"{message}, at column {column}" if column else message)
+
+
+def canonical_name(name: str) -> str:
+    """The name the parser uses for a variable (ŷ is read as y_hat)."""
+    return ALIASES.get(name, name)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # num name op ( ) [ ] , ; | end
+    text: str
+    col: int  # 1-based column of the first character in the learner's text
+    space_before: bool = False  # whitespace before it: in an array, [1 -2] is two entries
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,202 @@ class Ambiguity:
     other: Expr
 
 
-# --- the Pratt parser ---------------------------------------------------------------------------
+# --- text to tokens -----------------------------------------------------------------------------
+
+_NUM_RE = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+(?![A-Za-z_\d]))?")
+
+
+def _describe_char(ch: str) -> str:
+    if ch == "\x00":
+        return "a NUL character"
+    if not ch.isprintable():
+        return f"the control character U+{ord(ch):04X}"
+    return f"“{ch}”"
+
+
+def _ascii_digit(ch: str) -> bool:
+    """0-9 only: "²".isdigit() is true too, and no number starts with it."""
+    return ch.isascii() and ch.isdigit()
+
+
+def _is_name_char(ch: str, first: bool) -> bool:
+    if ch in SUPERSCRIPTS:
+        return False
+    if ch in "₀₁₂₃₄₅₆₇₈₉":
+        return not first
+    if ch in ALIASES:
+        return True
+    if ch == "_" or (ch.isalpha() and ch.isidentifier()):
+        return True
+    return not first and _ascii_digit(ch)
+
+
+def _name_end(text: str, i: int) -> int:
+    """The end of the name starting at i; an alias (σ, π, √, ŷ) is a name of its own."""
+    j = i
+    while j < len(text) and _is_name_char(text[j], j == i):
+        if text[j] in ALIASES and j > i:
+            break
+        j += 1
+        if text[j - 1] in ALIASES:
+            break
+    return j
+
+
+def _superscript_tokens(run: str, col: int, space: bool) -> list[Token]:
+    """A run of superscripts is an exponent: x² is x^(2), eʸ is e^(y), xⁿ⁻¹ is x^(n-1)."""
+    plain = "".join(SUPERSCRIPTS[c] for c in run)
+    try:
+        inner = tokenize(plain)[:-1]  # one character each, so columns just shift
+    except ParseError as exc:
+        raise ParseError(exc.message, col + (exc.column or 1) - 1) from None
+    if not inner or all(t.kind in "()" for t in inner):
+        raise ParseError("a superscript needs something raised, like x² or eʸ", col)
+    if inner[-1].kind == "op":
+        last = run[inner[-1].col - 1]
+        raise ParseError(f"the superscript ends after “{last}”: something is missing", col)
+    out = [Token("op", "^", col, space), Token("(", "(", col)]
+    out += [replace(t, col=col + t.col - 1) for t in inner]
+    out.append(Token(")", ")", col + len(run) - 1))
+    return out
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split learner text into tokens, mapping Unicode operators and superscripts to ASCII; the
+    last token is the end."""
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the answer is too long ({len(text)} characters, at most {MAX_LENGTH})")
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    space = False
+    while i < n:
+        if len(tokens) > MAX_TOKENS:  # a superscript alone makes up to 5 tokens: x² is ^ ( 2 )
+            raise ParseError("the answer is too long")
+        ch = text[i]
+        col = i + 1
+        if ch in SPACES:
+            space = True
+            i += 1
+            continue
+        if ch in SUPERSCRIPTS:
+            j = i
+            while j < n and text[j] in SUPERSCRIPTS:
+                j += 1
+            tokens.extend(_superscript_tokens(text[i:j], col, space))
+            i, space = j, False
+            continue
+        if _ascii_digit(ch) or (ch == "." and _ascii_digit(text[i + 1 : i + 2])):
+            m = _NUM_RE.match(text, i)
+            assert m is not None
+            tokens.append(Token("num", m.group(0), col, space))
+            i, space = m.end(), False
+            continue
+        if _is_name_char(ch, True):
+            j = _name_end(text, i)
+            word = canonical_name(text[i:j])
+            tokens.append(Token("name", unicodedata.normalize("NFC", word), col, space))
+            i, space = j, False
+            continue
+        if ch == "*" and text.startswith("**", i):
+            tokens.append(Token("op", "^", col, space))
+            i, space = i + 2, False
+            continue
+        c = OPERATOR_CHARS.get(ch, ch)
+        if c in "+-*/^":
+            tokens.append(Token("op", c, col, space))
+        elif c in "()[],;|":
+            tokens.append(Token(c, c, col, space))
+        elif c == "{" or c == "}":
+            tokens.append(Token("(" if c == "{" else ")", c, col, space))
+        else:
+            raise ParseError(f"{_describe_char(ch)} cannot be used here", col)
+        i, space = i + 1, False
+    if len(tokens) > MAX_TOKENS:
+        raise ParseError("the answer is too long")
+    tokens.append(Token("end", "", n + 1, space))
+    return tokens
+
+
+# --- names as the exercise declares them --------------------------------------------------------
+
+
+def _spelling(name: str) -> str:
+    """What the spellings of one name share: y1, y_1 and y₁ are all "y1", W1_23 and W1₂₃
+    "W123"."""
+    return name.translate(SUBSCRIPT_DIGITS).replace("_", "")
+
+
+def _spellings(variables: Sequence[str]) -> dict[str, str]:
+    """Each declared name by its spelling, when no other declared name shares it."""
+    by_spelling: dict[str, list[str]] = {}
+    for v in variables:
+        by_spelling.setdefault(_spelling(v), []).append(v)
+    return {k: names[0] for k, names in by_spelling.items() if len(names) == 1}
+
+
+def _split_name(word: str, known: Sequence[str], digits: bool = True) -> list[str] | None:
+    """Split an undeclared name into declared names ("xy" -> x, y); longest pieces first.
+    `digits`: a run of digits may be a number of its own ("x2" -> x·2)."""
+    if len(word) > 40:
+        return None
+    best: dict[int, list[str] | None] = {len(word): []}
+    for start in range(len(word) - 1, -1, -1):
+        best[start] = None
+        for k in sorted(known, key=len, reverse=True):
+            rest = best.get(start + len(k))
+            if k and word.startswith(k, start) and rest is not None:
+                best[start] = [k, *rest]
+                break
+        if best[start] is None and digits and word[start].isdigit():
+            j = start
+            while j < len(word) and word[j].isdigit():
+                j += 1
+            rest = best.get(j)
+            if rest is not None:
+                best[start] = [word[start:j], *rest]
+    return best[0]
+
+
+def resolve_names(tokens: list[Token], variables: tuple[str, ...] | None) -> list[Token]:
+    """A declared name is read in any of its spellings (`y_1` and `y₁` for y1, `W1₂₃` for
+    W1_23); other names the exercise does not declare are split into declared ones (`xy` is
+    x·y, `ey` is e·y, `x2` is x·2) or refused with the list of names that are allowed."""
+    if variables is None:  # any name is a variable: y₁ is y1
+        return [
+            replace(t, text=t.text.translate(SUBSCRIPT_DIGITS)) if t.kind == "name" else t
+            for t in tokens
+        ]
+    known = [*variables, *FUNCTIONS, *CONSTANTS]
+    spellings = _spellings(variables)
+    out: list[Token] = []
+    for t in tokens:
+        if t.kind != "name" or t.text in known:
+            out.append(t)
+            continue
+        declared = spellings.get(_spelling(t.text))
+        if declared is not None:
+            out.append(replace(t, text=declared))
+            continue
+        plain = t.text.translate(SUBSCRIPT_DIGITS)
+        # a subscript is part of a name, never a number of its own: x₁ is not x·1
+        pieces = _split_name(plain, known, digits=plain == t.text)
+        if not pieces:
+            if not variables:
+                raise ParseError(
+                    f"“{t.text}” is not known here: type a number (constants e and pi are fine)",
+                    t.col,
+                )
+            allowed = ", ".join([*variables, "e", "pi"])
+            raise ParseError(f"“{t.text}” is not known here (you can use {allowed})", t.col)
+        col = t.col
+        for k, piece in enumerate(pieces):
+            kind = "num" if piece[0].isdigit() else "name"
+            out.append(Token(kind, piece, col, t.space_before if k == 0 else False))
+            col += len(piece)
+    return out
+
+
+# --- tokens to tree: the Pratt parser -----------------------------------------------------------
 
 
 class _Parser:
@@ -109,20 +313,31 @@ class _Parser:
             return ParseError(f"unexpected {what} at the start", t.col)
         return ParseError(f"unexpected {what}", t.col)
 
-    def enter(self) -> None:
+    def close(self, opened: Token) -> None:
+        """Read the token that closes `opened` (a "(", "[" or "|"), or say why it is missing."""
+        closer = {"(": ")", "[": "]", "|": "|"}[opened.kind]
+        t = self.tok
+        if t.kind == closer:
+            self.advance()
+        elif t.kind == "end":
+            raise ParseError(f"the “{opened.kind}” at column {opened.col} is never closed")
+        elif closer == ")" and t.kind in (",", ";"):
+            raise ParseError(_NOT_A_LIST, t.col)
+        else:
+            raise self.fail_here()
+
+    @contextmanager
+    def deeper(self) -> Iterator[None]:
+        """One nesting level down (a sign's operand, an exponent, what brackets enclose)."""
         self.nesting += 1
         if self.nesting > MAX_DEPTH:
             raise ParseError(f"too deeply nested (at most {MAX_DEPTH} levels)", self.tok.col)
-
-    def leave(self) -> None:
+        yield
         self.nesting -= 1
 
     def nested(self, min_bp: int) -> Expr:
-        """An operand one nesting level down (a sign's, an exponent)."""
-        self.enter()
-        e = self.expression(min_bp)
-        self.leave()
-        return e
+        with self.deeper():
+            return self.expression(min_bp)
 
     @staticmethod
     def bounded(e: Expr) -> Expr:
@@ -155,8 +370,9 @@ class _Parser:
         t = self.tok
         if not t.space_before:
             return False
-        if t.kind == "op" and t.text in "+-":
-            return not t.space_after  # "a - b" is one entry, "a -b" two
+        if t.kind == "op" and t.text in "+-":  # "a - b" is one entry, "a -b" two
+            after = self.tokens[self.pos + 1]
+            return after.kind != "end" and not after.space_before
         return t.kind in ("num", "name", "(", "[") or (t.kind == "|" and not self.bars)
 
     def expression(self, min_bp: int = 0) -> Expr:
@@ -260,10 +476,8 @@ class _Parser:
                 if self.tok.kind == "(":
                     return self.bounded(call(name, self.group()))
                 if name == "sqrt" and self.tok.kind in ("num", "name"):  # √x, √2
-                    self.enter()
-                    arg = self.atom()
-                    self.leave()
-                    return self.bounded(call(name, arg))
+                    with self.deeper():
+                        return self.bounded(call(name, self.atom()))
                 raise ParseError(f"“{name}” needs its argument in parentheses: {name}(…)", t.col)
             if name in CONSTANTS and not self.declared(name):
                 return Const(name)
@@ -274,27 +488,24 @@ class _Parser:
             raise ParseError("a single expression is expected here, not a list in [ ]", t.col)
         raise self.fail_here()
 
+    def enclosed_expression(self, opened: Token, bars: int) -> Expr:
+        """The expression after `opened` up to the token that closes it, both read: inside,
+        whitespace separates nothing (array rows pause) and `bars` |…| are open."""
+        with self.deeper():
+            self.array_row.append(False)
+            outer, self.bars = self.bars, bars
+            e = self.expression()
+            self.bars = outer
+            self.array_row.pop()
+        self.close(opened)
+        return e
+
     def group(self) -> Expr:
-        """( expression ): inside, whitespace separates nothing (array rows are paused) and
-        bars open outside do not close."""
+        """( expression ): bars open outside do not close inside."""
         start = self.pos
-        opened = self.advance()
-        self.enter()
-        self.array_row.append(False)
-        bars, self.bars = self.bars, 0
-        e = self.expression()
-        self.bars = bars
-        self.array_row.pop()
-        self.leave()
-        if self.tok.kind != ")":
-            if self.tok.kind == "end":
-                raise ParseError(f"the “(” at column {opened.col} is never closed")
-            if self.tok.kind in (",", ";"):
-                raise ParseError(_NOT_A_LIST, self.tok.col)
-            raise self.fail_here()
-        self.closing[start] = self.pos
+        e = self.enclosed_expression(self.advance(), bars=0)
+        self.closing[start] = self.pos - 1
         self.wrapped.add(id(e))
-        self.advance()
         return e
 
     def absolute(self) -> Expr:
@@ -303,19 +514,7 @@ class _Parser:
         opened = self.advance()
         if self.tok.kind == "end":
             raise ParseError(f"the “|” at column {opened.col} is never closed")
-        self.enter()
-        self.array_row.append(False)
-        self.bars += 1
-        e = self.expression()
-        self.bars -= 1
-        self.array_row.pop()
-        self.leave()
-        if self.tok.kind != "|":
-            if self.tok.kind == "end":
-                raise ParseError(f"the “|” at column {opened.col} is never closed")
-            raise self.fail_here()
-        self.advance()
-        return self.bounded(call("abs", e))
+        return self.bounded(call("abs", self.enclosed_expression(opened, self.bars + 1)))
 
     # --- arrays ---------------------------------------------------------------------------------
 
@@ -342,20 +541,16 @@ class _Parser:
             elif t.kind in (",", ";") and stack:
                 listing[stack[-1]] = True
         for start, end in pairs:
-            for k, kind in ((start, "["), (end, "]")):
-                t = self.tokens[k]
-                self.tokens[k] = Token(kind, t.text, t.col, t.space_before, t.space_after)
+            self.tokens[start] = replace(self.tokens[start], kind="[")
+            self.tokens[end] = replace(self.tokens[end], kind="]")
 
     def array(self) -> tuple[bool, list[list[Expr]]]:
         """(nested, rows): nested for [[1, 2], [3, 4]], else rows split by ";"."""
+        self.tuples_as_brackets()
         if self.tok.kind == "[":
-            open_tok = self.advance()
+            opened = self.advance()
             result = self.array_body()
-            if self.tok.kind != "]":
-                if self.tok.kind == "end":
-                    raise ParseError(f"the “[” at column {open_tok.col} is never closed")
-                raise self.fail_here()
-            self.advance()
+            self.close(opened)
         else:
             result = self.array_body()
         if self.tok.kind != "end":
@@ -366,16 +561,10 @@ class _Parser:
         rows: list[list[Expr]] = []
         if self.tok.kind == "[":  # [[1,2],[3,4]]
             while True:
-                inner = self.advance()
-                self.enter()
-                row = self.row()
-                self.leave()
-                if self.tok.kind != "]":
-                    if self.tok.kind == "end":
-                        raise ParseError(f"the “[” at column {inner.col} is never closed")
-                    raise self.fail_here()
-                self.advance()
-                rows.append(row)
+                opened = self.advance()
+                with self.deeper():
+                    rows.append(self.row())
+                self.close(opened)
                 if self.tok.kind in (",", ";") and self.tokens[self.pos + 1].kind == "[":
                     self.advance()
                     continue
@@ -429,13 +618,26 @@ def _replace_on_the_right(e: Expr, target: Expr, new: Expr) -> Expr:
     return e  # pragma: no cover - target is always on the spine
 
 
-def _parser(text: str, variables: Iterable[str] | None) -> _Parser:
+def _read(
+    text: str,
+    variables: Iterable[str] | None,
+    notes: list[Ambiguity] | None,
+    read: Callable[[_Parser], _T],
+) -> _T:
+    """`read` applied to a parser of `text`; a RecursionError is a ParseError like any other."""
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
     declared = None if variables is None else tuple(canonical_name(v) for v in variables)
     if not text.strip():
         raise ParseError("the answer is empty")
-    return _Parser(text, declared)
+    try:
+        p = _Parser(text, declared)
+        out = read(p)
+    except RecursionError:
+        raise ParseError("too deeply nested") from None
+    if notes is not None:
+        notes.extend(p.notes)
+    return out
 
 
 def parse(
@@ -444,14 +646,7 @@ def parse(
     """Parse one expression. `variables`: the names allowed (None: any name is a variable;
     (): numbers and constants only). Raises ParseError, never anything else, for any input.
     `notes`, when given, receives the Ambiguity of every `x/2x` or `e^2x` in the text."""
-    try:
-        p = _parser(text, variables)
-        e = p.whole_expression()
-    except RecursionError:
-        raise ParseError("too deeply nested") from None
-    if notes is not None:
-        notes.extend(p.notes)
-    return e
+    return _read(text, variables, notes, _Parser.whole_expression)
 
 
 def parse_array(
@@ -459,14 +654,7 @@ def parse_array(
 ) -> ArrayExpr:
     """Parse a vector or matrix: [1, 2], [1 2], [1, 2; 3, 4], [[1,2],[3,4]], a bare 1, 2, or a
     parenthesised (1, 2) as the notes write points and vectors. `notes` as for `parse`."""
-    try:
-        p = _parser(text, variables)
-        p.tuples_as_brackets()
-        nested, rows = p.array()
-    except RecursionError:
-        raise ParseError("too deeply nested") from None
-    if notes is not None:
-        notes.extend(p.notes)
+    nested, rows = _read(text, variables, notes, _Parser.array)
     widths = [len(r) for r in rows]
     if len(set(widths)) > 1:
         raise ParseError(

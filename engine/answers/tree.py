@@ -85,8 +85,18 @@ def _depth(*children: Expr) -> int:
     return 1 + max(c.depth for c in children)
 
 
+class _Constant(Expr):
+    """A leaf that depends on no variable: a number or a named constant."""
+
+    def diff(self, var: str) -> Expr:
+        return ZERO
+
+    def free_variables(self) -> frozenset[str]:
+        return frozenset()
+
+
 @dataclass(frozen=True, repr=False)
-class Num(Expr):
+class Num(_Constant):
     """A number (the parser builds non-negative ones; simplification may fold a sign in).
 
     `text` is the literal as the learner typed it ("6.649514", "2.5e-1"), kept so that the
@@ -99,27 +109,15 @@ class Num(Expr):
     def _ev(self, env: Env) -> Values:
         return np.float64(self.value)
 
-    def diff(self, var: str) -> Expr:
-        return ZERO
-
-    def free_variables(self) -> frozenset[str]:
-        return frozenset()
-
 
 @dataclass(frozen=True, repr=False)
-class Const(Expr):
+class Const(_Constant):
     """A named constant: e or pi."""
 
     name: str
 
     def _ev(self, env: Env) -> Values:
         return np.float64(CONSTANTS[self.name])
-
-    def diff(self, var: str) -> Expr:
-        return ZERO
-
-    def free_variables(self) -> frozenset[str]:
-        return frozenset()
 
 
 @dataclass(frozen=True, repr=False)

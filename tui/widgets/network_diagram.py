@@ -295,24 +295,9 @@ def _junction(r: int, rows: int, left: bool, right: bool) -> str:
         return " "
     if rows == 1:
         return "─" if (left or right) else " "
-    top, bottom = r == 0, r == rows - 1
-    up, down = not top, not bottom
-    table = {
-        # (up, down, left, right)
-        (False, True, True, True): "┬",
-        (False, True, True, False): "┐",
-        (False, True, False, True): "┌",
-        (True, False, True, True): "┴",
-        (True, False, True, False): "┘",
-        (True, False, False, True): "└",
-        (True, True, True, True): "┼",
-        (True, True, True, False): "┤",
-        (True, True, False, True): "├",
-        (True, True, False, False): "│",
-        (False, True, False, False): "│",
-        (True, False, False, False): "│",
-    }
-    return table.get((up, down, left, right), " ")
+    # the row's joints, by what they join: left and right, left only, right only, neither
+    joints = "┬┐┌│" if r == 0 else "┴┘└│" if r == rows - 1 else "┼┤├│"
+    return joints[2 * (not left) + (not right)]
 
 
 class NetworkDiagram(TextLinesWidget):

@@ -24,6 +24,7 @@ from bptutor.engine.answers.grading import (
     preview,
 )
 from bptutor.engine.answers.parser import parse
+from hostile_answers import HOSTILE as HOSTILE_ANSWERS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -191,24 +192,8 @@ def test_preview_shows_how_it_was_read():
     assert preview("1/4", "number").read_as == "1/4"
 
 
-HOSTILE = [
-    "9^9^9^9",
-    "(" * 10000 + "x" + ")" * 10000,
-    "x" * 100_000,
-    "(" * 50 + "x" + ")" * 50,
-    "-" * 1500 + "x",
-    "+".join(["x"] * 900),
-    "x\x00y",
-    "😀 + x",
-    "__import__('os').system('echo pwned')",
-    "exp(exp(exp(exp(exp(x)))))",
-    "[" * 500,
-    "[1," * 600,
-    "1e999999",
-    "x^x^x^x^x^x^x^x",
-    "",
-    "   ",
-]
+# the shared corpus, and what only grading's own edges need
+HOSTILE = [*HOSTILE_ANSWERS, "😀 + x", "[1," * 600, "1e999999", "", "   "]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
