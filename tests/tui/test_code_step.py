@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from bptutor.engine.course.coderun import live_processes
 from bptutor.engine.course.progress import ProgressStore
-from bptutor.tui.screens.lesson import LessonScreen, editor_command
+from bptutor.tui.screens.lesson import LessonScreen
+from bptutor.tui.widgets.code_file import editor_command
 from bptutor.tui.widgets.verdict_view import VerdictView
 from textual.widgets import Markdown
 from tui_helpers import (

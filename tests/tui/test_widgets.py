@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
 from bptutor.tui.screens.help import KEYS, help_text
-from bptutor.tui.screens.lesson import (
-    LessonScreen,
-    answer_placeholder,
-    fit_header,
-    prompt_with_shape,
-)
+from bptutor.tui.screens.lesson import LessonScreen
+from bptutor.tui.widgets.exercise_panel import answer_placeholder, prompt_with_shape
+from bptutor.tui.widgets.lesson_header import fit_header
 from bptutor.tui.widgets.verdict_view import render_verdict
 from rich.text import Text
 
