@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from bptutor.engine.course.exercise import draw
-from bptutor.tui.screens.lesson import answer_placeholder
+from bptutor.tui.widgets.exercise_panel import answer_placeholder
 from textual.widgets import Input
 from tui_helpers import (
     SEED,
