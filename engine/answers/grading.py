@@ -256,13 +256,13 @@ def check_number(
         rtol = atol = 0.0  # a count is exact
     if _close(value, exp, rtol, atol):
         return Verdict(status="correct", read_as=read)
-    if integer and value != round(value):
-        message = f"A count is a whole number: {read} is not one."
-        return Verdict(status="incorrect", message=message, mistake="not_whole", read_as=read)
-    for m in mistakes:
+    for m in mistakes:  # before "not whole": a declared slip may be a fraction (1/count)
         mv = _numbers(m)
         if mv is not None and mv.size == 1 and _close(value, float(mv), rtol, atol):
             return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
+    if integer and value != round(value):
+        message = f"A count is a whole number: {read} is not one."
+        return Verdict(status="incorrect", message=message, mistake="not_whole", read_as=read)
     if abs(value) > TOO_LARGE >= abs(exp):
         return Verdict(
             status="incorrect",

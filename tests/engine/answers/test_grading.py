@@ -412,6 +412,11 @@ def test_a_count_is_a_whole_number_matched_exactly():
     assert check_number("61", 60, integer=True).message == "61 is not the right value."
     forgot = Mistake(name="forgot W2", expected=54.0, message="That counts W1 only.")
     assert check_number("54", 60, integer=True, mistakes=[forgot]).mistake == "forgot W2"
+    # a declared slip that is not whole (the reciprocal of a count) is named, not "not whole"
+    flipped = Mistake(name="reciprocal", expected=1 / 1024, message="That is 1 over the count.")
+    v = check_number("1/1024", 1024, integer=True, mistakes=[flipped])
+    assert v.mistake == "reciprocal" and v.message == "That is 1 over the count."
+    assert check_number("1/1000", 1024, integer=True, mistakes=[flipped]).mistake == "not_whole"
     assert check_number("120", 60, integer=True).mistake == "factor_2"
     # a count that is not whole is a bug in the caller: an uncounted answer, not a crash
     assert check_number("60", 60.5, integer=True).status == "invalid"
