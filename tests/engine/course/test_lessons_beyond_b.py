@@ -5,55 +5,32 @@ accept the right one and name each slip."""
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 from bptutor.engine.course import quantities
 from bptutor.engine.course.coderun import live_processes
-from bptutor.engine.course.exercise import DrawnStep, draw
-from bptutor.engine.course.loader import builtin_course_dir, load_course
+from bptutor.engine.course.exercise import DrawnStep
+from bptutor.engine.course.loader import builtin_course_dir
 from bptutor.engine.nn.session import data_arrays, train_with
 from bptutor.engine.nn.training import TrainConfig
+from builtin_steps import drawn, typed
 
 SEEDS = range(12)
-
-
-@cache
-def _course():
-    return load_course()
-
-
-def _inst(lesson_id: str, step_id: str, seed: int) -> DrawnStep:
-    lesson = _course().lesson(lesson_id)
-    assert lesson is not None, lesson_id
-    step = lesson.step(step_id)
-    assert step is not None, step_id
-    return draw(lesson, step, seed)
 
 
 def _arr(value) -> np.ndarray:
     return np.asarray(value, dtype=float)
 
 
-def _text(value) -> str:
-    """How a learner would type a number, vector or matrix (plenty of digits)."""
-    a = _arr(value)
-    if a.ndim == 0:
-        return repr(float(a))
-    if a.ndim == 1:
-        return "[" + ", ".join(repr(float(v)) for v in a) + "]"
-    return "[" + ", ".join(_text(row) for row in a) + "]"
-
-
 def _right(inst: DrawnStep, answer, seed: int) -> None:
-    v = inst.check(answer if isinstance(answer, str) else _text(answer))
+    v = inst.check(answer if isinstance(answer, str) else typed(answer))
     assert v.correct, (inst.step_id, seed, v.message)
 
 
 def _named(inst: DrawnStep, answer, name: str, seed: int) -> None:
-    v = inst.check(answer if isinstance(answer, str) else _text(answer))
+    v = inst.check(answer if isinstance(answer, str) else typed(answer))
     assert not v.correct and v.mistake == name, (inst.step_id, seed, name, v)
     assert v.message, (inst.step_id, seed, name)
 
@@ -103,14 +80,14 @@ def _batch_answers(step_id: str, p: dict) -> Answers:
 
 def test_batch_lesson_has_n_not_m() -> None:
     for seed in SEEDS:
-        b = _batch(_inst("batch-matrix", "grad-w1", seed).params)
+        b = _batch(drawn("batch-matrix", "grad-w1", seed).params)
         assert b["W1"].shape == (2, 3) and b["X"].shape == (3, 3)  # m = 2 ≠ n = 3
         assert b["G1"].shape != b["G1"].T.shape
 
 
 def test_batch_grad_w1_is_the_loop_of_lesson_10() -> None:
     for seed in SEEDS:
-        b = _batch(_inst("batch-matrix", "grad-w1", seed).params)
+        b = _batch(drawn("batch-matrix", "grad-w1", seed).params)
         # the loop of lesson 10, example by example, is the same matrix as ΔᵀX/L
         loop = sum(np.outer(b["D"][k], b["X"][k]) for k in range(3)) / 3
         np.testing.assert_allclose(loop, b["G1"])
@@ -118,7 +95,7 @@ def test_batch_grad_w1_is_the_loop_of_lesson_10() -> None:
 
 def test_batch_update_is_for_the_steepest_weight() -> None:
     for seed in SEEDS:
-        inst = _inst("batch-matrix", "update", seed)
+        inst = drawn("batch-matrix", "update", seed)
         G1 = _batch(inst.params)["G1"]
         i, j = np.unravel_index(np.argmax(np.abs(G1)), G1.shape)
         assert (int(inst.params["i"]), int(inst.params["j"])) == (i + 1, j + 1)
@@ -200,20 +177,20 @@ def _outputs_answers(step_id: str, p: dict) -> Answers:
 
 def test_outputs_shapes() -> None:
     for seed in SEEDS:
-        m = _multi(_inst("several-outputs", "grad-a", seed).params)
+        m = _multi(drawn("several-outputs", "grad-a", seed).params)
         assert m["W2"].shape == (2, 3) and m["W1"].shape == (3, 2)
 
 
 def test_outputs_batch_gradient_has_the_shape_of_w2() -> None:
     for seed in SEEDS:
-        p = _inst("several-outputs", "batch", seed).params
+        p = drawn("several-outputs", "batch", seed).params
         assert _multi_batch(p)[2].shape == _arr(p["W2"]).shape == (2, 3)
 
 
 def test_outputs_gradients_match_finite_differences() -> None:
     """The k-output gradients the lesson expects are the slopes of ½·Σ_c (y_c − ŷ_c)²."""
     for seed in range(3):
-        m = _multi(_inst("several-outputs", "grad-w1", seed).params)
+        m = _multi(drawn("several-outputs", "grad-w1", seed).params)
 
         def E(W1: np.ndarray, W2: np.ndarray, m: dict = m) -> float:
             return 0.5 * float(np.sum((W2 @ _sigmoid(W1 @ m["x"]) - m["y"]) ** 2))
@@ -281,7 +258,7 @@ def test_softmax_hand_worked() -> None:
 
 def test_softmax_output_error_is_s_minus_y() -> None:
     for seed in SEEDS:
-        p = _inst("softmax-ce", "delta-out", seed).params
+        p = drawn("softmax-ce", "delta-out", seed).params
         s, y = _soft(_arr(p["z"])), np.eye(3)[int(p["c"]) - 1]
         # the chain rule through the whole Jacobian, ∂E/∂s = −y/s
         J = np.diag(s) - np.outer(s, s)
@@ -290,7 +267,7 @@ def test_softmax_output_error_is_s_minus_y() -> None:
 
 def test_softmax_two_labels_are_two_ones() -> None:
     for seed in SEEDS:
-        y2 = _arr(_inst("softmax-ce", "two-labels", seed).params["y2"])
+        y2 = _arr(drawn("softmax-ce", "two-labels", seed).params["y2"])
         assert y2.sum() == 2 and set(y2.tolist()) == {0.0, 1.0}
 
 
@@ -327,7 +304,7 @@ BY_HAND = {
 def test_the_right_answer_passes_and_each_declared_slip_is_named(where: str) -> None:
     lesson_id, step_id = where.split("/")
     for seed in SEEDS:
-        inst = _inst(lesson_id, step_id, seed)
+        inst = drawn(lesson_id, step_id, seed)
         rights, slips = BY_HAND[lesson_id](step_id, inst.params)
         for answer in rights:
             _right(inst, answer, seed)
@@ -337,7 +314,7 @@ def test_the_right_answer_passes_and_each_declared_slip_is_named(where: str) -> 
 
 
 def test_softmax_train_step_is_the_spiral() -> None:
-    inst = _inst("softmax-ce", "train", 0)
+    inst = drawn("softmax-ce", "train", 0)
     cfg = inst.train_config
     assert isinstance(cfg, TrainConfig)
     assert cfg.dataset == "spiral" and cfg.loss == "cross_entropy"
@@ -348,7 +325,7 @@ def test_softmax_train_step_is_the_spiral() -> None:
 
 def test_softmax_train_step_learns_the_spiral() -> None:
     """The run the step shows: the loss falls at every epoch and the arms are told apart."""
-    cfg = _inst("softmax-ce", "train", 0).train_config
+    cfg = drawn("softmax-ce", "train", 0).train_config
     _, X, y = data_arrays(cfg)
     net = cfg.make_network(X.shape[1], y.shape[1])
     losses = np.array([e.loss for e in train_with(cfg, net, X, y)])
@@ -389,9 +366,9 @@ def _nothing_left_behind():
 def test_code_reference_and_right_code_pass(tmp_path: Path) -> None:
     reference = str(builtin_course_dir() / "solutions" / "softmax.py")
     for step_id in ("code-softmax", "code-backward"):
-        inst = _inst("softmax-ce", step_id, 5)
+        inst = drawn("softmax-ce", step_id, 5)
         assert inst.check(reference).correct, step_id
-    v = _inst("softmax-ce", "code-backward", 5).check(_learner(tmp_path, BACKWARD))
+    v = drawn("softmax-ce", "code-backward", 5).check(_learner(tmp_path, BACKWARD))
     assert v.correct, v.message
 
 
@@ -413,7 +390,7 @@ def test_code_reference_and_right_code_pass(tmp_path: Path) -> None:
     ],
 )
 def test_code_softmax_slips(tmp_path: Path, body: str, mistake: str, says: str) -> None:
-    inst = _inst("softmax-ce", "code-softmax", 5)
+    inst = drawn("softmax-ce", "code-softmax", 5)
     path = tmp_path / "softmax.py"
     path.write_text("import numpy as np\n\ndef softmax(Z):\n" + body, encoding="utf-8")
     v = inst.check(str(path))
@@ -436,7 +413,7 @@ def test_code_softmax_slips(tmp_path: Path, body: str, mistake: str, says: str) 
     ],
 )
 def test_code_backward_slips_are_named(tmp_path: Path, name: str, old: str, new: str) -> None:
-    inst = _inst("softmax-ce", "code-backward", 5)
+    inst = drawn("softmax-ce", "code-backward", 5)
     assert old in BACKWARD
     v = inst.check(_learner(tmp_path, BACKWARD.replace(old, new)))
     assert not v.correct and v.mistake == name, (name, v.message)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from bptutor.engine.course.exercise import draw
 from bptutor.engine.course.loader import load_course
-from bptutor.engine.course.templates import plain_number
+from builtin_steps import typed
 
 SEEDS = range(8)
 LESSONS = Path(__file__).resolve().parents[3] / "lessons"
@@ -29,22 +29,12 @@ def _arr(p: dict, name: str) -> np.ndarray:
     return np.asarray(p[name], dtype=float)
 
 
-def _text(a: np.ndarray) -> str:
-    """The learner's typing of a number, vector or matrix, at full precision."""
-    a = np.asarray(a, dtype=float)
-    if a.ndim == 0:
-        return plain_number(float(a))
-    if a.ndim == 1:
-        return "[" + ", ".join(repr(float(v)) for v in a) + "]"
-    return "[" + ", ".join(_text(r) for r in a) + "]"
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
 def _verdict(inst, value: np.ndarray):
-    return inst.check(_text(value))
+    return inst.check(typed(value))
 
 
 def _assert_named(inst, value: np.ndarray, name: str, seed: int) -> None:

@@ -5,39 +5,12 @@ must name it, and it must never be the right answer."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pytest
-from bptutor.engine.course.exercise import DrawnStep, draw
-from bptutor.engine.course.loader import load_course
+from bptutor.engine.course.exercise import DrawnStep
+from builtin_steps import drawn, typed
 
 SEEDS = range(20)
-
-
-@cache
-def _course():
-    course = load_course()
-    assert course.errors == ()
-    return course
-
-
-def drawn(lesson_id: str, step_id: str, seed: int) -> DrawnStep:
-    lesson = _course().lesson(lesson_id)
-    assert lesson is not None, lesson_id
-    step = lesson.step(step_id)
-    assert step is not None, step_id
-    return draw(lesson, step, seed)
-
-
-def typed(value) -> str:
-    """A number, vector or matrix as a learner would type it (plenty of digits)."""
-    a = np.asarray(value, dtype=float)
-    if a.ndim == 0:
-        return repr(float(a))
-    if a.ndim == 1:
-        return "[" + ", ".join(repr(float(v)) for v in a) + "]"
-    return "[" + ", ".join(typed(row) for row in a) + "]"
 
 
 def assert_named(inst: DrawnStep, slip, name: str, substance: str) -> None:
