@@ -184,3 +184,22 @@ def test_a_terminal_that_goes_away_ends_the_tutor(welcomed: Path) -> None:
         term.proc.wait(timeout=60)
     finally:
         term.close()
+
+
+def test_a_signal_ends_the_tutor_even_when_shutting_down_hangs(welcomed: Path) -> None:
+    """Textual's exit can block for good on a terminal that is going away (its output thread,
+    seen after tmux's kill-server): a signal still ends the process, after the grace time."""
+    code = (
+        "import sys, threading\n"
+        "from textual.drivers.linux_driver import LinuxDriver\n"
+        "LinuxDriver.close = lambda self: threading.Event().wait()  # the hang\n"
+        "from bptutor.tui.cli import main\n"
+        "sys.exit(main())"
+    )
+    term = Pty([sys.executable, "-c", code, "--data-dir", str(welcomed)], env())
+    try:
+        term.read_until(b"not started")
+        term.proc.send_signal(signal.SIGTERM)
+        assert term.proc.wait(timeout=60) == 143
+    finally:
+        term.close()

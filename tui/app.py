@@ -101,19 +101,30 @@ class BptutorApp(App[int]):
             if signal.getsignal(sig) is signal.SIG_IGN:
                 continue  # ignored on purpose (nohup): the check below still notices a hang-up
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, partial(self.exit, return_code=code))
+                loop.add_signal_handler(sig, partial(self._end, code))
         self.set_interval(1.0, self._check_terminal)
 
     def _check_terminal(self) -> None:
         try:
             termios.tcgetattr(sys.__stdin__.fileno())
         except (termios.error, OSError, ValueError):  # hung up: EIO from now on
-            self.exit(return_code=129)
-            # shutting down writes to the terminal, which is gone and may never answer: if
-            # the clean exit does not finish soon, end the process (progress is saved already)
-            ender = threading.Timer(LOST_TERMINAL_GRACE, os._exit, args=(129,))
-            ender.daemon = True
-            ender.start()
+            self._end(129)
+
+    def _end(self, code: int) -> None:
+        """A signal or a lost terminal: exit as quitting does. Shutting down writes to the
+        terminal, which may be gone and never answer (once, after tmux's kill-server, Textual's
+        output thread left the exit blocked for good): if the clean exit does not finish
+        within LOST_TERMINAL_GRACE, the last save is waited for (briefly) and the process
+        ends. Answers are on disk already (the store's journal), so nothing is lost."""
+        self.exit(return_code=code)
+        ender = threading.Timer(LOST_TERMINAL_GRACE, self._end_now, args=(code,))
+        ender.daemon = True
+        ender.start()
+
+    def _end_now(self, code: int) -> None:  # the timer's thread
+        with contextlib.suppress(Exception):
+            self.store.close(timeout=1.0)
+        os._exit(code)
 
     def on_mount(self) -> None:
         # answers go to the journal at once, the whole file is written off the UI thread
