@@ -56,6 +56,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -216,6 +217,7 @@ class TrainingScreen(Screen[None]):
         self._shown_epoch = 0
         self._shown_loss: float | None = None
         self._config_text = ""
+        self._status_lines = 0  # lines the status took when last shown
 
     @property
     def epoch(self) -> int:
@@ -458,7 +460,12 @@ class TrainingScreen(Screen[None]):
         status = status_text(
             self.session, self._shown_epoch, self._shown_loss, self._epochs_per_second, self._note
         )
-        self.query_one("#training-status", Static).update(status)
+        widget = self.query_one("#training-status", Static)
+        # a new layout (the whole screen's reflow, ~8 % of the UI thread at 10 updates a
+        # second) only when the status takes another number of lines
+        lines = len(Content(status).wrap(max(1, widget.content_size.width)))
+        widget.update(status, layout=lines != self._status_lines)
+        self._status_lines = lines
 
     # ---------------------------------------------------------------------- actions
     def _apply(self, change: Callable[[], Any], *, resets: bool, note: str = "") -> None:
