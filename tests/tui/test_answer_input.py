@@ -1,0 +1,45 @@
+"""The answer box takes a fast burst of keys in the order they come (tmux, a macro, a quick
+typist on a slow server): editing keys are not overtaken by the characters after them."""
+
+from __future__ import annotations
+
+import pytest
+from bptutor.tui.widgets.answer_input import AnswerInput
+from textual import events
+from textual.app import App, ComposeResult
+
+
+class Box(App[None]):
+    def compose(self) -> ComposeResult:
+        yield AnswerInput(id="answer")
+
+
+def keys(text: str) -> list[tuple[str, str | None]]:
+    """Space-separated key names; a single character stands for itself."""
+    return [(k, k) if len(k) == 1 else (k, None) for k in text.split()]
+
+
+@pytest.mark.parametrize(
+    ("start", "burst", "expected"),
+    [
+        ("", "a b c backspace d left left X", "aXbd"),
+        ("hello", "ctrl+u x y", "xy"),
+        ("2x", "home - end + 1", "-2x+1"),
+        ("x*e^y", "ctrl+w 2", "x*e^2"),
+    ],
+)
+async def test_a_burst_of_keys_is_taken_in_order(start: str, burst: str, expected: str) -> None:
+    app = Box()
+    async with app.run_test() as pilot:
+        box = app.query_one(AnswerInput)
+        box.focus()
+        box.value = start
+        box.cursor_position = len(start)
+        await pilot.pause()
+        for key, character in keys(burst):  # posted at once, as a terminal delivers a burst
+            app.post_message(events.Key(key, character))
+        for _ in range(100):  # until the queue has drained (a screen state, not a time)
+            await pilot.pause(0.02)
+            if box.value == expected:
+                break
+        assert box.value == expected
