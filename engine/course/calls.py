@@ -20,12 +20,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from bptutor.engine.answers.expr import BINDING_POWER, SIGN
-from bptutor.engine.course.model import MAX_ENTRIES, MAX_NESTING
+from bptutor.engine.course.model import (
+    MAX_ENTRIES,
+    MAX_NESTING,
+    BinaryNode,
+    CallNode,
+    ListNode,
+    NameNode,
+    Node,
+    NumberNode,
+    StringNode,
+    UnaryNode,
+)
 
 __all__ = [
     "COMPARISONS",
@@ -50,51 +60,6 @@ __all__ = [
 class CallError(ValueError):
     """A computation that cannot be read or evaluated; the message says why."""
 
-
-@dataclass(frozen=True)
-class NumberNode:
-    value: float
-
-
-@dataclass(frozen=True)
-class StringNode:
-    value: str
-
-
-@dataclass(frozen=True)
-class NameNode:
-    name: str
-
-
-@dataclass(frozen=True)
-class ListNode:
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class CallNode:
-    name: str
-    args: tuple[Node, ...]
-    kwargs: tuple[tuple[str, Node], ...]
-
-
-@dataclass(frozen=True)
-class UnaryNode:
-    """−operand."""
-
-    operand: Node
-
-
-@dataclass(frozen=True)
-class BinaryNode:
-    """left op right: arithmetic (+ − * / ^) or a comparison (COMPARISONS)."""
-
-    op: str
-    left: Node
-    right: Node
-
-
-Node = NumberNode | StringNode | NameNode | ListNode | CallNode | UnaryNode | BinaryNode
 
 COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
 _COMPARE_POWER = (0, 0)  # below every arithmetic operator, and not chained (a < b < c)

@@ -21,6 +21,8 @@ what the child sends with `np.frombuffer` (never pickle, never eval).
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import io
 import json
 import math
@@ -34,10 +36,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-try:
-    import resource
-except ImportError:  # not on this platform (Windows): the parent's time limit still holds
-    resource = None  # type: ignore[assignment]
+# None where the platform has no `resource` (Windows): the parent's time limit still holds
+resource: Any = (
+    importlib.import_module("resource") if importlib.util.find_spec("resource") else None
+)
 
 FRAME = struct.Struct("<III")  # lengths: array descriptions, message, array bytes
 DTYPES = {"<f8": np.float64, "<i8": np.int64, "|b1": np.bool_}

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # the model itself stays free of numpy: the app lists a course before it
-    from bptutor.engine.course.calls import Node
+from typing import Any
 
 FORMAT_VERSION = 2
 """The newest lesson format (index.toml's ``format_version``): 2 adds infix maths in
@@ -71,6 +68,57 @@ class ExerciseError(ValueError):
     def __init__(self, message: str, *, in_step: bool = True) -> None:
         super().__init__(message)
         self.in_step = in_step
+
+
+# --- a computation as parsed (calls.parse_call reads it, calls.evaluate_call runs it) -----------
+# Here, not in calls.py, so that the model stays free of numpy (the app lists a course before
+# numpy is loaded) and both can name the type.
+
+
+@dataclass(frozen=True)
+class NumberNode:
+    value: float
+
+
+@dataclass(frozen=True)
+class StringNode:
+    value: str
+
+
+@dataclass(frozen=True)
+class NameNode:
+    name: str
+
+
+@dataclass(frozen=True)
+class ListNode:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class CallNode:
+    name: str
+    args: tuple[Node, ...]
+    kwargs: tuple[tuple[str, Node], ...]
+
+
+@dataclass(frozen=True)
+class UnaryNode:
+    """−operand."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BinaryNode:
+    """left op right: arithmetic (+ − * / ^) or a comparison (COMPARISONS)."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+Node = NumberNode | StringNode | NameNode | ListNode | CallNode | UnaryNode | BinaryNode
 
 
 @dataclass(frozen=True)

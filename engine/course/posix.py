@@ -12,14 +12,21 @@ process, outside the package.)
 
 from __future__ import annotations
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-
-try:
-    import pwd
-except ImportError:  # pragma: no cover - Windows
-    pwd = None  # type: ignore[assignment]
+import importlib
+from types import ModuleType
+from typing import Any
 
 __all__ = ["fcntl", "pwd"]
+
+
+def _optional(name: str) -> Any:
+    """The module, or None where the platform has none (typed Any: callers check for None)."""
+    try:
+        module: ModuleType = importlib.import_module(name)
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return module
+
+
+fcntl = _optional("fcntl")
+pwd = _optional("pwd")
