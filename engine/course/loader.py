@@ -51,28 +51,6 @@ from bptutor.engine.course.reader import (
 
 __all__ = ["builtin_course_dir", "load_course", "load_lesson"]  # builtin_course_dir: from outline
 
-_KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "derivative": ("function", "wrt", "variables", "mistakes"),
-    "expression": ("answer", "variables", "mistakes"),
-    "value": ("answer", "integer", "rtol", "atol", "mistakes"),
-    "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
-    "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
-    "choice": ("options", "correct", "feedback", "shuffle"),
-    "graph": ("inputs", "nodes", "ask", "rtol", "atol", "mistakes"),
-    "train": (
-        "dataset",
-        "hidden",
-        "activation",
-        "learning_rate",
-        "epochs",
-        "batch_size",
-        "biases",
-        "seed",
-        "loss",
-        "gradients",
-    ),
-    "code": CODE_KEYS,  # the code kind reads itself: engine/course/code_format.py
-}
 _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
     "dataset": str,
     "hidden": (int, list),  # one hidden layer's size, or a list of sizes: [8, 8]
@@ -83,6 +61,18 @@ _TRAIN_TYPES: dict[str, type | tuple[type, ...]] = {
     "biases": bool,
     "seed": int,
     "loss": str,
+}
+
+_KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "derivative": ("function", "wrt", "variables", "mistakes"),
+    "expression": ("answer", "variables", "mistakes"),
+    "value": ("answer", "integer", "rtol", "atol", "mistakes"),
+    "vector": ("answer", "shape", "rtol", "atol", "mistakes"),
+    "matrix": ("answer", "shape", "rtol", "atol", "mistakes"),
+    "choice": ("options", "correct", "feedback", "shuffle"),
+    "graph": ("inputs", "nodes", "ask", "rtol", "atol", "mistakes"),
+    "train": (*_TRAIN_TYPES, "gradients"),  # the run options, and the learner's backward
+    "code": CODE_KEYS,  # the code kind reads itself: engine/course/code_format.py
 }
 
 

@@ -24,19 +24,8 @@ from bptutor.engine.course.quantities.registry import (
     Function,
     Quantity,
     Value,
-    as_array,
-    as_point,
     describe_all,
     quantity,
 )
 
-__all__ = [
-    "QUANTITIES",
-    "Function",
-    "Quantity",
-    "Value",
-    "as_array",
-    "as_point",
-    "describe_all",
-    "quantity",
-]
+__all__ = ["QUANTITIES", "Function", "Quantity", "Value", "describe_all", "quantity"]

@@ -8,13 +8,13 @@ from bptutor.engine.course.model import MAX_ENTRIES
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
-    as_entry,
     as_index,
     as_matrix,
     as_scalar,
     as_whole,
     number_or_array,
     quantity,
+    with_entry,
 )
 
 # --- arrays and arithmetic ----------------------------------------------------------------------
@@ -154,9 +154,8 @@ def _identity(n: Value) -> np.ndarray:
     "sure a drawn matrix is not symmetric.",
 )
 def _with_entry(A: Value, i: Value, j: Value, v: Value) -> np.ndarray:
-    a = as_matrix(A).copy()
-    a[as_entry(a, i, j)] = as_scalar(v, "v")
-    return a
+    value = as_scalar(v, "v")
+    return with_entry(A, i, j, lambda _old: value)
 
 
 @quantity("mod", "mod(a, n): the remainder of a divided by n (0 ≤ result < n for n > 0).")

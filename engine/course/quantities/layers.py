@@ -14,6 +14,7 @@ from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
     as_matrix,
+    as_vector,
     gradient_per_layer,
     number_or_array,
     quantity,
@@ -109,9 +110,7 @@ def _rowsum(A: Value) -> np.ndarray:
     "Jacobian of an elementwise layer is diag(f′(z))).",
 )
 def _diag(v: Value) -> Value:
-    vec = as_array(v, "v")
-    if vec.ndim != 1:
-        raise ValueError(f"v must be a vector, got shape {vec.shape}")
+    vec = as_vector(v, "v")
     if vec.size * vec.size > MAX_ENTRIES:
         raise ValueError(f"diag(v) would have {vec.size}² entries, more than {MAX_ENTRIES}")
     return number_or_array(np.diag(vec))

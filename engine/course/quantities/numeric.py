@@ -7,12 +7,11 @@ import numpy as np
 from bptutor.engine.course.quantities.registry import (
     Value,
     as_array,
-    as_entry,
-    as_matrix,
     as_scalar,
     evaluate_at,
     one_var,
     quantity,
+    with_entry,
 )
 
 # (lessons 08-12)
@@ -68,6 +67,5 @@ def _relative_error(a: Value, b: Value) -> float:
     "finite differences on one weight).",
 )
 def _perturb(A: Value, i: Value, j: Value, h: Value) -> np.ndarray:
-    a = as_matrix(A).copy()
-    a[as_entry(a, i, j)] += as_scalar(h, "h")
-    return a
+    step = as_scalar(h, "h")
+    return with_entry(A, i, j, lambda old: old + step)

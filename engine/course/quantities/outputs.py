@@ -62,10 +62,15 @@ def _softmax(z: Value) -> Value:
     return np.asarray(softmax(_logits(z)), dtype=float)
 
 
-def _softmax_jacobian_fd(z: Value) -> np.ndarray:
+def _one_vector_of_scores(z: Value) -> np.ndarray:
     zz = _logits(z)
     if zz.ndim != 1:
         raise ValueError("softmax_jacobian needs one vector z")
+    return zz
+
+
+def _softmax_jacobian_fd(z: Value) -> np.ndarray:
+    zz = _one_vector_of_scores(z)
     k = zz.size
     return np.stack([_central(lambda v, i=i: float(softmax(v)[i]), zz) for i in range(k)])
 
@@ -76,10 +81,7 @@ def _softmax_jacobian_fd(z: Value) -> np.ndarray:
     numeric=_softmax_jacobian_fd,
 )
 def _softmax_jacobian(z: Value) -> np.ndarray:
-    zz = _logits(z)
-    if zz.ndim != 1:
-        raise ValueError("softmax_jacobian needs one vector z")
-    s = softmax(zz)
+    s = softmax(_one_vector_of_scores(z))
     return np.diag(s) - np.outer(s, s)
 
 
@@ -166,17 +168,6 @@ def _delta_out_fd(net: Value, X: Value, Y: Value) -> Value:
     return _rows(out, single)
 
 
-@quantity(
-    "net_delta_out",
-    "net_delta_out(net, X, y): the output error δ_out = ∂E⁽ˡ⁾/∂z_out of each example, (k,) or "
-    "(L, k): ŷ − y for a linear output with squared error.",
-    numeric=_delta_out_fd,
-)
-def _net_delta_out(net: Value, X: Value, Y: Value) -> Value:
-    n, XX, T, single = _net_data(net, X, Y)
-    return _rows(n.backward(XX, T).delta_out, single)
-
-
 def _one_hidden_layer(
     net: Value, X: Value, Y: Value
 ) -> tuple[Network, np.ndarray, np.ndarray, bool]:
@@ -198,15 +189,30 @@ def _delta_hidden_fd(net: Value, X: Value, Y: Value) -> Value:
     return _rows(np.stack(out), single)
 
 
-@quantity(
+def _errors(
+    field: str, data: Callable[[Value, Value, Value], tuple[Network, np.ndarray, np.ndarray, bool]]
+) -> Callable[[Value, Value, Value], Value]:
+    """The engine's δ_out or δ_hidden (``field`` of its backward pass) of each example."""
+
+    def errors(net: Value, X: Value, Y: Value) -> Value:
+        n, XX, T, single = data(net, X, Y)
+        return _rows(getattr(n.backward(XX, T), field), single)
+
+    return errors
+
+
+quantity(
+    "net_delta_out",
+    "net_delta_out(net, X, y): the output error δ_out = ∂E⁽ˡ⁾/∂z_out of each example, (k,) or "
+    "(L, k): ŷ − y for a linear output with squared error.",
+    numeric=_delta_out_fd,
+)(_errors("delta_out", _net_data))
+quantity(
     "net_delta_hidden",
     "net_delta_hidden(net, X, y): the hidden error (W2ᵀ·δ_out) ∘ f′(z) of each example, (m,) or "
     "(L, m).",
     numeric=_delta_hidden_fd,
-)
-def _net_delta_hidden(net: Value, X: Value, Y: Value) -> Value:
-    n, XX, T, single = _one_hidden_layer(net, X, Y)
-    return _rows(n.backward(XX, T).delta_hidden, single)
+)(_errors("delta_hidden", _one_hidden_layer))
 
 
 def _weight_gradient(layer: int, numeric: bool) -> Callable[[Value, Value, Value], np.ndarray]:

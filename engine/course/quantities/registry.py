@@ -27,6 +27,7 @@ __all__ = [
     "as_matrix",
     "as_point",
     "as_scalar",
+    "as_vector",
     "as_whole",
     "central",
     "describe",
@@ -38,6 +39,7 @@ __all__ = [
     "one_var",
     "quantity",
     "variable",
+    "with_entry",
 ]
 
 Value = Any  # a float, an ndarray, a Function, a str or a Network
@@ -189,6 +191,21 @@ def as_matrix(A: Value) -> np.ndarray:
     a = as_array(A, "A")
     if a.ndim != 2:
         raise ValueError(f"A must be a matrix, got shape {a.shape}")
+    return a
+
+
+def as_vector(value: Value, what: str) -> np.ndarray:
+    v = as_array(value, what)
+    if v.ndim != 1:
+        raise ValueError(f"{what} must be a vector, got shape {v.shape}")
+    return v
+
+
+def with_entry(A: Value, i: Value, j: Value, new: Callable[[float], float]) -> np.ndarray:
+    """A copy of the matrix A whose 1-based entry (i, j) is ``new(old entry)``."""
+    a = as_matrix(A).copy()
+    at = as_entry(a, i, j)
+    a[at] = new(float(a[at]))
     return a
 
 
