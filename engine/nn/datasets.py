@@ -65,9 +65,17 @@ def _frozen(name: str, X: np.ndarray, y: np.ndarray, task: str, description: str
 
 
 def _classes(
-    rng: np.random.Generator, name: str, X: np.ndarray, y: np.ndarray, description: str
+    rng: np.random.Generator,
+    name: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    description: str,
+    noise: float = 0.0,
 ) -> Dataset:
-    """A classification set whose examples were made class by class, in a shuffled order."""
+    """A classification set whose examples were made class by class, in a shuffled order;
+    ``noise``: the sd of Gaussian noise added to every coordinate first."""
+    if noise:
+        X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(len(X))
     return _frozen(name, X[order], y[order], "classification", description)
 
@@ -115,32 +123,24 @@ def _moons(rng: np.random.Generator, L: int, sd: float) -> Dataset:
     t_bottom = rng.uniform(0.0, math.pi, size=n_bottom)
     top = np.column_stack([np.cos(t_top), np.sin(t_top)])
     bottom = np.column_stack([1.0 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)])
-    X = np.vstack([top, bottom]) + sd * rng.standard_normal((L, 2))
-    X -= np.array([0.5, 0.25])  # centre the pair of moons on the origin
-    return _classes(
-        rng,
-        "moons",
-        X,
-        y,
+    centred = np.vstack([top, bottom]) - np.array([0.5, 0.25])  # the pair around the origin
+    about = (
         f"Two moons: {L} points on two interleaved half circles (noise sd {sd:g}); the target "
-        "is 1 on the lower moon. A curved boundary separates them.",
+        "is 1 on the lower moon. A curved boundary separates them."
     )
+    return _classes(rng, "moons", centred, y, about, noise=sd)
 
 
 def _circles(rng: np.random.Generator, L: int, sd: float) -> Dataset:
     n_outer, n_inner, y = _two_classes(L)
     t = rng.uniform(0.0, 2.0 * math.pi, size=L)
     radius = np.concatenate([np.full(n_outer, 1.0), np.full(n_inner, 0.5)])
-    X = np.column_stack([radius * np.cos(t), radius * np.sin(t)])
-    X += sd * rng.standard_normal((L, 2))
-    return _classes(
-        rng,
-        "circles",
-        X,
-        y,
+    rings = np.column_stack([radius * np.cos(t), radius * np.sin(t)])
+    about = (
         f"Circles: {L} points on two rings, radius 1 and 1/2 (noise sd {sd:g}); the target is "
-        "1 on the inner ring. The boundary is a circle.",
+        "1 on the inner ring. The boundary is a circle."
     )
+    return _classes(rng, "circles", rings, y, about, noise=sd)
 
 
 def _spiral(rng: np.random.Generator, L: int, sd: float) -> Dataset:
