@@ -13,7 +13,6 @@ older one's child at once: only the newest file matters. `close()` ends every ch
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from bptutor.engine.answers.grading import Verdict
 from bptutor.engine.course.code_grading import CodeExercise
 from bptutor.engine.course.coderun import CodeProcess, Spare
+from bptutor.engine.course.safefile import file_stamp
 
 __all__ = ["CodeCheck", "CodeWatch"]
 
@@ -50,22 +50,15 @@ class CodeWatch:
         self.spare = spare if spare is not None else Spare(exercise.limits)
         self.spare.warm()  # the first save is checked without waiting for a start
         self._lock = threading.Lock()
-        self._seen = self._signature()
+        self._seen = file_stamp(self.path)
         self._generation = 0
         self._running: CodeProcess | None = None
         self.closed = False
 
-    def _signature(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
     def changed(self) -> bool:
         """True once for each change of the file (time, size or inode, so an editor's
         write-to-a-copy-then-rename counts too) since the last call."""
-        now = self._signature()
+        now = file_stamp(self.path)
         with self._lock:
             if now == self._seen:
                 return False
@@ -91,7 +84,7 @@ class CodeWatch:
         if older is not None:
             older.close()  # the older check returns at once; its result is dropped
         start = time.monotonic()
-        signature = self._signature()
+        signature = file_stamp(self.path)
         digest = self.digest() or "unreadable"
         with self._lock:
             if self.closed or mine != self._generation:

@@ -41,7 +41,14 @@ from bptutor.engine.course.progress_format import (
     version_of,
 )
 from bptutor.engine.course.progress_journal import Journal, Leftover, leftovers
-from bptutor.engine.course.safefile import NotRegular, TooLarge, read_regular
+from bptutor.engine.course.safefile import (
+    NotRegular,
+    Stamp,
+    TooLarge,
+    file_stamp,
+    read_regular,
+    stamp_of,
+)
 
 __all__ = ["FILE_NAME", "LOCK_NAME", "ProgressFile", "fresh_record", "pending_changes"]
 
@@ -91,7 +98,7 @@ class ProgressFile:
         # held its inode number cannot be reused, so the same stat means no window wrote since
         # (a stat alone once matched another window's newer file: a freed inode reused within
         # one clock tick, the same size, and that window's answers were lost)
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: Stamp | None = None
         self._held: int | None = None
         self._target = self.path  # where the record is written (a followed link's target)
         self._link_note: str | None = None  # said at the first save that replaces a link
@@ -347,19 +354,12 @@ class ProgressFile:
             data = self._merge_from_disk(data, move_damage=False)[1]
         return data
 
-    def _stat(self) -> tuple[int, int, int] | None:
-        try:
-            info = os.stat(self._target)
-        except OSError:
-            return None
-        return (info.st_ino, info.st_mtime_ns, info.st_size)
-
     def _merge_from_disk(
         self, data: dict[str, Any], move_damage: bool = True
     ) -> tuple[bool, dict[str, Any]]:
         """`data` merged with the file, unless it is still the one this window wrote.
         False: nothing may be written (a newer bptutor wrote the file meanwhile)."""
-        if self._stat() == self._stamp and self._held is not None:
+        if file_stamp(self._target) == self._stamp and self._held is not None:
             return True, data
         found = self._read()
         if found.newer is not None:
@@ -399,10 +399,10 @@ class ProgressFile:
             if held is not None:
                 os.close(held)
             raise
-        self._hold(held, (info.st_ino, info.st_mtime_ns, info.st_size))
+        self._hold(held, stamp_of(info))
         _fsync_dir(folder)
 
-    def _hold(self, fd: int | None, stamp: tuple[int, int, int] | None) -> None:
+    def _hold(self, fd: int | None, stamp: Stamp | None) -> None:
         if self._held is not None:
             with contextlib.suppress(OSError):
                 os.close(self._held)

@@ -8,7 +8,11 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["NotRegular", "TooLarge", "file_kind", "read_regular"]
+__all__ = ["NotRegular", "Stamp", "TooLarge", "file_kind", "file_stamp", "read_regular", "stamp_of"]
+
+Stamp = tuple[int, int, int]
+"""A file's inode, modification time (ns) and size: another stamp means it was written or
+replaced (an editor's write-to-a-copy-then-rename included)."""
 
 
 class NotRegular(OSError):
@@ -57,3 +61,15 @@ def read_regular(path: Path, limit: int) -> tuple[bytes, os.stat_result]:
     if len(raw) > limit:
         raise TooLarge(len(raw))
     return raw, info
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def file_stamp(path: Path | str) -> Stamp | None:
+    """The Stamp of the file at ``path`` now; None when it cannot be looked at."""
+    try:
+        return stamp_of(os.stat(path))
+    except OSError:
+        return None
