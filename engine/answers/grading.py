@@ -131,10 +131,16 @@ _Tree = TypeVar("_Tree", Expr, ArrayExpr)
 
 
 def _read(
-    parser: Callable[..., _Tree], answer: str, variables: Iterable[str]
+    parser: Callable[..., _Tree],
+    answer: str,
+    variables: Iterable[str],
+    what: str = "Type an answer.",
 ) -> tuple[_Tree, _Reading] | str:
     """The answer read by `parser` (parse or parse_array) and how it was read (shown with the
-    groupings it chose), or why it cannot be read, as a sentence."""
+    groupings it chose), or why it cannot be read, as a sentence (`what` to type when the
+    answer is not text at all)."""
+    if not isinstance(answer, str):
+        return what
     notes: list[Ambiguity] = []
     try:
         tree = parser(answer, variables, notes=notes)
@@ -219,9 +225,7 @@ def _wrong(
 
 def _read_number(answer: str) -> tuple[float, _Reading] | str:
     """(value, how it was read), or why it is not a number."""
-    if not isinstance(answer, str):
-        return "Type a number."
-    parsed = _read(parse, answer, ())
+    parsed = _read(parse, answer, (), "Type a number.")
     if isinstance(parsed, str):
         return parsed
     e, reading = parsed
@@ -317,9 +321,7 @@ def check_array(
     mistakes: Sequence[Mistake] = (),
 ) -> Verdict:
     """Grade a vector or matrix: shape first, then entry by entry (wrong_entries 0-based)."""
-    if not isinstance(answer, str):
-        return _invalid("Type a vector or matrix, like [1, 2; 3, 4].")
-    parsed = _read(parse_array, answer, ())
+    parsed = _read(parse_array, answer, (), "Type a vector or matrix, like [1, 2; 3, 4].")
     if isinstance(parsed, str):
         return _invalid(parsed)
     arr, reading = parsed
@@ -438,9 +440,7 @@ def check_expression(
     declared mistakes are trees (or numbers) in the same variables. A wrong answer's message
     names the point where the two differ most, or the variables the answer leaves out."""
     names = [canonical_name(str(v)) for v in variables]  # "ŷ" and "y_hat" are one name
-    if not isinstance(answer, str):
-        return _invalid("Type an expression.")
-    parsed = _read(parse, answer, names)
+    parsed = _read(parse, answer, names, "Type an expression.")
     if isinstance(parsed, str):
         return _invalid(parsed)
     e, reading = parsed
