@@ -70,15 +70,17 @@ class Skipped:
 
 @dataclass
 class StepStats:
+    """One step's row of the class report: counts of learners, summed over the class."""
+
     lesson_id: str
     step_id: str
     title: str
-    exercise: bool
-    reached: int = 0
-    attempted: int = 0
+    exercise: bool  # False: a reading step (only `reached` counts)
+    reached: int = 0  # learners who opened it
+    attempted: int = 0  # who answered at least once
     solved: int = 0
-    first_try: int = 0
-    tries: list[int] = field(default_factory=list)
+    first_try: int = 0  # who solved it at the first answer, with no hint or solution shown
+    tries: list[int] = field(default_factory=list)  # answers given, per learner who tried
     hints: int = 0  # learners who used hints
     reveals: int = 0  # learners who revealed the solution
 

@@ -242,6 +242,9 @@ class ExerciseSpec:
 
 @dataclass(frozen=True)
 class Step:
+    """One step of a lesson as its file states it: text, hints and an optional exercise whose
+    parameters are drawn per learner (`params`) and redrawn until `require` holds."""
+
     id: str
     title: str
     text: str
