@@ -390,28 +390,9 @@ async def test_lesson_text_is_plain_text_without_control_characters(
         assert not any(CONTROL.search(text) for text in shown), shown
 
 
-GOOD_LESSON = """
-id = "good"
-title = "A good lesson"
-summary = "It loads."
-
-[params]
-a = { int = [2, 5] }
-
-[[steps]]
-id = "d"
-title = "Differentiate"
-text = "Find the derivative of {a}·x²."
-hints = ["Bring the power down."]
-explanation = "It is {answer}."
-
-[steps.exercise]
-kind = "derivative"
-function = "{a}*x^2"
-wrt = "x"
-variables = ["x"]
-prompt = "f′(x) ="
-"""
+GOOD_LESSON = (Path(__file__).resolve().parents[1] / "data" / "lessons" / "good.toml").read_text(
+    "utf-8"
+)
 
 BROKEN_LESSON = GOOD_LESSON.replace('id = "good"', 'id = "broken"').replace(
     'kind = "derivative"', 'kind = "derivatve"'

@@ -11,50 +11,9 @@ from bptutor.engine.course.loader import load_course
 from bptutor.engine.course.model import ExerciseError
 from bptutor.engine.course.templates import bracket_matrix, format_number, interpolate
 
-LESSON = '''
-id = "demo"
-title = "Demo"
-summary = "Numbers per learner."
-
-[params]
-W = { normal = [0, 1], shape = [2, 3], round = 2 }
-k = { int = [-5, 5], nonzero = true }
-
-[[steps]]
-id = "show"
-title = "Show"
-text = """
-W is
-{W}
-and k = {k}; W₁₂ = {W[1,2]}; braces: {{k}}.
-"""
-
-[[steps]]
-id = "entry"
-title = "An entry"
-text = "k = {k}"
-hints = ["Look at row 2, column 3."]
-explanation = "It is {answer}."
-params = { s = { uniform = [1, 2], round = 1 } }
-
-[steps.exercise]
-kind = "value"
-answer = "scale(entry(W, 2, 3), s)"
-mistakes = [{ name = "sign", answer = "neg(answer)", message = "Sign!" }]
-
-[[steps]]
-id = "pick"
-title = "Pick"
-text = "Which?"
-hints = ["The even one."]
-explanation = "It is {answer}."
-
-[steps.exercise]
-kind = "choice"
-options = ["one", "two", "three"]
-correct = "b"
-feedback = ["no, one", "", "no, three"]
-'''
+LESSON = (Path(__file__).resolve().parents[2] / "data" / "lessons" / "drawing_demo.toml").read_text(
+    "utf-8"
+)
 
 
 @pytest.fixture

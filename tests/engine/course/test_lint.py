@@ -197,24 +197,9 @@ def test_cli_reports_a_broken_lesson(tmp_path: Path, write_course) -> None:
     assert 'exercise.kind "valeu" is not one of' in out.getvalue()
 
 
-CHOICE = """
-id = "pick"
-title = "Pick"
-summary = "A choice."
-
-[[steps]]
-id = "which"
-title = "Which"
-text = "Which one is even?"
-hints = ["HINT"]
-explanation = "EXPLANATION"
-
-[steps.exercise]
-kind = "choice"
-options = ["one", "two", "three"]
-correct = "b"
-feedback = ["FEEDBACK", "", ""]
-"""
+CHOICE = (Path(__file__).resolve().parents[2] / "data" / "lessons" / "lint_choice.toml").read_text(
+    "utf-8"
+)
 
 
 def _choice_problems(tmp_path: Path, write_course, **texts: str) -> list[str]:

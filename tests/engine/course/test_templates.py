@@ -76,40 +76,9 @@ def test_a_format_spec_needs_a_number() -> None:
     assert interpolate("{W[1,2]:()}", _env(W=W), "text") == "0"
 
 
-HAT_LESSON = """
-id = "hat"
-title = "Hat"
-summary = "A variable declared as ŷ."
-
-[params]
-y0 = { int = [1, 3] }
-E = { expr = "(y - ŷ)^2 / 2", variables = ["y", "ŷ"] }
-
-[[steps]]
-id = "d"
-title = "dE/dŷ"
-text = "E = {E}"
-hints = ["The chain rule."]
-explanation = "{answer}"
-
-[steps.exercise]
-kind = "derivative"
-function = "{E}"
-wrt = "ŷ"
-variables = ["y", "ŷ"]
-mistakes = [{ name = "sign", answer = "y - ŷ", message = "Sign." }]
-
-[[steps]]
-id = "v"
-title = "At a point"
-text = "At y = {y0}, ŷ = 0.5."
-hints = ["Put the numbers in."]
-explanation = "{answer}"
-
-[steps.exercise]
-kind = "value"
-answer = "partial(E, 'ŷ', [y0, 0.5])"
-"""
+HAT_LESSON = (Path(__file__).resolve().parents[2] / "data" / "lessons" / "hat.toml").read_text(
+    "utf-8"
+)
 
 
 def test_declared_y_hat_is_the_parsers_y_hat(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from bptutor.engine.nn.gradcheck import numerical_gradient, numerical_gradients,
 from bptutor.engine.nn.network import Network
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nn_strategies import net_sizes
 
 # Five-point central differences: accurate to ~1e-12 absolute, so even gradient entries of 1e-5
 # can be held to a relative error of 1e-7 (the classic h = 1e-5 stencil rounds at ~1e-11).
@@ -64,15 +65,13 @@ def test_backprop_with_every_output_activation(output_activation):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    n=st.integers(1, 5),
-    m=st.integers(1, 5),
-    k=st.integers(1, 3),
-    L=st.integers(1, 6),
+    sizes=net_sizes(5, 5, 6),
     activation=st.sampled_from(["sigmoid", "tanh", "identity"]),
     biases=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_backprop_property(n, m, k, L, activation, biases, seed):
+def test_backprop_property(sizes, activation, biases, seed):
+    n, m, k, L = sizes
     net, X, y = _relu_safe_net(n, m, k, L, activation, "identity", biases, seed)
     analytic = net.gradients(X, y).as_dict()
     numeric = numerical_gradients(net, X, y, **ACCURATE).as_dict()

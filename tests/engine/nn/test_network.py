@@ -10,6 +10,7 @@ from bptutor.engine.nn.activations import ACTIVATIONS, get_activation
 from bptutor.engine.nn.network import Network
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nn_strategies import net_sizes
 
 # -- the notes' worked case, n = 3 inputs, m = 2 hidden sigmoid units, one linear output -------
 
@@ -275,18 +276,16 @@ def test_bad_data_names_parameter_and_expected_shape():
 
 @settings(max_examples=30, deadline=None)
 @given(
-    n=st.integers(1, 4),
-    m=st.integers(1, 4),
-    k=st.integers(1, 3),
-    L=st.integers(1, 5),
+    sizes=net_sizes(4, 4, 5),
     activation=st.sampled_from(sorted(ACTIVATIONS)),
     output_activation=st.sampled_from(sorted(ACTIVATIONS)),
     seed=st.integers(0, 10_000),
 )
 def test_cost_with_biases_and_outputs_matches_explicit_loops(
-    n, m, k, L, activation, output_activation, seed
+    sizes, activation, output_activation, seed
 ):
     """Forward pass and eq. (15) written as plain sums over examples, units and inputs."""
+    n, m, k, L = sizes
     net = Network.create(n, m, k, activation, output_activation, biases=True, seed=seed)
     rng = np.random.default_rng(seed + 1)
     net.b1 = rng.normal(size=m)
