@@ -486,7 +486,6 @@ class TrainingSession:
                 run.y,
                 epochs=run.epochs,
                 start_epoch=run.start_epoch,
-                layer_norms=True,  # the view shows each layer's gradient
             )
         steps, append, clock = run._steps, run.history.append, time.perf_counter
         step, stopped, detail, wait = run.last, None, None, 0.0

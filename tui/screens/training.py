@@ -3,11 +3,12 @@
 The screen draws a ``TrainingSession`` (``bptutor.engine.nn.session``: the network, its history,
 the run's phase, the controls and the way back after a divergence) and binds the keys; the
 session does the rest. Runs go in a thread worker that loops over ``session.advance``; the
-worker never touches a widget: every 0.1 s at most it posts a ``TrainingProgressed`` (which
-collapses with older ones still queued) carrying the loss history so far and snapshots of the
-diagram and data-view values it computed itself. The UI therefore redraws about ten times a
-second whatever the training speed (the loss plot, the dearest widget, every PLOT_INTERVAL =
-0.2 s of those).
+worker never touches a widget: every POST_INTERVAL = 0.2 s at most it posts a
+``TrainingProgressed`` (which collapses with older ones still queued) carrying the loss history
+so far and snapshots of the diagram, data-view values and gradient bars it computed itself. The
+UI therefore redraws about five times a second whatever the training speed (the loss plot, the
+dearest widget, every PLOT_INTERVAL = 0.4 s of those); a run held to its pace (a lesson's,
+meant to be watched epoch by epoch) posts and plots every PACED_INTERVAL = 0.1 s.
 
 After posting, the worker stands aside (waits on an event, at most DRAW_WAIT) while the screen
 builds the new drawing, so the UI's burst of work does not fight the worker for the GIL: with
@@ -65,6 +66,7 @@ from textual.worker import Worker, get_current_worker
 
 __all__ = [
     "DRAW_WAIT",
+    "PACED_INTERVAL",
     "PLOT_INTERVAL",
     "POST_INTERVAL",
     "TRAINING_KEYS",
@@ -77,10 +79,16 @@ __all__ = [
     "status_text",
 ]
 
-POST_INTERVAL = 0.1
-"""Seconds between progress messages from the worker: the UI redraws ~10 times a second."""
-PLOT_INTERVAL = 0.2
-"""Seconds between loss-plot redraws while training runs (the status follows every post)."""
+POST_INTERVAL = 0.2
+"""Seconds between progress messages from a full-speed run's worker: the status, diagram and
+data view redraw 5 times a second (each redraw is UI time the worker stands aside for)."""
+PLOT_INTERVAL = 0.4
+"""Seconds between loss-plot redraws while a full-speed run goes (the status follows every
+post): plotext is the dearest widget, and a curve redrawn 2.5 times a second still moves."""
+PACED_INTERVAL = 0.1
+"""A run held to its pace (``f``) posts and redraws the plot this often: it is there to be
+watched epoch by epoch, and its worker sleeps between epochs anyway, so the UI's time costs it
+nothing."""
 DRAW_WAIT = 0.03
 """Longest the worker waits, after posting progress, for the screen to have drawn it."""
 NOTICE_TIMEOUT = 3.0
@@ -105,10 +113,14 @@ class TrainingProgressed(Message, bubble=False):
         data_view: DataViewValues | None,
         drawn: threading.Event | None = None,
         layer_norms: tuple[float, ...] = (),
+        *,
+        paced: bool = False,
     ) -> None:
         super().__init__()
         self.layer_norms = layer_norms
         """Each weight layer's gradient norm at this epoch (the gradient bars)."""
+        self.paced = paced
+        """The run is held to its pace (watched epoch by epoch): redraw the plot every time."""
         self.drawn = drawn
         """Set by the screen once this state is on screen (the worker waits for it)."""
         self.run_id = run_id
@@ -302,20 +314,25 @@ class TrainingScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training", name="training")
     def _train_in_thread(self, run: Run, drawn: threading.Event, stop: threading.Event) -> None:
-        """Loop over the session's chunks; post the latest state at most every 0.1 s; a paced
-        run sleeps (``stop`` wakes it) while it is ahead of its pace."""
+        """Loop over the session's chunks; post the latest state at most every POST_INTERVAL,
+        or PACED_INTERVAL while the run is held to its pace (it sleeps, ``stop`` waking it,
+        while it is ahead of its pace: a lesson's run of a few thousand epochs, not one so long
+        that its pace never holds it back)."""
         worker = get_current_worker()
         reason, detail = "finished", None
         last_post, last_epoch = time.perf_counter(), run.start_epoch
+        held = False  # the run is held to its pace: the worker slept since the last post
         try:
             while True:
+                interval = PACED_INTERVAL if held else POST_INTERVAL
                 chunk = self.session.advance(
-                    run, lambda: worker.is_cancelled, report_after=last_post + POST_INTERVAL
+                    run, lambda: worker.is_cancelled, report_after=last_post + interval
                 )
                 if chunk.stopped is not None:
                     reason, detail = chunk.stopped, chunk.detail
                     break
                 if chunk.wait > 0:
+                    held = True
                     stop.wait(chunk.wait)
                 if chunk.report and chunk.last is not None:
                     step, now = chunk.last, chunk.at
@@ -323,6 +340,9 @@ class TrainingScreen(Screen[None]):
                     diagram, data = snapshots(
                         run.net, run.X, run.y, self._example, self._grid_shape
                     )
+                    # the bars' norms for the reported weights only: asking the engine for
+                    # them every epoch (train(layer_norms=True)) cost ~10 % of a small net's speed
+                    norms = layer_norms(run.net, run.X, run.y)
                     drawn.clear()
                     self.post_message(
                         TrainingProgressed(
@@ -335,10 +355,11 @@ class TrainingScreen(Screen[None]):
                             diagram,
                             data,
                             drawn,
-                            step.layer_grad_norms,
+                            norms,
+                            paced=held,
                         )
                     )
-                    last_post, last_epoch = now, step.epoch
+                    last_post, last_epoch, held = now, step.epoch, False
                     # step aside until the screen has drawn this (at most DRAW_WAIT): the UI then
                     # runs its whole update without fighting for the GIL (module docstring)
                     if DRAW_WAIT > 0:
@@ -361,7 +382,8 @@ class TrainingScreen(Screen[None]):
             return  # from a run already stopped: the UI has moved on
         self._epochs_per_second = message.epochs_per_second
         self._grads.set_norms(message.layer_norms)
-        self._show(message.history, (message.diagram, message.data_view), live=True)
+        plot_interval = PACED_INTERVAL if message.paced else PLOT_INTERVAL
+        self._show(message.history, (message.diagram, message.data_view), plot_interval)
         # the costly part of the redraw (plotext, text to strips) now, while the worker waits
         for widget in (self._plot, self._diagram, self._data_view):
             widget.prepare()
@@ -431,14 +453,14 @@ class TrainingScreen(Screen[None]):
         self._grads.set_norms(norms)
         self._show(history, shot)
 
-    def _show(self, history: LossCurve, snapshot: Snapshot, *, live: bool = False) -> None:
-        """Put this state on screen. ``live`` (a running worker's progress) redraws the loss plot
-        at most every PLOT_INTERVAL: it is the dearest widget (plotext) and a curve moving 5
-        times a second looks just as live; a pause or the end of a run always draws it."""
+    def _show(self, history: LossCurve, snapshot: Snapshot, plot_interval: float = 0.0) -> None:
+        """Put this state on screen; the loss plot, the dearest widget (plotext), only if it was
+        drawn more than ``plot_interval`` seconds ago (0, as for a pause or the end of a run:
+        always)."""
         self._shown_epoch = history.n
         self._shown_loss = history.last
         now = time.perf_counter()
-        plot_due = not live or now - self._plot_drawn_at >= PLOT_INTERVAL
+        plot_due = now - self._plot_drawn_at >= plot_interval
         if plot_due:
             self._plot_drawn_at = now
             self._plot.set_history(history)

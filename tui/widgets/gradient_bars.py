@@ -3,7 +3,8 @@
 ‖∂E/∂W⁽ˡ⁾‖ (with its bias) for l = 1..D, on a log scale relative to the largest layer: each
 factor of ten smaller is a shorter bar, so in a deep sigmoid stack the first layers' bars
 shrink towards nothing while the last layer's stays full: vanishing gradients, watched as the
-network trains. The numbers come from the engine's ``Epoch.layer_grad_norms``.
+network trains. The numbers are the gradient on the whole set at the weights shown
+(``Gradients.layer_norms``), taken with each progress update rather than every epoch.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ Snapshot = tuple[DiagramValues | LayerValues | None, DataViewValues | None]
 
 
 def layer_norms(net: Network, X: np.ndarray, y: np.ndarray) -> tuple[float, ...]:
-    """Each layer's gradient norm on the whole set, as a run's epochs report it (paused)."""
+    """Each layer's gradient norm on the whole set at these weights (the gradient bars, running
+    or paused)."""
     try:
         with np.errstate(all="ignore"):
             return net.gradients(X, y).layer_norms()
