@@ -269,20 +269,21 @@ def main(argv: list[str] | None = None) -> int:
 def compare(seconds: float, pairs: int) -> None:
     """UI-live / headless with the two measures off and on, alternating rounds of 4 pairs."""
     import bptutor.tui.screens.training as training
+    import bptutor.tui.training_worker as worker
 
-    normal = (training.DRAW_WAIT, training.PLOT_INTERVAL)
+    normal = (worker.DRAW_WAIT, training.PLOT_INTERVAL)
     settings = {"off (DRAW_WAIT = PLOT_INTERVAL = 0)": (0.0, 0.0), "on (as shipped)": normal}
     ratios: dict[str, list[float]] = {name: [] for name in settings}
     ui_cpu: dict[str, list[float]] = {name: [] for name in settings}
     try:
         for _ in range(max(1, pairs // 4)):
             for name, (wait, interval) in settings.items():
-                training.DRAW_WAIT, training.PLOT_INTERVAL = wait, interval
+                worker.DRAW_WAIT, training.PLOT_INTERVAL = wait, interval
                 run = asyncio.run(ui_live(seconds, 4))
                 ratios[name] += run["ratios"]
                 ui_cpu[name] += run["ui_cpu"]
     finally:
-        training.DRAW_WAIT, training.PLOT_INTERVAL = normal
+        worker.DRAW_WAIT, training.PLOT_INTERVAL = normal
     print("comparison (same run, alternating rounds):")
     for name in settings:
         print(

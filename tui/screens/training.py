@@ -2,19 +2,10 @@
 
 The screen draws a ``TrainingSession`` (``bptutor.engine.nn.session``: the network, its history,
 the run's phase, the controls and the way back after a divergence) and binds the keys; the
-session does the rest. Runs go in a thread worker that loops over ``session.advance``; the
-worker never touches a widget: every POST_INTERVAL = 0.2 s at most it posts a
-``TrainingProgressed`` (which collapses with older ones still queued) carrying the loss history
-so far and snapshots of the diagram, data-view values and gradient bars it computed itself. The
-UI therefore redraws about five times a second whatever the training speed (the loss plot, the
-dearest widget, every PLOT_INTERVAL = 0.4 s of those); a run held to its pace (a lesson's,
-meant to be watched epoch by epoch) posts and plots every PACED_INTERVAL = 0.1 s.
-
-After posting, the worker stands aside (waits on an event, at most DRAW_WAIT) while the screen
-builds the new drawing, so the UI's burst of work does not fight the worker for the GIL: with
-one GIL, every UI wake-up during training forces a hand-over, and on a busy machine each
-hand-over stalls the worker until the OS schedules the UI thread. bench/training_ui.py measures
-the effect (bench/README.md).
+session does the rest. Runs go in a thread worker that loops over ``session.advance`` and posts
+its progress (``tui/training_worker.py``: how often, and how it stands aside while the screen
+draws); the screen redraws the loss plot, the dearest widget, at most every PLOT_INTERVAL =
+0.4 s of those posts (every post for a run held to its pace).
 
 The session takes epochs under its lock and checks the worker's cancellation before every epoch
 inside it, so after ``_stop_run`` returns no further epoch can happen: pause, a changed control
@@ -29,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import numpy as np
+from bptutor.engine.nn.network import Network
 from bptutor.engine.nn.session import (
     ACTIVATION_CYCLE,
     LossCurve,
@@ -39,11 +32,20 @@ from bptutor.engine.nn.session import (
 )
 from bptutor.engine.nn.training import TrainConfig
 from bptutor.tui.screens.help import HelpScreen
-from bptutor.tui.widgets.fit_plot import DataView, DataViewValues
+from bptutor.tui.training_worker import (
+    DRAW_WAIT,
+    PACED_INTERVAL,
+    POST_INTERVAL,
+    TrainingProgressed,
+    TrainingStopped,
+    Views,
+    report_training,
+)
+from bptutor.tui.widgets.fit_plot import DataView
 from bptutor.tui.widgets.gradient_bars import GradientBars
 from bptutor.tui.widgets.key_labels import key_rows
 from bptutor.tui.widgets.loss_plot import LossPlot
-from bptutor.tui.widgets.network_diagram import DiagramValues, NetworkDiagram
+from bptutor.tui.widgets.network_diagram import NetworkDiagram
 from bptutor.tui.widgets.training_snapshot import Snapshot, layer_norms, snapshots
 from bptutor.tui.widgets.training_text import (
     NOT_FINITE,
@@ -58,7 +60,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -79,73 +80,11 @@ __all__ = [
     "status_text",
 ]
 
-POST_INTERVAL = 0.2
-"""Seconds between progress messages from a full-speed run's worker: the status, diagram and
-data view redraw 5 times a second (each redraw is UI time the worker stands aside for)."""
 PLOT_INTERVAL = 0.4
 """Seconds between loss-plot redraws while a full-speed run goes (the status follows every
 post): plotext is the dearest widget, and a curve redrawn 2.5 times a second still moves."""
-PACED_INTERVAL = 0.1
-"""A run held to its pace (``f``) posts and redraws the plot this often: it is there to be
-watched epoch by epoch, and its worker sleeps between epochs anyway, so the UI's time costs it
-nothing."""
-DRAW_WAIT = 0.03
-"""Longest the worker waits, after posting progress, for the screen to have drawn it."""
 NOTICE_TIMEOUT = 3.0
 """Seconds a notice of the view (e.g. the end of the learning-rate range) stays up."""
-
-
-class TrainingProgressed(Message, bubble=False):
-    """The worker's latest state; a newer one replaces any still waiting in the queue.
-
-    It does not bubble: ten a second are for the screen alone, not for the app too.
-    """
-
-    def __init__(
-        self,
-        run_id: int,
-        epoch: int,
-        loss: float,
-        grad_norm: float,
-        epochs_per_second: float,
-        history: LossCurve,
-        diagram: DiagramValues | None,
-        data_view: DataViewValues | None,
-        drawn: threading.Event | None = None,
-        layer_norms: tuple[float, ...] = (),
-        *,
-        paced: bool = False,
-    ) -> None:
-        super().__init__()
-        self.layer_norms = layer_norms
-        """Each weight layer's gradient norm at this epoch (the gradient bars)."""
-        self.paced = paced
-        """The run is held to its pace (watched epoch by epoch): redraw the plot every time."""
-        self.drawn = drawn
-        """Set by the screen once this state is on screen (the worker waits for it)."""
-        self.run_id = run_id
-        self.epoch = epoch
-        self.loss = loss
-        self.grad_norm = grad_norm
-        self.epochs_per_second = epochs_per_second
-        self.history = history
-        self.diagram = diagram
-        self.data_view = data_view
-
-    def can_replace(self, message: Message) -> bool:
-        # called on the older message with the newer pending one: the UI only needs the latest
-        return isinstance(message, TrainingProgressed) and message.run_id == self.run_id
-
-
-class TrainingStopped(Message):
-    """The worker left its loop: ``reason`` is "finished", "diverged" or "error"."""
-
-    def __init__(self, run_id: int, reason: str, detail: str | None, epoch: int) -> None:
-        super().__init__()
-        self.run_id = run_id
-        self.reason = reason
-        self.detail = detail
-        self.epoch = epoch
 
 
 _CYCLE = ", ".join(ACTIVATION_CYCLE)
@@ -155,6 +94,33 @@ _BACKWARD = "diagram: forward values / errors and gradients"
 def _key(key: str, action: str, short: str, name: str, long: str, **options: Any) -> Binding:
     """A key of the view: id ``training.<name>``, ``short`` in the footer, ``long`` its tooltip."""
     return Binding(key, action, short, id=f"training.{name}", tooltip=long, **options)
+
+
+TRAINING_BINDINGS: list[BindingType] = [
+    # the footer shows the keys that matter most, in that order, in short clear words; it
+    # fits 60 columns. All keys, with their long form (the tooltip), are in the help (?).
+    _key("space", "toggle_run", "run", "toggle_run", "run / pause"),
+    _key("s", "step", "step", "step", "train one epoch"),
+    _key("r", "reset", "reset", "reset", "back to the initial weights, epoch 0"),
+    _key("plus", "lr_up", "rate", "lr_up", "larger learning rate", key_display="+/-"),
+    _key("minus", "lr_down", "rate", "lr_down", "smaller learning rate", show=False),
+    _key("equals_sign", "lr_up", "lr up", "lr_up_alt", "larger learning rate", show=False),
+    _key("f", "toggle_pace", "speed", "pace", "paced (a few seconds a run) / full speed"),
+    _key("escape", "leave", "back", "leave", "leave the view"),
+    _key("question_mark", "show_keys", "keys", "keys", "all the keys (this list)"),
+    _key("d", "cycle_dataset", "data", "dataset", "next data set (a new network)", show=False),
+    _key("a", "cycle_activation", "act", "activation", f"next activation ({_CYCLE})", show=False),
+    _key("m", "hidden_down", "units-", "hidden_down", "fewer hidden units", show=False),
+    _key("M", "hidden_up", "units+", "hidden_up", "more hidden units", show=False),
+    _key("b", "toggle_batch", "batch", "batch", "full batch / mini-batch", show=False),
+    _key("l", "toggle_log", "log", "log_scale", "log-scale loss", show=False),
+    _key("x", "toggle_log_epochs", "log x", "log_epochs", "log-scale epochs", show=False),
+    _key("v", "toggle_backward", "grad", "backward", _BACKWARD, show=False),
+    _key("e", "next_example", "example", "example", "diagram: next example", show=False),
+    _key("L", "next_depth", "layers", "depth", "1, 2 or 3 hidden layers", show=False),
+    _key("q", "app.quit", "quit", "quit", "quit bptutor", show=False),
+]
+"""The view's keys (the help screen lists them from TRAINING_KEYS)."""
 
 
 class TrainingScreen(Screen[None]):
@@ -174,32 +140,7 @@ class TrainingScreen(Screen[None]):
     TrainingScreen #training-diagram { padding: 0 1; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # the footer shows the keys that matter most, in that order, in short clear words; it
-        # fits 60 columns. All keys, with their long form (the tooltip), are in the help (?).
-        _key("space", "toggle_run", "run", "toggle_run", "run / pause"),
-        _key("s", "step", "step", "step", "train one epoch"),
-        _key("r", "reset", "reset", "reset", "back to the initial weights, epoch 0"),
-        _key("plus", "lr_up", "rate", "lr_up", "larger learning rate", key_display="+/-"),
-        _key("minus", "lr_down", "rate", "lr_down", "smaller learning rate", show=False),
-        _key("equals_sign", "lr_up", "lr up", "lr_up_alt", "larger learning rate", show=False),
-        _key("f", "toggle_pace", "speed", "pace", "paced (a few seconds a run) / full speed"),
-        _key("escape", "leave", "back", "leave", "leave the view"),
-        _key("question_mark", "show_keys", "keys", "keys", "all the keys (this list)"),
-        _key("d", "cycle_dataset", "data", "dataset", "next data set (a new network)", show=False),
-        _key(
-            "a", "cycle_activation", "act", "activation", f"next activation ({_CYCLE})", show=False
-        ),
-        _key("m", "hidden_down", "units-", "hidden_down", "fewer hidden units", show=False),
-        _key("M", "hidden_up", "units+", "hidden_up", "more hidden units", show=False),
-        _key("b", "toggle_batch", "batch", "batch", "full batch / mini-batch", show=False),
-        _key("l", "toggle_log", "log", "log_scale", "log-scale loss", show=False),
-        _key("x", "toggle_log_epochs", "log x", "log_epochs", "log-scale epochs", show=False),
-        _key("v", "toggle_backward", "grad", "backward", _BACKWARD, show=False),
-        _key("e", "next_example", "example", "example", "diagram: next example", show=False),
-        _key("L", "next_depth", "layers", "depth", "1, 2 or 3 hidden layers", show=False),
-        _key("q", "app.quit", "quit", "quit", "quit bptutor", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = TRAINING_BINDINGS
 
     running: reactive[bool] = reactive(False, bindings=True)
 
@@ -314,64 +255,22 @@ class TrainingScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training", name="training")
     def _train_in_thread(self, run: Run, drawn: threading.Event, stop: threading.Event) -> None:
-        """Loop over the session's chunks; post the latest state at most every POST_INTERVAL,
-        or PACED_INTERVAL while the run is held to its pace (it sleeps, ``stop`` waking it,
-        while it is ahead of its pace: a lesson's run of a few thousand epochs, not one so long
-        that its pace never holds it back)."""
+        """The run, posting its progress (tui/training_worker.py: report_training)."""
         worker = get_current_worker()
-        reason, detail = "finished", None
-        last_post, last_epoch = time.perf_counter(), run.start_epoch
-        held = False  # the run is held to its pace: the worker slept since the last post
-        try:
-            while True:
-                interval = PACED_INTERVAL if held else POST_INTERVAL
-                chunk = self.session.advance(
-                    run, lambda: worker.is_cancelled, report_after=last_post + interval
-                )
-                if chunk.stopped is not None:
-                    reason, detail = chunk.stopped, chunk.detail
-                    break
-                if chunk.wait > 0:
-                    held = True
-                    stop.wait(chunk.wait)
-                if chunk.report and chunk.last is not None:
-                    step, now = chunk.last, chunk.at
-                    rate = (step.epoch - last_epoch) / max(now - last_post, 1e-9)
-                    diagram, data = snapshots(
-                        run.net, run.X, run.y, self._example, self._grid_shape
-                    )
-                    # the bars' norms for the reported weights only: asking the engine for
-                    # them every epoch (train(layer_norms=True)) cost ~10 % of a small net's speed
-                    norms = layer_norms(run.net, run.X, run.y)
-                    drawn.clear()
-                    self.post_message(
-                        TrainingProgressed(
-                            run.run_id,
-                            step.epoch,
-                            step.loss,
-                            step.grad_norm,
-                            rate,
-                            run.history.curve(),
-                            diagram,
-                            data,
-                            drawn,
-                            norms,
-                            paced=held,
-                        )
-                    )
-                    last_post, last_epoch, held = now, step.epoch, False
-                    # step aside until the screen has drawn this (at most DRAW_WAIT): the UI then
-                    # runs its whole update without fighting for the GIL (module docstring)
-                    if DRAW_WAIT > 0:
-                        drawn.wait(DRAW_WAIT)
-                    else:
-                        time.sleep(0)
-        except Exception as exc:  # shown to the learner, never a traceback
-            reason, detail = "error", f"{type(exc).__name__}: {exc}"
-        finally:
-            run.close()
-            if reason != "cancelled":
-                self.post_message(TrainingStopped(run.run_id, reason, detail, len(run.history)))
+        report_training(
+            self.session,
+            run,
+            cancelled=lambda: worker.is_cancelled,
+            views=self._views,
+            post=self.post_message,
+            drawn=drawn,
+            stop=stop,
+        )
+
+    def _views(self, net: Network, X: np.ndarray, y: np.ndarray) -> Views:
+        """What the view shows of ``net`` (the worker calls it at each post)."""
+        diagram, data = snapshots(net, X, y, self._example, self._grid_shape)
+        return diagram, data, layer_norms(net, X, y)
 
     # ------------------------------------------------------------- messages from it
     @on(TrainingProgressed)
@@ -607,5 +506,5 @@ class TrainingScreen(Screen[None]):
         self.dismiss(None)
 
 
-TRAINING_KEYS: tuple[tuple[str, str], ...] = key_rows(TrainingScreen.BINDINGS)
+TRAINING_KEYS: tuple[tuple[str, str], ...] = key_rows(TRAINING_BINDINGS)
 """Every key of the training view and what it does, for the app's help screen."""
