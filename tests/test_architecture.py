@@ -191,19 +191,46 @@ def test_engine_import_does_not_load_textual() -> None:
 
 
 MAX_MODULE_LINES = 600
-# engine modules allowed over MAX_MODULE_LINES, each with the reason; the test below fails when
-# one of them is back under the limit, so the list only shrinks
+MAX_CLASS_LINES = 385  # the issue's "about 350", with a tenth of slack
+# modules (engine/ and tui/) and classes allowed over the limits, each with the reason; the tests
+# below fail when one of them is back under its limit, so the lists only shrink
 LONG_MODULES: dict[str, str] = {}
+LONG_CLASSES: dict[str, str] = {
+    "engine/course/progress.py:ProgressStore": (
+        "the learner's record is one lock-guarded object: every read and write of it, the "
+        "background saves and the map's summaries (which read the raw attempts) go through it"
+    ),
+}
 
 
-def test_engine_modules_stay_short() -> None:
-    """One job per module: no engine module over MAX_MODULE_LINES without a stated reason."""
+def _source_files() -> list[Path]:
+    return sorted([*(ROOT / "engine").rglob("*.py"), *(ROOT / "tui").rglob("*.py")])
+
+
+def _check_limits(found: dict[str, int], allowed: dict[str, str], limit: int, what: str) -> None:
+    unexplained = sorted(set(found) - set(allowed))
+    assert not unexplained, "\n".join(f"{m}: {found[m]} lines (> {limit})" for m in unexplained)
+    stale = sorted(set(allowed) - set(found))
+    assert not stale, f"back under {limit} lines, drop from {what}: {stale}"
+
+
+def test_modules_stay_short() -> None:
+    """One job per module: no engine or tui module over MAX_MODULE_LINES without a reason."""
     long = {}
-    for path in sorted((ROOT / "engine").rglob("*.py")):
+    for path in _source_files():
         lines = len(path.read_text(encoding="utf-8").splitlines())
         if lines > MAX_MODULE_LINES:
             long[path.relative_to(ROOT).as_posix()] = lines
-    unexplained = sorted(set(long) - set(LONG_MODULES))
-    assert not unexplained, "\n".join(f"{m}: {long[m]} lines" for m in unexplained)
-    stale = sorted(set(LONG_MODULES) - set(long))
-    assert not stale, f"back under {MAX_MODULE_LINES} lines, drop from LONG_MODULES: {stale}"
+    _check_limits(long, LONG_MODULES, MAX_MODULE_LINES, "LONG_MODULES")
+
+
+def test_classes_stay_short() -> None:
+    """No class over MAX_CLASS_LINES (about 350) without a stated reason."""
+    long = {}
+    for path in _source_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_CLASS_LINES:
+                    long[f"{path.relative_to(ROOT).as_posix()}:{node.name}"] = lines
+    _check_limits(long, LONG_CLASSES, MAX_CLASS_LINES, "LONG_CLASSES")

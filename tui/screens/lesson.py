@@ -52,43 +52,47 @@ if TYPE_CHECKING:
 __all__ = ["LessonScreen"]
 
 
+LESSON_BINDINGS: list[BindingType] = [
+    Binding("escape", "back", "Map", id="lesson.back"),
+    Binding("ctrl+p", "previous_step", "Prev", id="lesson.previous"),
+    Binding("ctrl+n", "next_step", "Next", id="lesson.next"),
+    Binding("ctrl+t", "hint", "Hint", id="lesson.hint"),
+    Binding("ctrl+r", "solution", "Solution", id="lesson.solution"),
+    Binding("ctrl+o", "another", "Another", id="lesson.another"),
+    Binding("ctrl+l", "lesson_text", "Lesson", id="lesson.lesson_text"),
+    Binding("t", "train", "Training view", id="lesson.train"),
+    Binding("e", "edit_code", "Edit your file", id="lesson.edit_code"),
+    Binding("f1", "app.help", "Help", id="lesson.help"),
+    Binding("enter", "advance", "Next", id="lesson.advance", show=False),
+    # priority: the lesson text scrolls whatever has focus (an option list would move its
+    # highlight instead, and the question above it could not be read)
+    Binding(
+        "pageup",
+        "scroll_prose(-1)",
+        "Scroll up",
+        id="lesson.page_up",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "pagedown",
+        "scroll_prose(1)",
+        "Scroll down",
+        id="lesson.page_down",
+        show=False,
+        priority=True,
+    ),
+    # plain keys: an Input with focus types them instead (ctrl+q / F1 always work)
+    Binding("question_mark", "app.help", "Help", id="lesson.help_key", show=False),
+    Binding("q", "app.quit", "Quit", id="lesson.quit", show=False),
+]
+"""The lesson screen's keys; the footer and the help show them."""
+
+
 class LessonScreen(Screen["bool | None"]):
     """Steps of one lesson; progress is stored after every graded answer."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Map", id="lesson.back"),
-        Binding("ctrl+p", "previous_step", "Prev", id="lesson.previous"),
-        Binding("ctrl+n", "next_step", "Next", id="lesson.next"),
-        Binding("ctrl+t", "hint", "Hint", id="lesson.hint"),
-        Binding("ctrl+r", "solution", "Solution", id="lesson.solution"),
-        Binding("ctrl+o", "another", "Another", id="lesson.another"),
-        Binding("ctrl+l", "lesson_text", "Lesson", id="lesson.lesson_text"),
-        Binding("t", "train", "Training view", id="lesson.train"),
-        Binding("e", "edit_code", "Edit your file", id="lesson.edit_code"),
-        Binding("f1", "app.help", "Help", id="lesson.help"),
-        Binding("enter", "advance", "Next", id="lesson.advance", show=False),
-        # priority: the lesson text scrolls whatever has focus (an option list would move its
-        # highlight instead, and the question above it could not be read)
-        Binding(
-            "pageup",
-            "scroll_prose(-1)",
-            "Scroll up",
-            id="lesson.page_up",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "pagedown",
-            "scroll_prose(1)",
-            "Scroll down",
-            id="lesson.page_down",
-            show=False,
-            priority=True,
-        ),
-        # plain keys: an Input with focus types them instead (ctrl+q / F1 always work)
-        Binding("question_mark", "app.help", "Help", id="lesson.help_key", show=False),
-        Binding("q", "app.quit", "Quit", id="lesson.quit", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = LESSON_BINDINGS
 
     step_index: reactive[int] = reactive(0, bindings=True, init=False)
 
