@@ -224,15 +224,11 @@ class Network:
 
     @classmethod
     def from_layers(
-        cls,
-        weights: Sequence[Any],
-        biases: Sequence[Any] | None = None,
-        activation: str | Activation = "sigmoid",
-        output: str | Activation | None = None,
-        loss: str | Loss = "mse",
+        cls, weights: Sequence[Any], biases: Sequence[Any] | None = None, *args: Any, **kw: Any
     ) -> Network:
-        """A network of any depth with these weights W⁽¹⁾..W⁽ᴰ⁾ (copied); biases None or a list."""
-        return cls(weights, biases, activation, output, loss)
+        """A network of any depth with these weights W⁽¹⁾..W⁽ᴰ⁾ (copied); biases None or a list;
+        ``activation``, ``output`` and ``loss`` as the constructor takes them (its defaults)."""
+        return cls(weights, biases, *args, **kw)
 
     def copy(self) -> Network:
         """An independent copy (its own parameter buffer)."""
