@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 from bptutor.engine.nn.kernel import Kernel
 from bptutor.engine.nn.network import Network
-from bptutor.engine.nn.training import DIVERGENCE_LIMIT, Epoch, checked_arguments, diverged_epoch
+from bptutor.engine.nn.training import (
+    DIVERGENCE_LIMIT,
+    Checked,
+    Epoch,
+    checked_arguments,
+    diverged_epoch,
+)
 
 __all__ = ["GradientFn", "SuppliedGradientError", "train_with_gradients"]
 
@@ -66,23 +72,16 @@ def train_with_gradients(
     biases is refused, the callable answers for the weight matrices), yielding one Epoch per
     epoch like ``train``. ``gradients(weights)`` is called once per epoch with copies of the
     current weights."""
-    Xa, Ya, lr, n_epochs, start = checked_arguments(net, X, y, learning_rate, epochs, start_epoch)
+    checked = checked_arguments(net, X, y, learning_rate, epochs, start_epoch)
     if net.has_biases:
         raise ValueError("train_with_gradients trains weights only: use a network without biases")
     if not callable(gradients):
         raise ValueError("gradients must be callable: weights -> one gradient per weight matrix")
-    return _run(net, Xa, Ya, gradients, lr, n_epochs, start)
+    return _run(net, checked, gradients)
 
 
-def _run(
-    net: Network,
-    X: np.ndarray,
-    Y: np.ndarray,
-    gradients: GradientFn,
-    lr: float,
-    epochs: int,
-    start: int,
-) -> Iterator[Epoch]:
+def _run(net: Network, checked: Checked, gradients: GradientFn) -> Iterator[Epoch]:
+    X, Y, lr, epochs, start = checked
     weights = net.weights
     limit = DIVERGENCE_LIMIT
     # the engine's own forward pass over preallocated buffers (it reads the weights in place):

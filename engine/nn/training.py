@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from bptutor.engine.nn import checks
@@ -40,8 +40,10 @@ __all__ = [
     "MAX_HIDDEN_UNITS",
     "MAX_LEARNING_RATE",
     "MAX_SEED",
+    "Checked",
     "Epoch",
     "TrainConfig",
+    "checked_arguments",
     "divergence_reason",
     "train",
 ]
@@ -129,9 +131,19 @@ def diverged_epoch(
     return _make_epoch(epoch, loss, grad_norm, True, message, norms)
 
 
+class Checked(NamedTuple):
+    """What every training loop takes, checked (``checked_arguments``)."""
+
+    X: np.ndarray  # (L, n), contiguous floats
+    Y: np.ndarray  # (L, k), the targets in the network's shape
+    lr: float
+    epochs: int
+    start: int  # the epoch to count from
+
+
 def checked_arguments(
     net: Any, X: Any, y: Any, learning_rate: Any, epochs: Any, start_epoch: Any
-) -> tuple[np.ndarray, np.ndarray, float, int, int]:
+) -> Checked:
     """What every training loop takes (``train``, ``supplied.train_with_gradients``), checked
     before its first epoch: X and y as contiguous float arrays in the network's shapes, the
     rate, the number of epochs and the epoch to count from. ValueError names the parameter."""
@@ -144,7 +156,7 @@ def checked_arguments(
     start = checks.integer(start_epoch, "start_epoch", 0)
     if not np.all(np.isfinite(net.params)):
         raise ValueError("net must have finite weights (no NaN or inf) to train")
-    return Xa, Ya, lr, n_epochs, start
+    return Checked(Xa, Ya, lr, n_epochs, start)
 
 
 def train(
@@ -166,24 +178,17 @@ def train(
     continuous run exactly) and the weights are updated after each mini-batch. With
     ``layer_norms`` every Epoch also carries each layer's gradient norm (``layer_grad_norms``).
     """
-    Xa, Ya, lr, n_epochs, start = checked_arguments(net, X, y, learning_rate, epochs, start_epoch)
+    checked = checked_arguments(net, X, y, learning_rate, epochs, start_epoch)
     bs = checks.batch_size(batch_size)
     seed = checks.integer(seed, "seed", 0)
     per_layer = checks.flag(layer_norms, "layer_norms")
-    if bs is None or bs >= Xa.shape[0]:
-        return _full_batch(net, Xa, Ya, lr, n_epochs, start, per_layer)
-    return _mini_batch(net, Xa, Ya, lr, n_epochs, bs, seed, start, per_layer)
+    if bs is None or bs >= checked.X.shape[0]:
+        return _full_batch(net, checked, per_layer)
+    return _mini_batch(net, checked, bs, seed, per_layer)
 
 
-def _full_batch(
-    net: Network,
-    X: np.ndarray,
-    Y: np.ndarray,
-    lr: float,
-    epochs: int,
-    start: int,
-    per_layer: bool,
-) -> Iterator[Epoch]:
+def _full_batch(net: Network, checked: Checked, per_layer: bool) -> Iterator[Epoch]:
+    X, Y, lr, epochs, start = checked
     params = net.params
     grad = np.empty_like(params)
     kernel = Kernel(net, X, Y, grad, lr, per_layer)
@@ -209,16 +214,9 @@ def _full_batch(
 
 
 def _mini_batch(
-    net: Network,
-    X: np.ndarray,
-    Y: np.ndarray,
-    lr: float,
-    epochs: int,
-    batch: int,
-    seed: int,
-    start: int,
-    per_layer: bool,
+    net: Network, checked: Checked, batch: int, seed: int, per_layer: bool
 ) -> Iterator[Epoch]:
+    X, Y, lr, epochs, start = checked
     L = X.shape[0]
     n_full, rest = divmod(L, batch)
     params = net.params
