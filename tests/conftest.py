@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sample_name" in metafunc.fixturenames:
         names = sorted(backprop_samples())
         metafunc.parametrize("sample_name", names, ids=[n.removesuffix(".py") for n in names])
+
+
+def _write_course(folder: Path, lessons: dict[str, str]) -> Path:
+    names = ", ".join(f'"{name}"' for name in lessons)
+    (folder / "index.toml").write_text(
+        f'format_version = 1\ntitle = "T"\nlessons = [{names}]\n', encoding="utf-8"
+    )
+    for name, text in lessons.items():
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def write_course() -> Callable[[Path, dict[str, str]], Path]:
+    """`write_course(folder, {name: toml})`: an index.toml titled "T" listing the lessons in
+    order, and their files; returns the folder."""
+    return _write_course

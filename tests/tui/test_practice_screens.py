@@ -20,6 +20,7 @@ from tui_helpers import (
     SIZE,
     Target,
     course_for,
+    make_app,
     first_typed_step,
     is_typed,
     open_target,
@@ -72,7 +73,7 @@ async def test_a_fresh_variant_solved_after_a_reveal_counts_and_keeps_the_reveal
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert screen.variant >= 1
-        assert f"variant {screen.variant}" in text_of(app)
+        assert "variant 1" in text_of(app)  # the first fresh numbers asked for
         fresh = draw(target.lesson, target.step, SEED, variant=screen.variant)
         assert not fresh.same_numbers(target.inst)
         assert "marked as revealed" not in text_of(
@@ -238,3 +239,27 @@ async def test_a_review_starts_clean_and_keeps_the_learners_place(data_dir: Path
     after = ProgressStore(data_dir).step(target.lesson.id, target.step.id)
     assert not after.revealed  # looking after solving is free
     assert after.review is not None and after.review.box == 1
+
+
+async def test_the_header_counts_fresh_numbers_one_by_one(tmp_path: Path, write_course) -> None:
+    """The variant numbers skip draws that repeat the numbers on screen (two values here, so
+    they often do); the header counts the learner's fresh sets 1, 2, 3... all the same."""
+    lesson = (Path(__file__).resolve().parents[1] / "data/lessons/two_values.toml").read_text()
+    (tmp_path / "course").mkdir()
+    course = write_course(tmp_path / "course", {"two": lesson})
+    app = make_app(tmp_path / "data", lessons=course)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LessonScreen)
+        shown, variants = [], []
+        for _ in range(5):
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            variants.append(screen.variant)
+            shown.append(next(line for line in screen_lines(app) if "variant" in line))
+        assert any(b - a > 1 for a, b in itertools.pairwise(variants)), variants  # it skipped
+        for n, line in enumerate(shown, start=1):
+            assert f"variant {n}" in line, (n, line, variants)
