@@ -250,10 +250,7 @@ async def test_the_header_counts_fresh_numbers_one_by_one(tmp_path: Path, write_
     app = make_app(tmp_path / "data", lessons=course)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, LessonScreen)
+        _, screen = await open_target(pilot, app)  # the lesson's one step
         shown, variants = [], []
         for _ in range(5):
             await pilot.press("ctrl+o")

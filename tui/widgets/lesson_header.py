@@ -29,12 +29,12 @@ def fit_header(left: Text, right: Text, width: int) -> Text:
     return left + right
 
 
-
 def variant_ordinal(variant: int, tried: frozenset[int]) -> int:
     """Which set of fresh numbers `variant` is for the learner: 1 for the first they asked for,
     2 for the next... (the variant numbers themselves skip those whose draw repeats the numbers
     on screen, so they may jump)."""
     return 1 + sum(1 for v in tried if 0 < v < variant)
+
 
 class LessonHeader(Static):
     """One line: the place (review, lesson, step) cut to fit, then the status whole."""
