@@ -223,13 +223,22 @@ def _wrong(
 # --- numbers ------------------------------------------------------------------------------------
 
 
-def _read_number(answer: str) -> tuple[float, _Reading] | str:
-    """(value, how it was read), or why it is not a number."""
-    parsed = _read(parse, answer, (), "Type a number.")
+def _read_finite(
+    parser: Callable[..., Expr | ArrayExpr], answer: str, what: str, not_finite: str
+) -> tuple[float | NDArray[np.float64], _Reading] | Verdict:
+    """A number or an array answer's value and how it was read, or an invalid verdict: `what`
+    to type for a non-text answer, `not_finite` (with `{read}`) for inf or NaN in it."""
+    parsed = _read(parser, answer, (), what)
     if isinstance(parsed, str):
-        return parsed
-    e, reading = parsed
-    return float(e.evaluate({})), reading
+        return _invalid(parsed)
+    tree, reading = parsed
+    value = tree.evaluate({})
+    if not np.all(np.isfinite(value)):
+        return _invalid(not_finite.format(read=reading.shown), reading.shown)
+    return value, reading
+
+
+_NOT_A_NUMBER = ("Type a number.", "{read} is not a finite number.")
 
 
 @_checked
@@ -237,22 +246,20 @@ def check_number(
     answer: str,
     expected: float,
     *,
+    integer: bool = False,
+    mistakes: Sequence[Mistake] = (),
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
-    mistakes: Sequence[Mistake] = (),
-    integer: bool = False,
 ) -> Verdict:
     """Grade a single number (`1/4`, `2.5e-1`, `e^-1` are fine); see DEFAULT_RTOL/ATOL.
 
     `integer`: the answer is a count, so only the exact whole number is right (tolerances do
     not apply; `expected` must be whole): 60.25 for 60 is wrong, and says a count is whole."""
-    got = _read_number(answer)
-    if isinstance(got, str):
-        return _invalid(got)
-    value, reading = got
+    got = _read_finite(parse, answer, *_NOT_A_NUMBER)
+    if isinstance(got, Verdict):
+        return got
+    value, reading = float(got[0]), got[1]
     read = reading.shown
-    if not np.isfinite(value):
-        return _invalid(f"{read} is not a finite number.", read)
     exp = float(expected)
     if integer:
         if exp != round(exp):
@@ -316,19 +323,21 @@ def check_array(
     answer: str,
     expected: ArrayLike,
     *,
+    mistakes: Sequence[Mistake] = (),
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
-    mistakes: Sequence[Mistake] = (),
 ) -> Verdict:
     """Grade a vector or matrix: shape first, then entry by entry (wrong_entries 0-based)."""
-    parsed = _read(parse_array, answer, (), "Type a vector or matrix, like [1, 2; 3, 4].")
-    if isinstance(parsed, str):
-        return _invalid(parsed)
-    arr, reading = parsed
-    got = arr.evaluate({})
+    values = _read_finite(
+        parse_array,
+        answer,
+        "Type a vector or matrix, like [1, 2; 3, 4].",
+        "Some entries are not finite numbers.",
+    )
+    if isinstance(values, Verdict):
+        return values
+    got, reading = values
     read = reading.shown
-    if not np.all(np.isfinite(got)):
-        return _invalid("Some entries are not finite numbers.", read)
     exp = np.asarray(expected, dtype=float)
     # a vector accepts a row or a column; a row/column matrix accepts a plain list
     if exp.ndim == 1 and got.ndim == 2 and 1 in got.shape:
@@ -474,33 +483,43 @@ def check_expression(
             mv = np.broadcast_to(np.asarray(m.expected, dtype=float), av.shape)
         if np.all(np.isfinite(mv)) and np.all(_close(av, mv, rtol, atol)):
             return Verdict(status="incorrect", message=m.message, mistake=m.name, read_as=read)
-    missing = [Var(v).to_unicode() for v in _left_out(e, ref, names, env, b, rtol, atol)]
+    sampled = _Sampled(e, ref, names, env, a, b, valid, rtol, atol)
+    missing = [Var(v).to_unicode() for v in _left_out(sampled)]
     if missing and not e.free_variables():
         message = f"Your answer is a constant, but the answer depends on {_and(missing)}."
         return Verdict(
             status="incorrect", message=reading.noted(message), mistake="constant", read_as=read
         )
-    otherwise = _where_they_differ(e, ref, names, env, a, b, valid, rtol, atol)
+    otherwise = _where_they_differ(sampled)
     if missing:
         otherwise += f" Your answer does not depend on {_and(missing)}; the answer does."
     verdict = _wrong(av, bv, read, rtol, atol, otherwise=otherwise)
     return replace(verdict, message=reading.noted(verdict.message))
 
 
-def _left_out(
-    e: Expr,
-    ref: Expr,
-    names: Sequence[str],
-    env: Mapping[str, NDArray[np.float64]],
-    b: NDArray[np.float64],
-    rtol: float,
-    atol: float,
-) -> list[str]:
+@dataclass(frozen=True)
+class _Sampled:
+    """An expression answer `e` and the right one `ref`, in `names`, evaluated at the same
+    sample points `env`: values `a` and `b`, both finite where `valid`."""
+
+    e: Expr
+    ref: Expr
+    names: Sequence[str]
+    env: Mapping[str, NDArray[np.float64]]
+    a: NDArray[np.float64]
+    b: NDArray[np.float64]
+    valid: NDArray[np.bool_]
+    rtol: float
+    atol: float
+
+
+def _left_out(s: _Sampled) -> list[str]:
     """The variables the right answer changes with but the learner's leaves out (x for a
     constant typed for f′(x)): moving one alone across the sample points changes the answer."""
+    e, ref, env, b, rtol, atol = s.e, s.ref, s.env, s.b, s.rtol, s.atol
     out = []
     used = e.free_variables()
-    for v in names:
+    for v in s.names:
         if v in used or v not in ref.free_variables():
             continue
         moved = dict(env)
@@ -512,28 +531,19 @@ def _left_out(
     return out
 
 
-def _where_they_differ(
-    e: Expr,
-    ref: Expr,
-    names: Sequence[str],
-    env: Mapping[str, NDArray[np.float64]],
-    a: NDArray[np.float64],
-    b: NDArray[np.float64],
-    valid: NDArray[np.bool_],
-    rtol: float,
-    atol: float,
-) -> str:
+def _where_they_differ(s: _Sampled) -> str:
     """ "At x = 1.3, your expression gives 4.2 but the answer is 3.9.": at the sample point
     where the two differ most (the first of equals, so an exercise's own point when it ties),
     with the point rounded as shown and the values computed there, in as many digits as it
     takes to see them differ."""
-    gap = np.where(valid, np.abs(a - b), -1.0)
+    e, ref, names, env, a, b = s.e, s.ref, s.names, s.env, s.a, s.b
+    gap = np.where(s.valid, np.abs(a - b), -1.0)
     gap = np.nan_to_num(gap, nan=-1.0, posinf=np.finfo(float).max)
     i = int(np.flatnonzero(gap >= gap.max() * (1 - 1e-9))[0])
     point = {v: _fmt(float(env[v][i])) for v in names}
     at = {v: np.float64(float(x.replace("−", "-"))) for v, x in point.items()}
     ga, gb = float(e.evaluate(at)), float(ref.evaluate(at))
-    if not (np.isfinite(ga) and np.isfinite(gb)) or _close(ga, gb, rtol, atol):
+    if not (np.isfinite(ga) and np.isfinite(gb)) or _close(ga, gb, s.rtol, s.atol):
         # rounding the point lost the difference: name the sample point itself
         point = {v: repr(float(env[v][i])).replace("-", "−") for v in names}
         ga, gb = float(a[i]), float(b[i])
@@ -554,12 +564,10 @@ def preview(
     if not isinstance(answer, str) or not answer.strip():
         return Preview(problem="Type an answer.")
     if kind == "number":
-        number = _read_number(answer)
-        if isinstance(number, str):
-            return Preview(problem=number)
-        value, reading = number
-        if not np.isfinite(value):
-            return Preview(problem=f"{reading.shown} is not a finite number.")
+        number = _read_finite(parse, answer, *_NOT_A_NUMBER)
+        if isinstance(number, Verdict):
+            return Preview(problem=number.message)
+        reading = number[1]
         return Preview(read_as=reading.shown, warning=reading.warning)
     if kind == "array":
         parsed: tuple[Expr | ArrayExpr, _Reading] | str = _read(parse_array, answer, ())
