@@ -46,19 +46,10 @@ __all__ = [
 ]
 
 CODE_KEYS = (
-    "file",
-    "function",
-    "args",
-    "answer",
-    "starter",
-    "solution",
-    "cases",
-    "case_params",
-    "mistakes",
-    "gradcheck",
-    "rtol",
-    "atol",
-    "time_limit",
+    *("file", "function", "args", "answer"),  # what the learner writes and what it must return
+    *("starter", "solution"),  # the file they start from, the course's own answer
+    *("cases", "case_params", "mistakes", "gradcheck"),  # what it is run on and checked for
+    *("rtol", "atol", "time_limit"),  # how closely, how long
 )
 """The keys of a code exercise besides kind and prompt (the loader's key check uses them)."""
 FILE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
