@@ -77,26 +77,36 @@ class ExerciseError(ValueError):
 
 @dataclass(frozen=True)
 class NumberNode:
+    """A number: `2`, `1e-3`."""
+
     value: float
 
 
 @dataclass(frozen=True)
 class StringNode:
+    """A quoted string: `'x'`, `'tanh'`."""
+
     value: str
 
 
 @dataclass(frozen=True)
 class NameNode:
+    """A parameter defined above, by name: `W1`."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class ListNode:
+    """`[a, b, ...]`: a vector, or a matrix as a list of rows."""
+
     items: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class CallNode:
+    """`name(args, key=value)`: a quantity of the registry (engine/course/quantities)."""
+
     name: str
     args: tuple[Node, ...]
     kwargs: tuple[tuple[str, Node], ...]
