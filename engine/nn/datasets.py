@@ -70,11 +70,12 @@ def _classes(
     X: np.ndarray,
     y: np.ndarray,
     description: str,
-    noise: float = 0.0,
+    noise: float | None = None,
 ) -> Dataset:
     """A classification set whose examples were made class by class, in a shuffled order;
-    ``noise``: the sd of Gaussian noise added to every coordinate first."""
-    if noise:
+    ``noise``: the sd of Gaussian noise added to every coordinate first (drawn even for 0, so
+    that one seed gives one order of the examples whatever the noise)."""
+    if noise is not None:
         X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(len(X))
     return _frozen(name, X[order], y[order], "classification", description)

@@ -134,3 +134,12 @@ def test_labels_and_class_counts(name):
     assert set(np.unique(ds.labels)) == set(range(ds.n_classes))
     if ds.n_outputs == 1:
         np.testing.assert_array_equal(ds.labels, ds.y[:, 0])
+
+
+@pytest.mark.parametrize("name", ["moons", "circles"])
+def test_the_noise_does_not_change_the_order_of_the_examples(name: str) -> None:
+    """One seed, one order: noise 0 draws the same random stream as any other noise."""
+    quiet = load_dataset(name, seed=3, noise=0.0)
+    noisy = load_dataset(name, seed=3, noise=0.2)
+    np.testing.assert_array_equal(quiet.y, noisy.y)
+    assert np.abs(quiet.X - noisy.X).max() < 2.0  # the same points, moved by the noise only
