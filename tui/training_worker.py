@@ -24,8 +24,8 @@ import numpy as np
 from bptutor.engine.nn.network import Network
 from bptutor.engine.nn.session import LossCurve, Run, TrainingSession
 from bptutor.tui.widgets.fit_plot import DataViewValues
-from bptutor.tui.widgets.layer_diagram import LayerValues
 from bptutor.tui.widgets.network_diagram import DiagramValues
+from bptutor.tui.widgets.training_snapshot import Views
 from textual.message import Message
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "POST_INTERVAL",
     "TrainingProgressed",
     "TrainingStopped",
-    "Views",
     "report_training",
 ]
 
@@ -47,10 +46,6 @@ watched epoch by epoch, and its worker sleeps between epochs anyway, so the UI's
 nothing."""
 DRAW_WAIT = 0.03
 """Longest the worker waits, after posting progress, for the screen to have drawn it."""
-
-Views = tuple[DiagramValues | LayerValues | None, DataViewValues | None, tuple[float, ...]]
-"""What the view shows of a network: diagram values, data-view values, each layer's gradient
-norm."""
 
 
 class TrainingProgressed(Message, bubble=False):

@@ -120,7 +120,8 @@ def train_with(
 ) -> Iterator[_Epoch]:
     """The engine's ``train`` with the config's rate, batch size and seed, for ``epochs``
     (default: the config's) from ``start_epoch``; ``layer_norms``: each epoch also carries
-    every layer's gradient norm (what the view shows to watch gradients vanish)."""
+    every layer's gradient norm (``step`` asks for them; a run does not: the view takes them at
+    the weights it shows)."""
     return train(
         net,
         X,

@@ -32,21 +32,13 @@ from bptutor.engine.nn.session import (
 )
 from bptutor.engine.nn.training import TrainConfig
 from bptutor.tui.screens.help import HelpScreen
-from bptutor.tui.training_worker import (
-    DRAW_WAIT,
-    PACED_INTERVAL,
-    POST_INTERVAL,
-    TrainingProgressed,
-    TrainingStopped,
-    Views,
-    report_training,
-)
+from bptutor.tui.training_worker import TrainingProgressed, TrainingStopped, report_training
 from bptutor.tui.widgets.fit_plot import DataView
 from bptutor.tui.widgets.gradient_bars import GradientBars
 from bptutor.tui.widgets.key_labels import key_rows
 from bptutor.tui.widgets.loss_plot import LossPlot
 from bptutor.tui.widgets.network_diagram import NetworkDiagram
-from bptutor.tui.widgets.training_snapshot import Snapshot, layer_norms, snapshots
+from bptutor.tui.widgets.training_snapshot import Snapshot, Views, snapshots, views
 from bptutor.tui.widgets.training_text import (
     NOT_FINITE,
     advice_text,
@@ -66,10 +58,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, get_current_worker
 
 __all__ = [
-    "DRAW_WAIT",
-    "PACED_INTERVAL",
     "PLOT_INTERVAL",
-    "POST_INTERVAL",
     "TRAINING_KEYS",
     "TrainingProgressed",
     "TrainingScreen",
@@ -269,8 +258,7 @@ class TrainingScreen(Screen[None]):
 
     def _views(self, net: Network, X: np.ndarray, y: np.ndarray) -> Views:
         """What the view shows of ``net`` (the worker calls it at each post)."""
-        diagram, data = snapshots(net, X, y, self._example, self._grid_shape)
-        return diagram, data, layer_norms(net, X, y)
+        return views(net, X, y, self._example, self._grid_shape)
 
     # ------------------------------------------------------------- messages from it
     @on(TrainingProgressed)
@@ -281,7 +269,8 @@ class TrainingScreen(Screen[None]):
             return  # from a run already stopped: the UI has moved on
         self._epochs_per_second = message.epochs_per_second
         self._grads.set_norms(message.layer_norms)
-        plot_interval = PACED_INTERVAL if message.paced else PLOT_INTERVAL
+        # a paced run's posts are PACED_INTERVAL apart already: each one redraws the plot
+        plot_interval = 0.0 if message.paced else PLOT_INTERVAL
         self._show(message.history, (message.diagram, message.data_view), plot_interval)
         # the costly part of the redraw (plotext, text to strips) now, while the worker waits
         for widget in (self._plot, self._diagram, self._data_view):
@@ -346,11 +335,10 @@ class TrainingScreen(Screen[None]):
             return
         session = self.session
         with session.lock:
-            shot = snapshots(session.net, session.X, session.y, self._example, self._grid_shape)
+            diagram, data, norms = self._views(session.net, session.X, session.y)
             history = session.history.curve()
-            norms = layer_norms(session.net, session.X, session.y)
         self._grads.set_norms(norms)
-        self._show(history, shot)
+        self._show(history, (diagram, data))
 
     def _show(self, history: LossCurve, snapshot: Snapshot, plot_interval: float = 0.0) -> None:
         """Put this state on screen; the loss plot, the dearest widget (plotext), only if it was
@@ -382,8 +370,8 @@ class TrainingScreen(Screen[None]):
             self.session, self._shown_epoch, self._shown_loss, self._epochs_per_second, self._note
         )
         widget = self.query_one("#training-status", Static)
-        # a new layout (the whole screen's reflow, ~8 % of the UI thread at 10 updates a
-        # second) only when the status takes another number of lines
+        # a new layout (the whole screen's reflow: it took ~8 % of the UI thread when the
+        # status changed 10 times a second) only when the status takes another number of lines
         lines = len(Content(status).wrap(max(1, widget.content_size.width)))
         widget.update(status, layout=lines != self._status_lines)
         self._status_lines = lines

@@ -1,6 +1,6 @@
 """A base for the training view's live widgets: build a Rich Text once, serve cached strips.
 
-The live plot, diagram and data view change ten times a second. Going through ``render()``
+The live plot, diagram and data view change several times a second. Going through ``render()``
 makes Textual convert the Rich Text to its Content and re-split it on every repaint; here the
 Text is turned into one Strip per line only when the data or the size change (Line API), which
 keeps the UI thread's share of the CPU small while training runs in the other thread.
@@ -55,7 +55,7 @@ class TextLinesWidget(Widget):
         """Build the strips for the current size now rather than when the screen repaints.
 
         The training view calls this while its worker stands aside (see DRAW_WAIT in
-        screens/training.py), so the expensive part of a redraw never competes for the GIL.
+        tui/training_worker.py), so the expensive part of a redraw never competes for the GIL.
         """
         width, height = self.size
         if width and height:

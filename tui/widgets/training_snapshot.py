@@ -13,10 +13,13 @@ from bptutor.tui.widgets.fit_plot import DataViewValues, data_view_values
 from bptutor.tui.widgets.layer_diagram import LayerValues
 from bptutor.tui.widgets.network_diagram import DiagramValues, diagram_values
 
-__all__ = ["Snapshot", "layer_norms", "snapshots"]
+__all__ = ["Snapshot", "Views", "layer_norms", "snapshots", "views"]
 
 Snapshot = tuple[DiagramValues | LayerValues | None, DataViewValues | None]
 """What the diagram and the data view show of a network."""
+
+Views = tuple[DiagramValues | LayerValues | None, DataViewValues | None, tuple[float, ...]]
+"""All the view shows of a network: a Snapshot and each layer's gradient norm (the bars)."""
 
 
 def layer_norms(net: Network, X: np.ndarray, y: np.ndarray) -> tuple[float, ...]:
@@ -42,3 +45,12 @@ def snapshots(
     except Exception:
         data = None
     return diagram, data
+
+
+def views(
+    net: Network, X: np.ndarray, y: np.ndarray, example: int, grid_shape: tuple[int, int]
+) -> Views:
+    """snapshots() and layer_norms() at once: what the view shows of ``net`` (the worker takes
+    it at each post, the screen when paused)."""
+    diagram, data = snapshots(net, X, y, example, grid_shape)
+    return diagram, data, layer_norms(net, X, y)
