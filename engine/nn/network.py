@@ -224,11 +224,16 @@ class Network:
 
     @classmethod
     def from_layers(
-        cls, weights: Sequence[Any], biases: Sequence[Any] | None = None, *args: Any, **kw: Any
+        cls,
+        weights: Sequence[Any],
+        biases: Sequence[Any] | None = None,
+        activation: str | Activation = "sigmoid",
+        output: str | Activation | None = None,
+        loss: str | Loss = "mse",
     ) -> Network:
-        """A network of any depth with these weights W⁽¹⁾..W⁽ᴰ⁾ (copied); biases None or a list;
-        ``activation``, ``output`` and ``loss`` as the constructor takes them (its defaults)."""
-        return cls(weights, biases, *args, **kw)
+        """A network of any depth with these weights W⁽¹⁾..W⁽ᴰ⁾ (copied); biases None or a list.
+        The constructor's own signature, spelled out for help() and editors."""
+        return cls(weights, biases, activation, output, loss)
 
     def copy(self) -> Network:
         """An independent copy (its own parameter buffer)."""
