@@ -205,12 +205,18 @@ class ProgressStore:
         is asked for. False: the change could not be put on disk (a notice will say why)."""
         if self._saver is None:
             return self.save()
-        change: dict[str, Any] = {
-            k: v for k, v in self._data.items() if k != "lessons" or lesson_id is None
-        }
+        # only what changed: the step's record (and where the learner is), or the top-level
+        # keys; never the whole record (a line of megabytes), never settings a step did not
+        # touch (a later merge would put an older setting back over a newer one)
         if lesson_id is not None and step_id is not None:
             rec = self._record(lesson_id, step_id, create=False)
-            change["lessons"] = {lesson_id: {"steps": {step_id: rec}}} if rec else {}
+            change: dict[str, Any] = {
+                "lessons": {lesson_id: {"steps": {step_id: rec}}} if rec else {}
+            }
+            if "last" in self._data:
+                change["last"] = self._data["last"]
+        else:
+            change = {k: v for k, v in self._data.items() if k != "lessons"}
         change["version"] = FORMAT_VERSION
         on_disk = self._file.append(change)
         self._saver.ask()
@@ -223,8 +229,8 @@ class ProgressStore:
         (no journal on this platform, or saving is off): saves stay synchronous."""
         if self._saver is not None:
             return True
-        if not self._file.journal.usable or not self.writable:
-            return False
+        if not self._file.journal.usable or self._file.frozen:
+            return False  # a passing failure (a busy lock at start) does not count
         self._saver = BackgroundSaver(functools.partial(self._save_now, background=True), on_saved)
         return True
 
@@ -234,20 +240,33 @@ class ProgressStore:
         return True if self._saver is None else self._saver.wait(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
-        """Background saves end: the last one is waited for (up to `timeout`); what could not
-        be saved stays in the journal, which the next start merges in."""
+        """The window ends: background saves end, the last one waited for (up to `timeout`;
+        what could not be saved stays in the journal, which the next start merges in), and
+        the file's descriptor is let go. Saving again later works (synchronously)."""
         saver = self._saver
-        if saver is None:
+        if saver is not None:
+            if not saver.stop(timeout):
+                return  # a save hangs (a stuck disk): its thread goes on; the journal stays
+            self._saver = None
+        if not self._io.acquire(timeout=timeout):
             return
-        done = saver.stop(timeout)
-        self._saver = None
-        with self._io:
-            self._file.journal.close(everything_saved=done and self._file.writable)
+        try:
+            if saver is not None:
+                self._file.journal.close(everything_saved=self._file.writable)
+            self._file.close()
+        finally:
+            self._io.release()
 
     def reload(self) -> None:
-        """Take in what other windows saved (a no-op when the file did not change)."""
-        with self._io, self._lock:
-            self._data = self._file.reload(self._data)
+        """Take in what other windows saved (a no-op when the file did not change). Skipped
+        while a background save runs: that save merges the file in anyway."""
+        if not self._io.acquire(blocking=False):
+            return
+        try:
+            with self._lock:
+                self._data = self._file.reload(self._data)
+        finally:
+            self._io.release()
 
     def reset(self) -> None:
         """Forget everything (the caller asks the learner first). A new seed is drawn.

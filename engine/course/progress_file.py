@@ -111,6 +111,11 @@ class ProgressFile:
                 self._remove_stale_temps(locked)
 
     @property
+    def frozen(self) -> bool:
+        """Nothing may be written this session (unreadable, damaged or newer file)."""
+        return self._frozen is not None
+
+    @property
     def writable(self) -> bool:
         """False while saving does not work (the app keeps going; notices say why)."""
         return self._frozen is None and not self._failing
@@ -183,7 +188,7 @@ class ProgressFile:
         data = self._load_file()
         if self._frozen is not None:
             return data
-        for found in leftovers(self.data_dir, skip=self.journal):
+        for found in leftovers(self.data_dir, skip=self.journal, tidy=True):
             for change in _changes_in(found):
                 data = merge(data, change)
             if found.orphan:
@@ -427,6 +432,10 @@ class ProgressFile:
             "your answers and bptutor tries to save again at the next one. Use --data-dir DIR "
             "to choose another place."
         )
+
+    def close(self) -> None:
+        """Let go of the descriptor kept on the file last written (the next save re-reads)."""
+        self._hold(None, None)
 
     def remove(self) -> None:
         """Delete the file (the store's reset)."""

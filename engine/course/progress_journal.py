@@ -189,8 +189,10 @@ class BackgroundSaver:
                     self._on_saved()
 
 
-def leftovers(data_dir: Path, *, skip: Journal | None = None) -> list[Leftover]:
+def leftovers(data_dir: Path, *, skip: Journal | None = None, tidy: bool = False) -> list[Leftover]:
     """Every journal in `data_dir` but `skip`'s own: its lines and whether it is an orphan.
+    `tidy` (the learner's own window at start): a journal a killed window never renamed into
+    place (older than STALE_NEW) is deleted; without it nothing is touched (a class report).
 
     Only regular files are read (never through a link), each up to MAX_JOURNAL_BYTES; an
     unreadable one is passed over. A line cut short by a kill is returned as it is (the
@@ -206,6 +208,8 @@ def leftovers(data_dir: Path, *, skip: Journal | None = None) -> list[Leftover]:
             if not name.startswith(JOURNAL_PREFIX):
                 continue
             if name.endswith(_NEW):  # a window killed while making its journal
+                if not tidy:
+                    continue
                 with contextlib.suppress(OSError):
                     if time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_NEW:
                         os.unlink(entry.path)

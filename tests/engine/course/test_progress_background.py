@@ -82,6 +82,28 @@ def test_an_answer_is_on_disk_while_the_save_is_still_held(
     assert journals(tmp_path) == []  # all saved: nothing left behind
 
 
+def test_a_journal_line_holds_only_what_changed(tmp_path: Path, gated: GatedWrites) -> None:
+    """A setting's line leaves the steps out (a large record made a line of megabytes); a
+    step's line leaves the settings out (merged later, it put an older setting back)."""
+    store = ProgressStore(tmp_path)
+    store.start_background_saves()
+    store.record_attempt("l", "s", "1", "incorrect")
+    assert store.flush(30)
+    gated.hold()
+    store.set_review_enabled(False)
+    store.record_attempt("l", "t", "2", "incorrect")
+    setting, step = (
+        json.loads(line)
+        for path in journals(tmp_path)
+        for line in path.read_text("utf-8").splitlines()
+    )
+    assert setting["settings"] == {"review": False} and "lessons" not in setting
+    assert list(step["lessons"]["l"]["steps"]) == ["t"] and "settings" not in step
+    gated.gate.set()
+    assert store.flush(30)
+    store.close()
+
+
 def test_changes_during_a_save_are_coalesced_into_one_more(
     tmp_path: Path, gated: GatedWrites
 ) -> None:
@@ -196,3 +218,16 @@ def test_kill_9_right_after_an_answer_loses_nothing(tmp_path: Path) -> None:
     assert store.step("l", "s").solved and store.step("l", "s").last_answer == "x*e^y"
     assert stored(tmp_path)["lessons"]["l"]["steps"]["s"]["solved"] is True
     assert journals(tmp_path) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+@pytest.mark.parametrize("background", [False, True])
+def test_a_closed_store_keeps_no_descriptor_open(tmp_path: Path, background: bool) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    for n in range(5):
+        store = ProgressStore(tmp_path / str(n))
+        if background:
+            store.start_background_saves()
+        store.record_attempt("l", "s", "1", "correct")
+        store.close()
+    assert len(os.listdir("/proc/self/fd")) == before
