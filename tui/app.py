@@ -38,8 +38,11 @@ if TYPE_CHECKING:
     from bptutor.engine.nn.training import TrainConfig
     from bptutor.tui.screens.training import TrainingScreen
 
-LOST_TERMINAL_GRACE = 3.0
-"""Seconds a clean exit may take once the terminal has gone, before the process just ends."""
+LAST_SAVE_WAIT = 10.0
+"""Seconds quitting waits for the last background save (a slow network disk)."""
+LOST_TERMINAL_GRACE = LAST_SAVE_WAIT + 2.0
+"""Seconds a clean exit after a signal or a lost terminal may take (the last save included),
+before the process just ends."""
 MIN_WIDTH = 60
 MIN_HEIGHT = 20
 
@@ -87,6 +90,7 @@ class BptutorApp(App[int]):
         self.review = review
         store.review_paused = not review  # nothing joins the queue this time
         self._notices_shown = 0
+        self._ending = False  # a signal or a lost terminal has started the exit
 
     # --------------------------------------------------------------------------- startup
     def _watch_the_terminal(self) -> None:
@@ -116,6 +120,9 @@ class BptutorApp(App[int]):
         output thread left the exit blocked for good): if the clean exit does not finish
         within LOST_TERMINAL_GRACE, the last save is waited for (briefly) and the process
         ends. Answers are on disk already (the store's journal), so nothing is lost."""
+        if self._ending:
+            return  # the terminal check goes on every second: one ending is enough
+        self._ending = True
         self.exit(return_code=code)
         ender = threading.Timer(LOST_TERMINAL_GRACE, self._end_now, args=(code,))
         ender.daemon = True
@@ -190,13 +197,14 @@ class BptutorApp(App[int]):
     def on_unmount(self) -> None:
         """The last background save is waited for (screens closed first: nothing comes
         after); what it cannot write stays in the journal for the next start."""
-        self.store.close()
+        self.store.close(timeout=LAST_SAVE_WAIT)
 
     def show_store_notices(self) -> None:
         """Turn new progress-store notices into long-lived warnings (they matter)."""
-        for notice in self.store.notices[self._notices_shown :]:
+        notices = list(self.store.notices)  # one read: the save thread may add one meanwhile
+        for notice in notices[self._notices_shown :]:
             self.notify(notice, title="Progress", severity="warning", timeout=20, markup=False)
-        self._notices_shown = len(self.store.notices)
+        self._notices_shown = len(notices)
 
     # ------------------------------------------------------------------- terminal size
     def on_resize(self, event: events.Resize) -> None:

@@ -17,13 +17,20 @@ if TYPE_CHECKING:
     from bptutor.engine.course.review import ReviewSession
     from bptutor.engine.nn.training import TrainConfig
 
-__all__ = ["REVEAL_AFTER", "SAME_NETWORK", "Recorded", "StepVisit"]
+__all__ = ["REVEAL_AFTER", "SAME_NETWORK", "Recorded", "StepVisit", "variant_ordinal"]
 
 REVEAL_AFTER = 3
 """Wrong attempts after which "show solution" needs no confirmation."""
 SAME_NETWORK = ("dataset", "activation", "hidden", "loss")
 """What a run in the training view must keep of a train step's settings to count for it (the
 rate, the epochs and the seed may change)."""
+
+
+def variant_ordinal(variant: int, tried: frozenset[int]) -> int:
+    """Which set of fresh numbers `variant` is for the learner: 1 for the first they asked for,
+    2 for the next... (the variant numbers themselves skip those whose draw repeats the numbers
+    on screen, so they may jump)."""
+    return 1 + sum(1 for v in tried if 0 < v < variant)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,11 @@ class StepVisit:
     @property
     def progress(self) -> StepProgress:
         return self.store.step(self.lesson.id, self.step.id)
+
+    @property
+    def ordinal(self) -> int:
+        """Which set of fresh numbers these are for the learner (see variant_ordinal)."""
+        return variant_ordinal(self.variant, self.progress.variants_tried)
 
     @property
     def attempts(self) -> int:

@@ -251,12 +251,15 @@ async def test_the_header_counts_fresh_numbers_one_by_one(tmp_path: Path, write_
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         _, screen = await open_target(pilot, app)  # the lesson's one step
-        shown, variants = [], []
+        shown, notes, variants = [], [], []
         for _ in range(5):
             await pilot.press("ctrl+o")
             await pilot.pause()
             variants.append(screen.variant)
-            shown.append(next(line for line in screen_lines(app) if "variant" in line))
+            lines = screen_lines(app)
+            shown.append(next(line for line in lines if "variant" in line))
+            notes.append(next(line for line in lines if "Variant" in line))
         assert any(b - a > 1 for a, b in itertools.pairwise(variants)), variants  # it skipped
-        for n, line in enumerate(shown, start=1):
+        for n, (line, note) in enumerate(zip(shown, notes, strict=True), start=1):
             assert f"variant {n}" in line, (n, line, variants)
+            assert f"Variant {n}:" in note, (n, note, variants)  # the note says the same

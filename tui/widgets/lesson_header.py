@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bptutor.engine.course.review import ReviewSession
     from bptutor.tui.step_visit import StepVisit
 
-__all__ = ["LessonHeader", "fit_header", "variant_ordinal"]
+__all__ = ["LessonHeader", "fit_header"]
 
 
 def fit_header(left: Text, right: Text, width: int) -> Text:
@@ -27,13 +27,6 @@ def fit_header(left: Text, right: Text, width: int) -> Text:
         left.truncate(max(room - 1, 1))
         left.append("…")
     return left + right
-
-
-def variant_ordinal(variant: int, tried: frozenset[int]) -> int:
-    """Which set of fresh numbers `variant` is for the learner: 1 for the first they asked for,
-    2 for the next... (the variant numbers themselves skip those whose draw repeats the numbers
-    on screen, so they may jump)."""
-    return 1 + sum(1 for v in tried if 0 < v < variant)
 
 
 class LessonHeader(Static):
@@ -68,8 +61,7 @@ class LessonHeader(Static):
             place.append(f": {step.title}")
         status = Text()
         if variant:  # in the status part: it stays visible however narrow
-            tried = visit.progress.variants_tried if visit is not None else frozenset()
-            status.append(f"  variant {variant_ordinal(variant, tried)}")
+            status.append(f"  variant {visit.ordinal if visit is not None else variant}")
         if visit is not None:
             attempts = visit.attempts
             if visit.solved:

@@ -103,6 +103,6 @@ def fresh_note(visit: StepVisit) -> Text:
         return Text("Review: ", style="bold") + Text(
             f"{what} you found hard. ctrl+l shows the lesson before it."
         )
-    return Text(f"Variant {visit.variant}: ", style="bold") + Text(
+    return Text(f"Variant {visit.ordinal}: ", style="bold") + Text(
         "the same question with new numbers."
     )
