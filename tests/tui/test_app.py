@@ -16,6 +16,7 @@ from bptutor.tui.screens.help import HelpScreen
 from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.screens.too_small import TooSmallScreen
 from bptutor.tui.screens.welcome import WelcomeScreen
+from lesson_files import lesson_text
 from textual import events
 from textual.message import Message
 from textual.notifications import Notify
@@ -390,9 +391,7 @@ async def test_lesson_text_is_plain_text_without_control_characters(
         assert not any(CONTROL.search(text) for text in shown), shown
 
 
-GOOD_LESSON = (Path(__file__).resolve().parents[1] / "data" / "lessons" / "good.toml").read_text(
-    "utf-8"
-)
+GOOD_LESSON = lesson_text("good")
 
 BROKEN_LESSON = GOOD_LESSON.replace('id = "good"', 'id = "broken"').replace(
     'kind = "derivative"', 'kind = "derivatve"'

@@ -14,6 +14,7 @@ from bptutor.tui.app import BptutorApp
 from bptutor.tui.screens.course_map import CourseMapScreen
 from bptutor.tui.screens.lesson import LessonScreen
 from bptutor.tui.screens.summary import SummaryScreen
+from lesson_files import lesson_text
 from textual.widgets import Input
 from tui_helpers import (
     SEED,
@@ -244,7 +245,7 @@ async def test_a_review_starts_clean_and_keeps_the_learners_place(data_dir: Path
 async def test_the_header_counts_fresh_numbers_one_by_one(tmp_path: Path, write_course) -> None:
     """The variant numbers skip draws that repeat the numbers on screen (two values here, so
     they often do); the header counts the learner's fresh sets 1, 2, 3... all the same."""
-    lesson = (Path(__file__).resolve().parents[1] / "data/lessons/two_values.toml").read_text()
+    lesson = lesson_text("two_values")
     (tmp_path / "course").mkdir()
     course = write_course(tmp_path / "course", {"two": lesson})
     app = make_app(tmp_path / "data", lessons=course)

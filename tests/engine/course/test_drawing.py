@@ -10,19 +10,14 @@ from bptutor.engine.course.exercise import draw, has_variants
 from bptutor.engine.course.loader import load_course
 from bptutor.engine.course.model import ExerciseError
 from bptutor.engine.course.templates import bracket_matrix, format_number, interpolate
+from lesson_files import lesson_text
 
-LESSON = (Path(__file__).resolve().parents[2] / "data" / "lessons" / "drawing_demo.toml").read_text(
-    "utf-8"
-)
+LESSON = lesson_text("drawing_demo")
 
 
 @pytest.fixture
-def lesson(tmp_path: Path):
-    (tmp_path / "index.toml").write_text(
-        'format_version = 1\ntitle = "T"\nlessons = ["demo"]\n', encoding="utf-8"
-    )
-    (tmp_path / "demo.toml").write_text(LESSON, encoding="utf-8")
-    course = load_course(tmp_path)
+def lesson(tmp_path: Path, write_course):
+    course = load_course(write_course(tmp_path, {"demo": LESSON}))
     assert course.errors == ()
     return course.lesson("demo")
 

@@ -16,6 +16,7 @@ from bptutor.engine.course.loader import builtin_course_dir, load_course
 from bptutor.engine.course.model import EXERCISE_KINDS
 from bptutor.engine.course.templates import plain_answer
 from bptutor.tui.lessons_cli import main
+from lesson_files import lesson_text
 
 README = builtin_course_dir() / "README.md"
 
@@ -197,9 +198,7 @@ def test_cli_reports_a_broken_lesson(tmp_path: Path, write_course) -> None:
     assert 'exercise.kind "valeu" is not one of' in out.getvalue()
 
 
-CHOICE = (Path(__file__).resolve().parents[2] / "data" / "lessons" / "lint_choice.toml").read_text(
-    "utf-8"
-)
+CHOICE = lesson_text("lint_choice")
 
 
 def _choice_problems(tmp_path: Path, write_course, **texts: str) -> list[str]:

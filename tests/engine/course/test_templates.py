@@ -15,6 +15,7 @@ from bptutor.engine.course.loader import load_lesson
 from bptutor.engine.course.model import ExerciseError
 from bptutor.engine.course.quantities import Function
 from bptutor.engine.course.templates import interpolate, show_expression
+from lesson_files import lesson_text
 
 
 @pytest.mark.parametrize(
@@ -76,9 +77,7 @@ def test_a_format_spec_needs_a_number() -> None:
     assert interpolate("{W[1,2]:()}", _env(W=W), "text") == "0"
 
 
-HAT_LESSON = (Path(__file__).resolve().parents[2] / "data" / "lessons" / "hat.toml").read_text(
-    "utf-8"
-)
+HAT_LESSON = lesson_text("hat")
 
 
 def test_declared_y_hat_is_the_parsers_y_hat(tmp_path: Path) -> None:
