@@ -8,7 +8,7 @@ the calling thread (what the learner waits for between Enter and the verdict). S
 - fresh: a learner's first answers (the record holds a few steps);
 - full: every step of a 213-step course with the most attempts a step keeps (5 first + 50
   last, progress_format.trim) and 60-character answers: the largest record a learner can
-  reach (about 3 MB on disk).
+  reach (about 1.9 MB on disk).
 
     python bench/progress_save.py [--answers 40] [--rounds 3]
 

@@ -86,7 +86,8 @@ LESSON_BINDINGS: list[BindingType] = [
     Binding("question_mark", "app.help", "Help", id="lesson.help_key", show=False),
     Binding("q", "app.quit", "Quit", id="lesson.quit", show=False),
 ]
-"""The lesson screen's keys; the footer and the help show them."""
+"""The lesson screen's keys (the footer shows those marked to show; the help's own list,
+tui/screens/help.py, says them in words)."""
 
 
 class LessonScreen(Screen["bool | None"]):
