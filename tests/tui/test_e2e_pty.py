@@ -106,13 +106,19 @@ def test_kill_9_right_after_the_verdict_loses_nothing(
         f"--seed {SEED}; echo EXITED:$?; sleep 60"
     )
     answer_right(term, target)
-    wanted = ["--data-dir", str(data)]
-    pids = [
-        int(entry.parent.name)
-        for entry in Path("/proc").glob("[0-9]*/cmdline")
-        if all(arg.encode() in entry.read_bytes().split(b"\0") for arg in wanted)
-        and b"bptutor" in entry.read_bytes()
-    ]
+    wanted = [b"--data-dir", str(data).encode()]
+
+    def command_line(entry: Path) -> list[bytes]:
+        try:  # a process may end while the list is read
+            return entry.read_bytes().split(b"\0")
+        except OSError:
+            return []
+
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        args = command_line(entry)
+        if all(arg in args for arg in wanted) and any(b"bptutor" in arg for arg in args):
+            pids.append(int(entry.parent.name))
     assert pids, "the bptutor process was not found"
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
