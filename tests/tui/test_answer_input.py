@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from bptutor.tui.widgets.answer_input import AnswerInput
+from bptutor.tui.widgets.choice_list import ChoiceList
 from textual import events
 from textual.app import App, ComposeResult
+from textual.widgets import OptionList
 
 
 class Box(App[None]):
@@ -43,3 +45,37 @@ async def test_a_burst_of_keys_is_taken_in_order(start: str, burst: str, expecte
             if box.value == expected:
                 break
         assert box.value == expected
+
+
+class Options(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.chosen: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield ChoiceList(id="choices")
+
+    def on_mount(self) -> None:
+        self.query_one(ChoiceList).set_choices(("one", "two", "three"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.chosen.append(event.option_index)
+
+
+@pytest.mark.parametrize(
+    ("burst", "chosen"), [("enter c", [0]), ("down enter a", [1]), ("c up enter", [1])]
+)
+async def test_the_options_take_a_burst_in_order_too(burst: str, chosen: list[int]) -> None:
+    app = Options()
+    async with app.run_test() as pilot:
+        options = app.query_one(ChoiceList)
+        options.focus()
+        await pilot.pause()
+        for key, character in keys(burst):
+            app.post_message(events.Key(key, character))
+        for _ in range(100):  # until the queue has drained
+            await pilot.pause(0.02)
+            if app.chosen:
+                break
+        await pilot.pause()
+        assert app.chosen == chosen

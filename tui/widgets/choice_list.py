@@ -4,6 +4,7 @@ confirms it. A letter alone never submits, so a slip of the finger costs no try.
 from __future__ import annotations
 
 from bptutor.engine.course.model import LETTERS
+from bptutor.tui.widgets.keys_in_order import KeysInOrder
 from rich.table import Table
 from rich.text import Text
 from textual import events
@@ -20,9 +21,9 @@ def option_prompt(index: int, choice: str) -> Table:
     return grid
 
 
-class ChoiceList(OptionList):
+class ChoiceList(KeysInOrder, OptionList):
     """An OptionList whose options are labelled a), b), ...; a letter or its number highlights
-    that option (Enter then selects it)."""
+    that option (Enter then selects it); keys are taken in the order they come."""
 
     def set_choices(self, choices: tuple[str, ...]) -> None:
         self.clear_options()
@@ -39,7 +40,9 @@ class ChoiceList(OptionList):
             index = LETTERS.index(char)
         elif len(char) == 1 and char.isdigit() and 1 <= int(char) <= self.option_count:
             index = int(char) - 1  # "2" picks b), as the help and the README say
-        if index is not None:
-            event.stop()
-            event.prevent_default()
-            self.highlighted = index
+        if index is None:
+            await super()._on_key(event)  # arrows, Enter...: in order (KeysInOrder)
+            return
+        event.stop()
+        event.prevent_default()
+        self.highlighted = index
