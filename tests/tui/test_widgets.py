@@ -103,6 +103,9 @@ def test_help_lists_every_training_key() -> None:
             continue
         label = key_label(binding)  # type: ignore[arg-type]
         assert label in text, f"training key {key!r} missing from the help"
+    # and as printed on the keyboard, independently of key_label: a row starts with each
+    rows = {line.split("  ")[1].strip() for line in text.splitlines() if line.startswith("  ")}
+    assert {"space", "esc", "?", "+ / =", "-"} <= rows, rows
     words = ("question_mark", "equals_sign", "escape", "plus", "minus")
     leaked = [word for word in words if word in text]
     assert not leaked, f"the help names keys by Textual's words: {leaked}"

@@ -215,7 +215,7 @@ quantity(
 )(_errors("delta_hidden", _one_hidden_layer))
 
 
-def _weight_gradient(layer: int, numeric: bool) -> Callable[[Value, Value, Value], np.ndarray]:
+def _net_weight_gradient(layer: int, numeric: bool) -> Callable[[Value, Value, Value], np.ndarray]:
     """∂E/∂W1 (layer 0) or ∂E/∂W2 (layer 1) of a network with k outputs as a quantity."""
 
     def gradient(net: Value, X: Value, y: Value) -> np.ndarray:
@@ -231,7 +231,7 @@ gradient_per_layer(
         "net_grad_W1(net, X, y): the true ∂E/∂W1 (m×n) of a network with k outputs.",
         "net_grad_W2(net, X, y): the true ∂E/∂W2 (k×m) of a network with k outputs.",
     ),
-    _weight_gradient,
+    _net_weight_gradient,
 )
 
 
