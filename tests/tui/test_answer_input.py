@@ -9,6 +9,7 @@ from bptutor.tui.widgets.choice_list import ChoiceList
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList
+from tui_helpers import wait_for
 
 
 class Box(App[None]):
@@ -40,10 +41,7 @@ async def test_a_burst_of_keys_is_taken_in_order(start: str, burst: str, expecte
         await pilot.pause()
         for key, character in keys(burst):  # posted at once, as a terminal delivers a burst
             app.post_message(events.Key(key, character))
-        for _ in range(100):  # until the queue has drained (a screen state, not a time)
-            await pilot.pause(0.02)
-            if box.value == expected:
-                break
+        await wait_for(pilot, lambda: box.value == expected, seconds=10)  # the queue drained
         assert box.value == expected
 
 
@@ -73,9 +71,6 @@ async def test_the_options_take_a_burst_in_order_too(burst: str, chosen: list[in
         await pilot.pause()
         for key, character in keys(burst):
             app.post_message(events.Key(key, character))
-        for _ in range(100):  # until the queue has drained
-            await pilot.pause(0.02)
-            if app.chosen:
-                break
+        await wait_for(pilot, lambda: app.chosen, seconds=10)  # the queue drained
         await pilot.pause()
         assert app.chosen == chosen

@@ -528,7 +528,7 @@ async def test_a_train_step_is_solved_by_training_to_the_end(data_dir: Path) -> 
     target = first_step_of_kind(course_for(None), "train")
     assert target is not None, "the course has a train step"
     from bptutor.tui.screens.training import TrainingScreen
-    from test_training_screen import press_live, wait_for
+    from test_training_screen import press_live
 
     async with on_step(data_dir, target) as (pilot, app, _, screen):
         await pilot.press("t")

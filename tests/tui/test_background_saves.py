@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from bptutor.engine.course import progress_file
@@ -17,18 +16,7 @@ from bptutor.tui.screens.lesson import LessonScreen
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Input
-from tui_helpers import SIZE, answer_wrong, make_app, screen_lines
-
-PATIENCE = 600  # pauses of 0.05 s at most: a bound for a loaded machine, not a timing
-
-
-async def until(pilot: Any, condition: Callable[[], bool]) -> None:
-    for _ in range(PATIENCE):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    screen = "\n".join(screen_lines(pilot.app))
-    raise AssertionError(f"the app never reached the expected state; the screen:\n{screen}")
+from tui_helpers import SIZE, answer_wrong, make_app, screen_lines, wait_for
 
 
 @pytest.fixture
@@ -58,7 +46,7 @@ async def test_the_verdict_shows_while_the_save_is_held_and_quitting_waits_for_i
     async with app.run_test(size=SIZE) as pilot:
         held_writes.clear()  # from here on the file cannot be written
         target, screen = await answer_wrong(pilot, app)
-        await until(pilot, lambda: any("Not quite" in line for line in screen_lines(app)))
+        await wait_for(pilot, lambda: any("Not quite" in line for line in screen_lines(app)))
         # the answer is on disk already: another window (or `bptutor progress`) sees it
         other = ProgressStore(data_dir)
         assert other.step(target.lesson.id, target.step.id).attempts == 1
@@ -66,7 +54,7 @@ async def test_the_verdict_shows_while_the_save_is_held_and_quitting_waits_for_i
         # the UI still answers keys while the save waits
         assert isinstance(screen, LessonScreen)
         screen.query_one("#answer", Input).value = "1"
-        await until(pilot, lambda: "read as" in "\n".join(screen_lines(app)))
+        await wait_for(pilot, lambda: "read as" in "\n".join(screen_lines(app)))
         held_writes.set()
     saved = json.loads((data_dir / FILE_NAME).read_text(encoding="utf-8"))
     rec = saved["lessons"][target.lesson.id]["steps"][target.step.id]
@@ -91,7 +79,7 @@ async def test_a_save_failing_in_the_background_is_told_on_screen(
 
         monkeypatch.setattr(progress_file.ProgressFile, "_write", full)
         target, _ = await answer_wrong(pilot, app)
-        await until(pilot, lambda: any("No space left" in m for m in told))
+        await wait_for(pilot, lambda: any("No space left" in m for m in told))
         monkeypatch.undo()
     # space came back before quitting: the last save wrote everything the journal held
     again = ProgressStore(data_dir)

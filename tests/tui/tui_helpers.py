@@ -160,7 +160,9 @@ async def wait_for(pilot: Any, condition: Callable[[], object], seconds: float =
     run in a child process on a loaded machine can take a minute)."""
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the screen"
+        if time.monotonic() >= deadline:
+            shown = "\n".join(screen_lines(pilot.app))
+            raise AssertionError(f"the app never reached the expected state; the screen:\n{shown}")
         await pilot.pause(0.02)
 
 
