@@ -35,6 +35,7 @@ from bptutor.engine.course.model import Lesson, Step
 from bptutor.engine.course.progress_file import FILE_NAME, ProgressFile, fresh_record
 from bptutor.engine.course.progress_format import (
     FORMAT_VERSION,
+    add_variant,
     clean_text,
     merge,
     now_text,
@@ -42,6 +43,7 @@ from bptutor.engine.course.progress_format import (
     sane_seed,
     time_key,
     trim,
+    variants_of,
 )
 from bptutor.engine.course.progress_journal import BackgroundSaver
 from bptutor.engine.course.review import (
@@ -352,8 +354,8 @@ class ProgressStore:
             revealed=rec.get("revealed") is True,
             seen=rec.get("seen") is True,
             last_answer=last if isinstance(last, str) else "",
-            variants_tried=_variants(rec, "tried"),
-            variants_solved=_variants(rec, "solved"),
+            variants_tried=variants_of(rec, "tried"),
+            variants_solved=variants_of(rec, "solved"),
             review=_review(rec),
         )
 
@@ -367,7 +369,7 @@ class ProgressStore:
         """The learner was shown this variant of the step."""
         rec = self._record(lesson_id, step_id, create=True)
         assert rec is not None
-        if _add_variant(rec, "tried", variant):
+        if add_variant(rec, "tried", variant):
             self._changed(lesson_id, step_id)
 
     @property
@@ -456,10 +458,10 @@ class ProgressStore:
         )
         trim(rec)
         rec["seen"] = True
-        _add_variant(rec, "tried", variant)
+        add_variant(rec, "tried", variant)
         if status == "correct":
             rec["solved"] = True
-            _add_variant(rec, "solved", variant)
+            add_variant(rec, "solved", variant)
             if not review and self.review_enabled and not self.review_paused:
                 self._maybe_enter_review(rec)
         if not review:  # a review does not move where the learner continues
@@ -574,26 +576,6 @@ class ProgressStore:
 
     def summarize_course(self, lessons: Iterable[Lesson]) -> list[LessonSummary]:
         return [self.summarize(lesson) for lesson in lessons]
-
-
-def _variants(rec: dict[str, Any], which: str) -> frozenset[int]:
-    table = rec.get("variants")
-    listed = table.get(which) if isinstance(table, dict) else None
-    if not isinstance(listed, list):
-        return frozenset()
-    return frozenset(v for v in listed if sane_int(v) and 0 <= v < 2**31)
-
-
-def _add_variant(rec: dict[str, Any], which: str, variant: int) -> bool:
-    """Note a variant as tried or solved; False when it was noted already."""
-    present = _variants(rec, which)
-    if variant in present:
-        return False
-    table = rec.get("variants")
-    if not isinstance(table, dict):
-        table = rec["variants"] = {}
-    table[which] = sorted(present | {int(variant)})
-    return True
 
 
 def _review(rec: dict[str, Any]) -> ReviewState | None:

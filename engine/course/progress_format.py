@@ -16,6 +16,7 @@ __all__ = [
     "KEEP_FIRST",
     "KEEP_LAST",
     "Damaged",
+    "add_variant",
     "bounded_int",
     "clean_text",
     "merge",
@@ -25,6 +26,7 @@ __all__ = [
     "sane_seed",
     "time_key",
     "trim",
+    "variants_of",
     "version_of",
 ]
 
@@ -191,6 +193,27 @@ def _merge_step(disk: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
         out["review"] = max(reversed(reviews), key=lambda r: time_key(r.get("time")))
     trim(out)
     return out
+
+
+def variants_of(rec: dict[str, Any], which: str) -> frozenset[int]:
+    """A step record's variants "tried" or "solved" (sane numbers only)."""
+    table = rec.get("variants")
+    listed = table.get(which) if isinstance(table, dict) else None
+    if not isinstance(listed, list):
+        return frozenset()
+    return frozenset(v for v in listed if sane_int(v) and 0 <= v < 2**31)
+
+
+def add_variant(rec: dict[str, Any], which: str, variant: int) -> bool:
+    """Note a variant as tried or solved; False when it was noted already."""
+    present = variants_of(rec, which)
+    if variant in present:
+        return False
+    table = rec.get("variants")
+    if not isinstance(table, dict):
+        table = rec["variants"] = {}
+    table[which] = sorted(present | {int(variant)})
+    return True
 
 
 def _merge_variants(a: Any, b: Any) -> dict[str, list[int]]:
